@@ -1,0 +1,180 @@
+/**
+ * @module domain/error-catalog — every error Groupgate can answer with, as templates. Codes, types and wording
+ * come from Meta's error-code pages and from captured Graph responses (see docs/errors.md for the sources and
+ * for the choices made where Meta is silent). Nothing else mints an error code.
+ */
+
+export interface ErrorTemplate {
+  /** HTTP status of the response that carries it as the Graph envelope. */
+  readonly status: number;
+  readonly code: number;
+  readonly subcode?: number;
+  readonly type: 'OAuthException' | 'GraphMethodException' | 'GroupgateException';
+  /** The Graph `message`; `{name}` placeholders are filled from the caller's params. */
+  readonly message: string;
+  /** The Cloud API title used when the error is reported per item or in webhooks. */
+  readonly title: string;
+  readonly isTransient?: boolean;
+}
+
+function template(t: ErrorTemplate): ErrorTemplate {
+  return Object.freeze(t);
+}
+
+export const GRAPH_ERRORS = Object.freeze({
+  ACCESS_TOKEN_REQUIRED: template({
+    status: 401,
+    code: 104,
+    type: 'OAuthException',
+    message: 'An access token is required to request this resource.',
+    title: 'Access token required',
+  }),
+  INVALID_ACCESS_TOKEN: template({
+    status: 401,
+    code: 190,
+    type: 'OAuthException',
+    message: 'Invalid OAuth access token - Cannot parse access token',
+    title: 'Invalid OAuth access token',
+  }),
+  EXPIRED_ACCESS_TOKEN: template({
+    status: 401,
+    code: 190,
+    subcode: 463,
+    type: 'OAuthException',
+    message: 'Error validating access token: Session has expired on {expiredAt}. The current time is {now}.',
+    title: 'Access token expired',
+  }),
+  REVOKED_ACCESS_TOKEN: template({
+    status: 401,
+    code: 190,
+    subcode: 467,
+    type: 'OAuthException',
+    message: 'Error validating access token: The session has been invalidated because the token was revoked.',
+    title: 'Access token revoked',
+  }),
+  OBJECT_NOT_FOUND: template({
+    status: 400,
+    code: 100,
+    subcode: 33,
+    type: 'GraphMethodException',
+    message:
+      "Unsupported {method} request. Object with ID '{id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
+    title: 'Object does not exist',
+  }),
+  UNSUPPORTED_METHOD: template({
+    status: 400,
+    code: 100,
+    type: 'GraphMethodException',
+    message: 'Unsupported {method} request.',
+    title: 'Unsupported request',
+  }),
+  UNKNOWN_PATH: template({
+    status: 400,
+    code: 2500,
+    type: 'OAuthException',
+    message: 'Unknown path components: {path}',
+    title: 'Unknown path components',
+  }),
+  INVALID_PARAMETER: template({
+    status: 400,
+    code: 100,
+    type: 'OAuthException',
+    message: '(#100) {details}',
+    title: 'Invalid parameter',
+  }),
+  INVALID_JSON: template({
+    status: 400,
+    code: 100,
+    type: 'OAuthException',
+    message: 'Invalid JSON in request body',
+    title: 'Invalid parameter',
+  }),
+  UNSUPPORTED_CONTENT_TYPE: template({
+    status: 400,
+    code: 100,
+    type: 'OAuthException',
+    message: '(#100) Unsupported Content-Type: {contentType}',
+    title: 'Invalid parameter',
+  }),
+  BODY_TOO_LARGE: template({
+    status: 413,
+    code: 100,
+    type: 'OAuthException',
+    message: '(#100) Request body is larger than {limit} bytes',
+    title: 'Invalid parameter',
+  }),
+  INVALID_CURSOR: template({
+    status: 400,
+    code: 131059,
+    type: 'OAuthException',
+    message: '(#131059) Invalid cursor',
+    title: 'Invalid cursor',
+  }),
+  JOIN_REQUEST_NOT_FOUND: template({
+    status: 400,
+    code: 131213,
+    type: 'OAuthException',
+    message: '(#131213) Group join request does not exist',
+    title: 'Group join request does not exist',
+  }),
+  PARTICIPANT_OVER_LIMIT: template({
+    status: 400,
+    code: 131204,
+    type: 'OAuthException',
+    message: '(#131204) Participant over limit',
+    title: 'Participant over limit',
+  }),
+  GROUP_CREATE_LIMIT: template({
+    status: 400,
+    code: 131211,
+    type: 'OAuthException',
+    message: '(#131211) Group create limit reached',
+    title: 'Group create limit reached',
+  }),
+  UNKNOWN_ERROR: template({
+    status: 500,
+    code: 1,
+    type: 'OAuthException',
+    message: 'An unknown error occurred',
+    title: 'Unknown error',
+    isTransient: true,
+  }),
+  // The control API has no Meta counterpart; it keeps the envelope so one parser serves both surfaces.
+  ADMIN_TOKEN_REQUIRED: template({
+    status: 401,
+    code: 190,
+    type: 'GroupgateException',
+    message: 'The control API needs the admin token: Authorization: Bearer <GROUPGATE_ADMIN_TOKEN>.',
+    title: 'Admin token required',
+  }),
+  CONTROL_NOT_FOUND: template({
+    status: 404,
+    code: 100,
+    type: 'GroupgateException',
+    message: '{details}',
+    title: 'Not found',
+  }),
+  CONTROL_CONFLICT: template({
+    status: 409,
+    code: 100,
+    type: 'GroupgateException',
+    message: '{details}',
+    title: 'Conflict',
+  }),
+  CONTROL_INVALID_PARAMETER: template({
+    status: 400,
+    code: 100,
+    type: 'GroupgateException',
+    message: '{details}',
+    title: 'Invalid parameter',
+  }),
+} satisfies Record<string, ErrorTemplate>);
+
+export type GraphErrorName = keyof typeof GRAPH_ERRORS;
+
+export function formatMessage(message: string, params: Readonly<Record<string, string | number>>): string {
+  return message.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = params[name];
+    return value === undefined ? whole : String(value);
+  });
+}

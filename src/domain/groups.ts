@@ -1,0 +1,28 @@
+/** @module domain/groups — minting a new group's identity from its business and the caller's settings. */
+import type { JoinApprovalMode } from '../contract/groups.js';
+import type { BusinessRecord, NewGroup } from '../storage/store.js';
+import { groupIdFor, newGroupNumber, newInviteCode, newRequestId } from './ids.js';
+
+export interface GroupSettings {
+  subject: string;
+  description: string;
+  joinApprovalMode: JoinApprovalMode;
+}
+
+export function mintGroup(business: BusinessRecord, settings: GroupSettings, now: number): NewGroup {
+  const groupNumber = newGroupNumber();
+  return {
+    groupId: groupIdFor(business.phoneDigits, groupNumber),
+    groupNumber,
+    businessPk: business.pk,
+    requestId: newRequestId(),
+    subject: settings.subject,
+    description: settings.description,
+    joinApprovalMode: settings.joinApprovalMode,
+    inviteCode: newInviteCode(),
+    createdAt: now,
+  };
+}
+
+/** Ids are random; a collision is astronomically rare but possible, so creation retries a few times. */
+export const MINT_ATTEMPTS = 5;

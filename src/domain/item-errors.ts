@@ -1,0 +1,7 @@
+/** @module domain/item-errors — per-item errors (`failed_join_requests[].errors[]`) built from the catalog. */
+import type { ItemError } from '../contract/graph-error.js';
+import type { ErrorTemplate } from './error-catalog.js';
+
+export function itemError(template: ErrorTemplate, details: string): ItemError {
+  return { code: template.code, message: template.message, title: template.title, error_data: { details } };
+}

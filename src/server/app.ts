@@ -1,0 +1,87 @@
+/**
+ * @module server/app — builds the Fastify application and never listens (tests call `inject`, `main` listens).
+ * Both surfaces share one error handler and one set of Graph headers; the control API lives under `/_groupgate`.
+ */
+import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import { newTraceId } from '../domain/ids.js';
+import type { Store } from '../storage/store.js';
+import { controlRoutes } from './control/routes.js';
+import { registerGroupRoutes } from './graph/routes/groups.js';
+import { registerInviteLinkRoutes } from './graph/routes/invite-link.js';
+import { registerJoinRequestRoutes } from './graph/routes/join-requests.js';
+import { registerErrorHandler } from './plugins/error-handler.js';
+import { registerGraphHeaders } from './plugins/graph-headers.js';
+import { UsageMeter } from './usage-meter.js';
+
+export interface AppDependencies {
+  store: Store;
+  /** Unix seconds; injectable so tests can move time (token expiry). */
+  clock?: () => number;
+}
+
+/** 1 MiB: a thousand ids in one call is about 50 KiB. */
+export const BODY_LIMIT = 1024 * 1024;
+
+export type AppConfig = Pick<
+  Config,
+  'publicUrl' | 'adminToken' | 'maxParticipants' | 'maxGroupsPerPhoneNumber' | 'logLevel'
+>;
+
+export async function buildApp(config: AppConfig, deps: AppDependencies): Promise<FastifyInstance> {
+  const clock = deps.clock ?? (() => Math.floor(Date.now() / 1000));
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    genReqId: () => newTraceId(),
+    bodyLimit: BODY_LIMIT,
+    // Slow or stalled clients are cut off instead of holding a connection forever.
+    connectionTimeout: 60_000,
+    requestTimeout: 30_000,
+    // A trailing slash names the same path, as on graph.facebook.com; ids are long base64 strings.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    trustProxy: true,
+  });
+
+  registerGraphHeaders(app, new UsageMeter(), clock);
+  registerErrorHandler(app, BODY_LIMIT);
+  await app.register(formbody, { bodyLimit: BODY_LIMIT });
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fieldSize: BODY_LIMIT, fields: 100, files: 1, fileSize: 5 * 1024 * 1024, parts: 101 },
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Groupgate control API',
+        version: '0.1.0',
+        description:
+          'Sandbox set-up that Meta has no API for: businesses and tokens, simulated WhatsApp users, resets. The Graph-compatible API is described by Meta\'s own OpenAPI document.',
+      },
+      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
+    },
+    hideUntagged: true,
+  });
+
+  const edgeDeps = { store: deps.store, clock };
+  registerJoinRequestRoutes(app, edgeDeps, {
+    publicUrl: config.publicUrl,
+    maxParticipants: config.maxParticipants,
+  });
+  registerGroupRoutes(app, edgeDeps, {
+    publicUrl: config.publicUrl,
+    maxGroupsPerPhoneNumber: config.maxGroupsPerPhoneNumber,
+  });
+  registerInviteLinkRoutes(app, edgeDeps);
+
+  await app.register(controlRoutes, {
+    prefix: '/_groupgate',
+    store: deps.store,
+    clock,
+    adminToken: config.adminToken,
+    maxParticipants: config.maxParticipants,
+  });
+  return app;
+}

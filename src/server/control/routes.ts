@@ -1,0 +1,298 @@
+/**
+ * @module server/control/routes — the control API under `/_groupgate`: sandbox set-up Meta has no API for.
+ * JSON in and out, the Graph error envelope on failure, guarded by the admin token (health and the OpenAPI
+ * document excepted). Its OpenAPI document is generated from these route schemas.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type {} from '@fastify/swagger';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
+import type { Store } from '../../storage/store.js';
+import { GraphError } from '../graph-error.js';
+import { inviteLinkFor } from '../graph/routes/invite-link.js';
+import { createBusinessWithToken, issueToken, simulateCancelJoin, simulateJoin } from './sandbox.js';
+
+export interface ControlDependencies {
+  store: Store;
+  clock: () => number;
+  adminToken: string;
+  maxParticipants: number;
+}
+
+const TAGS = ['control'];
+const WA_ID = { type: 'string', pattern: '^[1-9][0-9]{6,14}$', description: 'Phone number in international form, digits only.' };
+const ERROR_RESPONSE = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: {
+        message: { type: 'string' },
+        type: { type: 'string' },
+        code: { type: 'integer' },
+        fbtrace_id: { type: 'string' },
+      },
+    },
+  },
+};
+const SECURED = [{ adminToken: [] }];
+
+function isAdmin(request: FastifyRequest, adminToken: string): boolean {
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+  const given = Buffer.from(match?.[1] ?? '');
+  const expected = Buffer.from(adminToken);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export async function controlRoutes(app: FastifyInstance, deps: ControlDependencies): Promise<void> {
+  const { store, clock } = deps;
+  const PUBLIC = new Set(['/_groupgate/health', '/_groupgate/openapi.json']);
+
+  app.addHook('onRequest', async (request) => {
+    if (PUBLIC.has(request.url.split('?')[0] ?? '')) return;
+    if (!isAdmin(request, deps.adminToken)) throw new GraphError(GRAPH_ERRORS.ADMIN_TOKEN_REQUIRED);
+  });
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Liveness and the storage backend in use. No token needed.',
+        response: {
+          200: { type: 'object', properties: { status: { type: 'string' }, store: { type: 'string' } } },
+        },
+      },
+    },
+    async () => ({ status: 'ok', store: store.kind }),
+  );
+
+  app.post(
+    '/businesses',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Create a sandbox business: a WABA with one phone number, its app, and an access token.',
+        security: SECURED,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
+        },
+        response: {
+          201: {
+            type: 'object',
+            properties: {
+              waba_id: { type: 'string' },
+              phone_number_id: { type: 'string' },
+              display_phone_number: { type: 'string' },
+              access_token: { type: 'string' },
+              app_id: { type: 'string' },
+              app_secret: { type: 'string' },
+            },
+          },
+          '4xx': ERROR_RESPONSE,
+        },
+      },
+    },
+    async (request, reply) => {
+      const name = (request.body as { name?: string } | undefined)?.name ?? 'Groupgate sandbox business';
+      const { business, accessToken } = await createBusinessWithToken(store, name, clock());
+      return reply.code(201).send({
+        waba_id: business.wabaId,
+        phone_number_id: business.phoneNumberId,
+        display_phone_number: business.displayPhoneNumber,
+        access_token: accessToken,
+        app_id: business.appId,
+        app_secret: business.appSecret,
+      });
+    },
+  );
+
+  app.post(
+    '/businesses/:waba_id/tokens',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Issue another access token for a business, optionally expiring after `expires_in` seconds.',
+        security: SECURED,
+        params: { type: 'object', properties: { waba_id: { type: 'string' } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { expires_in: { type: 'integer', minimum: 0, maximum: 315360000 } },
+        },
+        response: {
+          201: {
+            type: 'object',
+            properties: { access_token: { type: 'string' }, expires_at: { type: ['integer', 'null'] } },
+          },
+          '4xx': ERROR_RESPONSE,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { waba_id: wabaId } = request.params as { waba_id: string };
+      const expiresIn = (request.body as { expires_in?: number } | undefined)?.expires_in;
+      const business = await store.findBusinessByWabaId(wabaId);
+      if (business === undefined) {
+        const details = `No business with WABA id ${wabaId}.`;
+        throw new GraphError(GRAPH_ERRORS.CONTROL_NOT_FOUND, { params: { details }, details });
+      }
+      const now = clock();
+      const expiresAt = expiresIn === undefined ? null : now + expiresIn;
+      const accessToken = await issueToken(store, business, now, expiresAt);
+      return reply.code(201).send({ access_token: accessToken, expires_at: expiresAt });
+    },
+  );
+
+  app.delete(
+    '/tokens/:token',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Revoke an access token: Graph calls with it then fail with code 190.',
+        security: SECURED,
+        params: { type: 'object', properties: { token: { type: 'string' } } },
+        response: { 200: { type: 'object', properties: { success: { type: 'boolean' } } }, '4xx': ERROR_RESPONSE },
+      },
+    },
+    async (request) => {
+      const { token } = request.params as { token: string };
+      if (!(await store.revokeAccessToken(token, clock()))) {
+        const details = 'No such active access token.';
+        throw new GraphError(GRAPH_ERRORS.CONTROL_NOT_FOUND, { params: { details }, details });
+      }
+      return { success: true };
+    },
+  );
+
+  app.post(
+    '/users/:wa_id/join',
+    {
+      schema: {
+        tags: TAGS,
+        summary:
+          'A simulated WhatsApp user opens an invite link: a pending join request on approval_required groups, membership on auto_approve ones. Asking again while pending returns the same request.',
+        security: SECURED,
+        params: { type: 'object', properties: { wa_id: WA_ID } },
+        body: {
+          type: 'object',
+          required: ['invite_link'],
+          additionalProperties: false,
+          properties: { invite_link: { type: 'string', minLength: 1, maxLength: 512 } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              status: { type: 'string', enum: ['requested', 'joined'] },
+              join_request_id: { type: 'string' },
+            },
+          },
+          '4xx': ERROR_RESPONSE,
+        },
+      },
+    },
+    async (request) => {
+      const { wa_id: waId } = request.params as { wa_id: string };
+      const { invite_link: inviteLink } = request.body as { invite_link: string };
+      return simulateJoin(store, waId, inviteLink, clock(), deps.maxParticipants);
+    },
+  );
+
+  app.post(
+    '/users/:wa_id/cancel_join',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'A simulated user withdraws their pending join request.',
+        security: SECURED,
+        params: { type: 'object', properties: { wa_id: WA_ID } },
+        body: {
+          type: 'object',
+          required: ['group_id'],
+          additionalProperties: false,
+          properties: { group_id: { type: 'string', minLength: 1, maxLength: 512 } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: { status: { type: 'string' }, join_request_id: { type: 'string' } },
+          },
+          '4xx': ERROR_RESPONSE,
+        },
+      },
+    },
+    async (request) => {
+      const { wa_id: waId } = request.params as { wa_id: string };
+      const { group_id: groupId } = request.body as { group_id: string };
+      const joinRequestId = await simulateCancelJoin(store, waId, groupId, clock());
+      return { status: 'cancelled', join_request_id: joinRequestId };
+    },
+  );
+
+  app.get(
+    '/groups/:group_id',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Everything Groupgate knows about a group, including its participants and invite link.',
+        security: SECURED,
+        params: { type: 'object', properties: { group_id: { type: 'string' } } },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              group_id: { type: 'string' },
+              subject: { type: 'string' },
+              description: { type: 'string' },
+              join_approval_mode: { type: 'string' },
+              invite_link: { type: 'string' },
+              request_id: { type: 'string' },
+              creation_timestamp: { type: 'integer' },
+              participants: { type: 'array', items: { type: 'string' } },
+            },
+          },
+          '4xx': ERROR_RESPONSE,
+        },
+      },
+    },
+    async (request) => {
+      const { group_id: groupId } = request.params as { group_id: string };
+      const group = await store.findGroupById(groupId);
+      if (group === undefined) {
+        const details = `No group ${groupId}.`;
+        throw new GraphError(GRAPH_ERRORS.CONTROL_NOT_FOUND, { params: { details }, details });
+      }
+      return {
+        group_id: group.groupId,
+        subject: group.subject,
+        description: group.description,
+        join_approval_mode: group.joinApprovalMode,
+        invite_link: inviteLinkFor(group.inviteCode),
+        request_id: group.requestId,
+        creation_timestamp: group.createdAt,
+        participants: await store.listParticipants(group.pk),
+      };
+    },
+  );
+
+  app.post(
+    '/reset',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Empty every table: businesses, tokens, groups, requests. The admin token stays.',
+        security: SECURED,
+        response: { 200: { type: 'object', properties: { success: { type: 'boolean' } } } },
+      },
+    },
+    async () => {
+      await store.reset();
+      return { success: true };
+    },
+  );
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

@@ -1,0 +1,71 @@
+/**
+ * @module server/graph/authenticate — resolves the caller's business from `Authorization: Bearer …` or an
+ * `access_token` parameter (Graph accepts both; Meta's own docs use the query form), with Graph's 104 and 190.
+ */
+import type { FastifyRequest } from 'fastify';
+import { GRAPH_ERRORS, type ErrorTemplate } from '../../domain/error-catalog.js';
+import type { BusinessRecord, Store } from '../../storage/store.js';
+import { GraphError, type GraphErrorOptions } from '../graph-error.js';
+import type { GraphParams } from './params.js';
+
+export interface Caller {
+  business: BusinessRecord;
+  /** Present when the token came as a query parameter, so paging URLs can carry it the same way. */
+  queryAccessToken: string | undefined;
+}
+
+function authError(template: ErrorTemplate, options: GraphErrorOptions = {}): GraphError {
+  const error = new GraphError(template, options);
+  const scheme = template.code === 104 ? 'invalid_request' : 'invalid_token';
+  const headerMessage = error.message.replace(/["\\]/g, '');
+  return new GraphError(template, {
+    ...options,
+    headers: { 'www-authenticate': `OAuth "Facebook Platform" "${scheme}" "${headerMessage}"` },
+  });
+}
+
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Graph's own date style in token errors: `Tuesday, 24-Nov-26 10:00:00 UTC`. */
+function graphDate(unixSeconds: number): string {
+  const d = new Date(unixSeconds * 1000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${DAYS[d.getUTCDay()]}, ${two(d.getUTCDate())}-${MONTHS[d.getUTCMonth()]}-${two(d.getUTCFullYear() % 100)} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC`;
+}
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header === undefined) return undefined;
+  const match = /^(?:Bearer|OAuth)\s+(\S+)\s*$/i.exec(header);
+  if (match === null) throw authError(GRAPH_ERRORS.INVALID_ACCESS_TOKEN);
+  return match[1];
+}
+
+export async function authenticate(
+  request: FastifyRequest,
+  params: GraphParams,
+  store: Store,
+  now: number,
+): Promise<Caller> {
+  const fromHeader = bearerToken(request);
+  const fromParams = params['access_token'];
+  if (fromParams !== undefined && typeof fromParams !== 'string') {
+    throw authError(GRAPH_ERRORS.INVALID_ACCESS_TOKEN);
+  }
+  const token = fromHeader ?? fromParams;
+  if (token === undefined || token === '') throw authError(GRAPH_ERRORS.ACCESS_TOKEN_REQUIRED);
+  const found = await store.findAccessToken(token);
+  if (found === undefined) throw authError(GRAPH_ERRORS.INVALID_ACCESS_TOKEN);
+  if (found.revokedAt !== null) throw authError(GRAPH_ERRORS.REVOKED_ACCESS_TOKEN);
+  if (found.expiresAt !== null && found.expiresAt <= now) {
+    throw authError(GRAPH_ERRORS.EXPIRED_ACCESS_TOKEN, {
+      params: { expiredAt: graphDate(found.expiresAt), now: graphDate(now) },
+    });
+  }
+  const queryToken = (request.query as GraphParams)['access_token'];
+  return {
+    business: found.business,
+    queryAccessToken: fromHeader === undefined && typeof queryToken === 'string' ? queryToken : undefined,
+  };
+}

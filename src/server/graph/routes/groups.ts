@@ -1,0 +1,113 @@
+/**
+ * @module server/graph/routes/groups — `POST|GET /{version}/{phone_number_id}/groups` (create, list active).
+ * Creation is asynchronous at Meta: the call answers a `request_id`, the group id arrives by webhook. Groupgate
+ * creates the group at once; the group also appears in the list straight away.
+ * @see https://developers.facebook.com/documentation/business-messaging/whatsapp/groups/reference
+ */
+import type { JSONSchemaType } from 'ajv';
+import fastJson from 'fast-json-stringify';
+import type { FastifyInstance } from 'fastify';
+import type { CreateGroupBody } from '../../../contract/groups.js';
+import { MAX_DESCRIPTION_LENGTH, MAX_SUBJECT_LENGTH } from '../../../contract/limits.js';
+import { GRAPH_ERRORS } from '../../../domain/error-catalog.js';
+import { MINT_ATTEMPTS, mintGroup } from '../../../domain/groups.js';
+import { StoreConflictError, type GroupRecord } from '../../../storage/store.js';
+import { GraphError, invalidParameter } from '../../graph-error.js';
+import { registerEdge, type EdgeDependencies, type EdgeHandler } from '../edge-router.js';
+import { baseUrl, buildPaging, readPageRequest } from '../paging.js';
+import { compileParams } from '../params.js';
+import { resolvePhoneNumber } from '../resolve-node.js';
+import { PAGING_SCHEMA } from '../response-schemas.js';
+
+const serializeCreated = fastJson({
+  type: 'object',
+  properties: { messaging_product: { type: 'string' }, request_id: { type: 'string' } },
+});
+
+const serializeGroups = fastJson({
+  type: 'object',
+  properties: {
+    data: {
+      type: 'object',
+      properties: {
+        groups: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { id: { type: 'string' }, subject: { type: 'string' }, created_at: { type: 'string' } },
+          },
+        },
+      },
+    },
+    paging: PAGING_SCHEMA,
+  },
+});
+
+const validateCreateBody = compileParams<CreateGroupBody>({
+  type: 'object',
+  required: ['messaging_product', 'subject'],
+  properties: {
+    messaging_product: { type: 'string', enum: ['whatsapp'] },
+    // Length is checked after trimming, below; this bound only stops absurd inputs early.
+    subject: { type: 'string', maxLength: 16 * MAX_SUBJECT_LENGTH },
+    description: { type: 'string', maxLength: MAX_DESCRIPTION_LENGTH, nullable: true },
+    join_approval_mode: { type: 'string', enum: ['approval_required', 'auto_approve'], nullable: true },
+  },
+} as JSONSchemaType<CreateGroupBody>);
+
+export interface GroupRouteOptions {
+  publicUrl: string | undefined;
+  maxGroupsPerPhoneNumber: number;
+}
+
+export function registerGroupRoutes(app: FastifyInstance, deps: EdgeDependencies, options: GroupRouteOptions): void {
+  const { store } = deps;
+
+  const create: EdgeHandler = async (context) => {
+    resolvePhoneNumber(context);
+    const body = validateCreateBody(context.params);
+    const subject = body.subject.trim();
+    if (subject.length === 0) throw invalidParameter('Param subject must be a non-empty string');
+    if ([...subject].length > MAX_SUBJECT_LENGTH) {
+      throw invalidParameter(`Param subject must be at most ${MAX_SUBJECT_LENGTH} characters long`);
+    }
+    const settings = {
+      subject,
+      description: body.description ?? '',
+      joinApprovalMode: body.join_approval_mode ?? 'auto_approve',
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const created = await store.createGroup(
+          mintGroup(context.caller.business, settings, context.now),
+          options.maxGroupsPerPhoneNumber,
+        );
+        if (created === 'limit_reached') {
+          throw new GraphError(GRAPH_ERRORS.GROUP_CREATE_LIMIT, {
+            details: `This phone number already has ${options.maxGroupsPerPhoneNumber} active groups.`,
+          });
+        }
+        return { body: serializeCreated({ messaging_product: 'whatsapp', request_id: created.requestId }) };
+      } catch (error) {
+        if (!(error instanceof StoreConflictError) || attempt >= MINT_ATTEMPTS) throw error;
+      }
+    }
+  };
+
+  const list: EdgeHandler = async (context) => {
+    resolvePhoneNumber(context);
+    const business = context.caller.business;
+    const pageRequest = readPageRequest(context, 'groups', business.phoneNumberId);
+    const page = await store.listGroups(business.pk, pageRequest.query);
+    const edgeUrl = `${baseUrl(context, options.publicUrl)}/${context.version}/${business.phoneNumberId}/groups`;
+    const paging = buildPaging(context, page, pageRequest, (group: GroupRecord) => group.pk, edgeUrl);
+    const groups = page.items.map((group) => ({
+      id: group.groupId,
+      subject: group.subject,
+      created_at: String(group.createdAt),
+    }));
+    return { body: serializeGroups(paging === undefined ? { data: { groups } } : { data: { groups }, paging }) };
+  };
+
+  registerEdge(app, deps, { edge: 'groups', handlers: { POST: create, GET: list } });
+}

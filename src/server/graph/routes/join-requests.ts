@@ -1,0 +1,114 @@
+/**
+ * @module server/graph/routes/join-requests — `GET|POST|DELETE /{version}/{group_id}/join_requests`.
+ * @see https://developers.facebook.com/documentation/business-messaging/whatsapp/groups/reference
+ */
+import type { JSONSchemaType } from 'ajv';
+import fastJson from 'fast-json-stringify';
+import type { FastifyInstance } from 'fastify';
+import type { DecideJoinRequestsBody } from '../../../contract/join-requests.js';
+import { MAX_JOIN_REQUESTS_PER_CALL } from '../../../contract/limits.js';
+import { decisionResponse, uniqueIds } from '../../../domain/join-requests.js';
+import type { Decision } from '../../../storage/store.js';
+import { registerEdge, type EdgeDependencies, type EdgeHandler, type GraphContext } from '../edge-router.js';
+import { baseUrl, buildPaging, readPageRequest } from '../paging.js';
+import { compileParams } from '../params.js';
+import { resolveGroup } from '../resolve-node.js';
+import { ITEM_ERROR_SCHEMA, PAGING_SCHEMA } from '../response-schemas.js';
+
+const serializePage = fastJson({
+  type: 'object',
+  properties: {
+    data: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          join_request_id: { type: 'string' },
+          wa_id: { type: 'string' },
+          creation_timestamp: { type: 'integer' },
+        },
+      },
+    },
+    paging: PAGING_SCHEMA,
+  },
+});
+
+function decisionSerializer(successKey: string) {
+  return fastJson({
+    type: 'object',
+    properties: {
+      messaging_product: { type: 'string' },
+      [successKey]: { type: 'array', items: { type: 'string' } },
+      failed_join_requests: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { join_request_id: { type: 'string' }, errors: { type: 'array', items: ITEM_ERROR_SCHEMA } },
+        },
+      },
+      errors: { type: 'array', items: ITEM_ERROR_SCHEMA },
+    },
+  });
+}
+const serializeApproved = decisionSerializer('approved_join_requests');
+const serializeRejected = decisionSerializer('rejected_join_requests');
+
+const validateDecideBody = compileParams<DecideJoinRequestsBody>({
+  type: 'object',
+  required: ['messaging_product', 'join_requests'],
+  properties: {
+    messaging_product: { type: 'string', enum: ['whatsapp'] },
+    join_requests: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_JOIN_REQUESTS_PER_CALL,
+      items: { type: 'string', minLength: 1, maxLength: 512 },
+    },
+  },
+} as JSONSchemaType<DecideJoinRequestsBody>);
+
+export interface JoinRequestRouteOptions {
+  publicUrl: string | undefined;
+  maxParticipants: number;
+}
+
+export function registerJoinRequestRoutes(
+  app: FastifyInstance,
+  deps: EdgeDependencies,
+  options: JoinRequestRouteOptions,
+): void {
+  const { store } = deps;
+
+  const list: EdgeHandler = async (context: GraphContext) => {
+    const group = await resolveGroup(context, store);
+    const pageRequest = readPageRequest(context, 'join_requests', group.groupNumber);
+    const page = await store.listPendingJoinRequests(group.pk, pageRequest.query);
+    const edgeUrl = `${baseUrl(context, options.publicUrl)}/${context.version}/${group.groupId}/join_requests`;
+    const paging = buildPaging(context, page, pageRequest, (item) => item.key, edgeUrl);
+    const data = page.items.map((item) => ({
+      join_request_id: item.joinRequestId,
+      wa_id: item.waId,
+      creation_timestamp: item.createdAt,
+    }));
+    return { body: serializePage(paging === undefined ? { data } : { data, paging }) };
+  };
+
+  const decide =
+    (decision: Decision): EdgeHandler =>
+    async (context: GraphContext) => {
+      const group = await resolveGroup(context, store);
+      const body = validateDecideBody(context.params);
+      const outcomes = await store.decideJoinRequests(group.pk, uniqueIds(body.join_requests), decision, {
+        now: context.now,
+        maxParticipants: options.maxParticipants,
+      });
+      return decision === 'approve'
+        ? { body: serializeApproved(decisionResponse('approve', outcomes, options.maxParticipants)) }
+        : { body: serializeRejected(decisionResponse('reject', outcomes, options.maxParticipants)) };
+    };
+
+  registerEdge(app, deps, {
+    edge: 'join_requests',
+    handlers: { GET: list, POST: decide('approve'), DELETE: decide('reject') },
+  });
+}

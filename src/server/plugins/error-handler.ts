@@ -1,0 +1,86 @@
+/**
+ * @module server/plugins/error-handler — the single place where failures become responses. Every error, ours or
+ * Fastify's or a bug, leaves as a Graph envelope with the request's trace id; nothing leaves as an HTML page or a
+ * bare 500.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
+import { GraphError, invalidParameter } from '../graph-error.js';
+import { unknownPathError } from '../graph/edge-router.js';
+
+function isFastifyError(error: unknown): error is FastifyError {
+  return error instanceof Error && typeof (error as Partial<FastifyError>).code === 'string';
+}
+
+/** Translates framework and parser errors into the catalog; unknown ones into a logged 500. */
+export function toGraphError(error: unknown, request: FastifyRequest, bodyLimit: number): GraphError {
+  if (error instanceof GraphError) return error;
+  const controlApi = request.url.startsWith('/_groupgate');
+  if (isFastifyError(error)) {
+    if (error.validation !== undefined) {
+      const first = error.validation[0];
+      const where = first?.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : '';
+      const missing = first?.params['missingProperty'];
+      const details =
+        first?.keyword === 'required'
+          ? `The parameter ${String(missing)} is required`
+          : `Param ${where || error.validationContext || 'body'} ${first?.message ?? 'is invalid'}`;
+      return controlApi
+        ? new GraphError(GRAPH_ERRORS.CONTROL_INVALID_PARAMETER, { params: { details }, details })
+        : invalidParameter(details);
+    }
+    switch (error.code) {
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return new GraphError(GRAPH_ERRORS.INVALID_JSON, { details: error.message });
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return new GraphError(GRAPH_ERRORS.UNSUPPORTED_CONTENT_TYPE, {
+          params: { contentType: String(request.headers['content-type'] ?? '') },
+          details: 'Send application/json, application/x-www-form-urlencoded or multipart/form-data.',
+        });
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      case 'FST_REQ_FILE_TOO_LARGE':
+        return new GraphError(GRAPH_ERRORS.BODY_TOO_LARGE, { params: { limit: bodyLimit } });
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      case 'FST_ERR_CTP_INVALID_TYPE':
+      case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      case 'FST_PARTS_LIMIT':
+      case 'FST_FILES_LIMIT':
+      case 'FST_FIELDS_LIMIT':
+      case 'FST_PROTO_VIOLATION':
+        return invalidParameter(error.message);
+    }
+  }
+  // A client error raised by a parser we do not know by code (e.g. a malformed form or multipart body).
+  const status = (error as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500 && error instanceof Error) {
+    return invalidParameter(error.message);
+  }
+  return new GraphError(GRAPH_ERRORS.UNKNOWN_ERROR);
+}
+
+export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const graphError = toGraphError(error, request, bodyLimit);
+    if (graphError.status >= 500) request.log.error({ err: error, fbtrace_id: request.id }, 'unhandled error');
+    return reply
+      .code(graphError.status)
+      .headers(graphError.headers)
+      .header('content-type', 'application/json; charset=UTF-8')
+      .send(JSON.stringify(graphError.toBody(request.id)));
+  });
+
+  app.setNotFoundHandler(async (request: FastifyRequest) => {
+    if (request.url.startsWith('/_groupgate')) {
+      const details = `No control API route ${request.method} ${request.url.split('?')[0]}`;
+      throw new GraphError(GRAPH_ERRORS.CONTROL_NOT_FOUND, { params: { details }, details });
+    }
+    const segments = (request.url.split('?')[0] ?? '').split('/').filter(Boolean);
+    if (segments.length <= 1) {
+      throw new GraphError(GRAPH_ERRORS.OBJECT_NOT_FOUND, {
+        params: { method: request.method.toLowerCase(), id: segments[0] ?? '' },
+      });
+    }
+    throw unknownPathError(request.url);
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * @module server/plugins/graph-headers — the headers every graph.facebook.com response carries (reference §4.7):
+ * the trace id that also appears as `fbtrace_id` in errors, a request id, the API version served, the business
+ * use-case usage, and Graph's no-cache set.
+ */
+import type { FastifyInstance } from 'fastify';
+import { LATEST_API_VERSION } from '../../contract/limits.js';
+import { newTraceId } from '../../domain/ids.js';
+import type { BusinessRecord } from '../../storage/store.js';
+import type { UsageMeter } from '../usage-meter.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set once the `/{version}` segment is resolved. */
+    graphVersion: string | undefined;
+    /** Set once the caller's token is resolved. */
+    graphBusiness: BusinessRecord | undefined;
+  }
+}
+
+const STATIC_HEADERS = {
+  'cache-control': 'private, no-cache, no-store, must-revalidate',
+  pragma: 'no-cache',
+  expires: 'Sat, 01 Jan 2000 00:00:00 GMT',
+  'access-control-allow-origin': '*',
+  'x-fb-rev': '1019562318',
+};
+
+export function registerGraphHeaders(app: FastifyInstance, meter: UsageMeter, clock: () => number): void {
+  app.decorateRequest('graphVersion', undefined);
+  app.decorateRequest('graphBusiness', undefined);
+  app.addHook('onSend', async (request, reply) => {
+    reply.headers(STATIC_HEADERS);
+    reply.header('x-fb-trace-id', request.id);
+    reply.header('x-fb-request-id', 'A' + newTraceId() + newTraceId());
+    if (!request.url.startsWith('/_groupgate') && !request.url.startsWith('/console')) {
+      reply.header('facebook-api-version', request.graphVersion ?? LATEST_API_VERSION);
+    }
+    const business = request.graphBusiness;
+    if (business !== undefined) {
+      reply.header('x-business-use-case-usage', meter.record(business.wabaId, clock()));
+    }
+  });
+}
