@@ -45,6 +45,9 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     trustProxy: true,
   });
 
+  // Graph takes JSON, form and multipart bodies only; Fastify's default text/plain parser would let a plain
+  // string through as a body.
+  app.removeContentTypeParser('text/plain');
   registerGraphHeaders(app, new UsageMeter(), clock);
   registerErrorHandler(app, BODY_LIMIT);
   await app.register(formbody, { bodyLimit: BODY_LIMIT });

@@ -47,9 +47,14 @@ export interface EdgeDependencies {
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS'] as const;
 const OVERRIDABLE = new Set<string>(['GET', 'POST', 'DELETE']);
 
-/** What Graph calls "Unknown path components": everything after the segment it took for a node id. */
+/**
+ * What Graph calls "Unknown path components": everything after the segment it took for the node id. With a valid
+ * version that is the segment after it; without one, Graph reads the first segment itself as the node.
+ */
 export function unknownPathError(urlPath: string): GraphError {
-  const rest = urlPath.split('?')[0]?.split('/').filter(Boolean).slice(1) ?? [];
+  const segments = urlPath.split('?')[0]?.split('/').filter(Boolean) ?? [];
+  const nodeIndex = segments[0] !== undefined && resolveVersion(segments[0]) !== undefined ? 1 : 0;
+  const rest = segments.slice(nodeIndex + 1);
   return new GraphError(GRAPH_ERRORS.UNKNOWN_PATH, { params: { path: '/' + rest.join('/') } });
 }
 

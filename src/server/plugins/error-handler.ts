@@ -7,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import { GraphError, invalidParameter } from '../graph-error.js';
 import { unknownPathError } from '../graph/edge-router.js';
+import { resolveVersion } from '../graph/versions.js';
 
 function isFastifyError(error: unknown): error is FastifyError {
   return error instanceof Error && typeof (error as Partial<FastifyError>).code === 'string';
@@ -80,6 +81,10 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): v
       throw new GraphError(GRAPH_ERRORS.OBJECT_NOT_FOUND, {
         params: { method: request.method.toLowerCase(), id: segments[0] ?? '' },
       });
+    }
+    if (segments.length === 2 && resolveVersion(segments[0] ?? '') !== undefined) {
+      // The node itself: Groupgate serves its edges, not (yet) the node's own fields.
+      throw new GraphError(GRAPH_ERRORS.UNSUPPORTED_METHOD, { params: { method: request.method.toLowerCase() } });
     }
     throw unknownPathError(request.url);
   });

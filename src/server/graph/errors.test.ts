@@ -1,0 +1,265 @@
+/**
+ * Bad input of every kind gets a Graph error envelope with the right status and code — never a 500, a hang, or a
+ * half-applied call. Each case also passes through the harness's checks (GraphAPIError schema, x-fb-trace-id
+ * equal to fbtrace_id).
+ */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { Harness, V, waIds, type Business, type Group } from '../../testing/harness.js';
+
+interface ErrorBody {
+  error: {
+    message: string;
+    type: string;
+    code: number;
+    error_subcode?: number;
+    error_data?: { details: string };
+    fbtrace_id: string;
+  };
+}
+
+let h: Harness;
+let business: Business;
+let group: Group;
+let url: string;
+let ids: string[];
+
+beforeEach(async () => {
+  h = await Harness.start();
+  business = await h.createBusiness();
+  group = await h.createGroup(business);
+  url = `/${V}/${group.groupId}/join_requests`;
+  ids = [];
+  for (const waId of waIds(2)) ids.push(await h.requestToJoin(waId, group));
+});
+afterEach(() => h.close());
+
+async function expectError(
+  call: Parameters<Harness['graph']>[0],
+  status: number,
+  code: number,
+  message?: RegExp | string,
+): Promise<ErrorBody['error']> {
+  const res = await h.graph<ErrorBody>(call);
+  assert.equal(res.status, status, JSON.stringify(res.body));
+  assert.equal(res.body.error.code, code, JSON.stringify(res.body));
+  if (typeof message === 'string') assert.equal(res.body.error.message, message);
+  else if (message !== undefined) assert.match(res.body.error.message, message);
+  return res.body.error;
+}
+
+async function assertNothingDecided(): Promise<void> {
+  const page = await h.graph<{ data: { join_request_id: string }[] }>({ method: 'GET', url, token: business.access_token });
+  assert.deepEqual(
+    page.body.data.map((r) => r.join_request_id),
+    ids,
+    'a refused call changes nothing',
+  );
+}
+
+describe('authentication', () => {
+  it('answers a call without a token with 104', async () => {
+    const res = await h.app.inject({ method: 'GET', url });
+    assert.equal(res.statusCode, 401);
+    assert.match(String(res.headers['www-authenticate']), /^OAuth "Facebook Platform" "invalid_request"/);
+    await expectError({ method: 'GET', url, token: null }, 401, 104, 'An access token is required to request this resource.');
+  });
+
+  it('answers an unknown or malformed token with 190', async () => {
+    await expectError({ method: 'GET', url, token: 'EAAGnope' }, 401, 190, /^Invalid OAuth access token/);
+    await expectError(
+      { method: 'GET', url, token: null, headers: { authorization: 'Basic Zm9vOmJhcg==' } },
+      401,
+      190,
+    );
+  });
+
+  it('answers a revoked token with 190 subcode 467', async () => {
+    const revoke = await h.control('DELETE', `/_groupgate/tokens/${business.access_token}`);
+    assert.equal(revoke.status, 200);
+    const error = await expectError({ method: 'GET', url, token: business.access_token }, 401, 190);
+    assert.equal(error.error_subcode, 467);
+  });
+
+  it('answers an expired token with 190 subcode 463 and Graph-style dates', async () => {
+    const issued = await h.control<{ access_token: string }>('POST', `/_groupgate/businesses/${business.waba_id}/tokens`, {
+      expires_in: 60,
+    });
+    assert.equal((await h.graph({ method: 'GET', url, token: issued.body.access_token })).status, 200);
+    h.now += 61;
+    const error = await expectError({ method: 'GET', url, token: issued.body.access_token }, 401, 190);
+    assert.equal(error.error_subcode, 463);
+    assert.match(error.message, /^Error validating access token: Session has expired on \w+day, \d\d-\w{3}-\d\d \d\d:\d\d:\d\d UTC\./);
+  });
+});
+
+describe('nodes and paths', () => {
+  it('answers an unknown group, and another business\'s group, alike with 100 subcode 33', async () => {
+    const other = await h.createBusiness('Other business');
+    const otherGroup = await h.createGroup(other);
+    for (const groupId of ['Y2FwaV9ncm91cDpub3BlZAD', otherGroup.groupId]) {
+      const error = await expectError(
+        { method: 'GET', url: `/${V}/${groupId}/join_requests`, token: business.access_token },
+        400,
+        100,
+        `Unsupported get request. Object with ID '${groupId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
+      );
+      assert.equal(error.error_subcode, 33);
+      assert.equal(error.type, 'GraphMethodException');
+    }
+    await expectError(
+      {
+        method: 'POST',
+        url: `/${V}/${otherGroup.groupId}/join_requests`,
+        token: business.access_token,
+        json: { messaging_product: 'whatsapp', join_requests: ids },
+      },
+      400,
+      100,
+    );
+  });
+
+  it('answers a malformed version and an unknown edge with 2500 Unknown path components', async () => {
+    await expectError(
+      { method: 'GET', url: `/v3/${group.groupId}/join_requests`, token: business.access_token },
+      400,
+      2500,
+      `Unknown path components: /${group.groupId}/join_requests`,
+    );
+    await expectError(
+      { method: 'GET', url: `/v99.0/${group.groupId}/join_requests`, token: business.access_token },
+      400,
+      2500,
+    );
+    await expectError(
+      { method: 'GET', url: `/${V}/${group.groupId}/join_request`, token: business.access_token },
+      400,
+      2500,
+      'Unknown path components: /join_request',
+    );
+  });
+
+  it('serves a retired version as the oldest one available and says so in facebook-api-version', async () => {
+    const res = await h.graph({ method: 'GET', url: `/v2.8/${group.groupId}/join_requests`, token: business.access_token });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['facebook-api-version'], 'v19.0');
+  });
+
+  it('answers an unsupported method with 100 "Unsupported put request."', async () => {
+    await expectError({ method: 'PUT', url, token: business.access_token, json: {} }, 400, 100, 'Unsupported put request.');
+    await expectError(
+      { method: 'POST', url: `${url}?method=patch`, token: business.access_token },
+      400,
+      100,
+      /^\(#100\) Param method must be one of/,
+    );
+  });
+});
+
+describe('bodies', () => {
+  it('answers malformed JSON with 100 and changes nothing', async () => {
+    await expectError(
+      { method: 'POST', url, token: business.access_token, raw: { body: '{"messaging_product":', contentType: 'application/json' } },
+      400,
+      100,
+      'Invalid JSON in request body',
+    );
+    await assertNothingDecided();
+  });
+
+  it('answers a JSON body that is not an object with 100', async () => {
+    await expectError({ method: 'POST', url, token: business.access_token, json: ids }, 400, 100, /must be a JSON object/);
+  });
+
+  it('answers an unsupported content type with 100', async () => {
+    await expectError(
+      { method: 'POST', url, token: business.access_token, raw: { body: 'join_requests', contentType: 'text/plain' } },
+      400,
+      100,
+      '(#100) Unsupported Content-Type: text/plain',
+    );
+  });
+
+  it('answers an oversized body with 413 and changes nothing', async () => {
+    const huge = { messaging_product: 'whatsapp', join_requests: ids, padding: 'x'.repeat(1024 * 1024) };
+    await expectError({ method: 'POST', url, token: business.access_token, json: huge }, 413, 100, /larger than/);
+    await assertNothingDecided();
+  });
+
+  it('requires messaging_product to be "whatsapp"', async () => {
+    await expectError(
+      { method: 'POST', url, token: business.access_token, json: { join_requests: ids } },
+      400,
+      100,
+      '(#100) The parameter messaging_product is required',
+    );
+    await expectError(
+      { method: 'POST', url, token: business.access_token, json: { messaging_product: 'sms', join_requests: ids } },
+      400,
+      100,
+      '(#100) Param messaging_product must be one of {whatsapp}',
+    );
+    await assertNothingDecided();
+  });
+
+  const badJoinRequests: [string, unknown, string][] = [
+    ['missing', undefined, '(#100) The parameter join_requests is required'],
+    ['empty', [], '(#100) Param join_requests must be a non-empty array'],
+    ['a string', 'MTY0', '(#100) Param join_requests must be an array'],
+    ['an object', { id: 'x' }, '(#100) Param join_requests must be an array'],
+    ['holding a number', ['x', 5], '(#100) Param join_requests[1] must be a string'],
+    ['holding an empty string', [''], '(#100) Param join_requests[0] must be a non-empty string'],
+    ['holding null', [null], '(#100) Param join_requests[0] must be a string'],
+  ];
+  for (const [name, value, message] of badJoinRequests) {
+    it(`refuses join_requests ${name} with 100, deciding nothing`, async () => {
+      const json = value === undefined ? { messaging_product: 'whatsapp' } : { messaging_product: 'whatsapp', join_requests: value };
+      await expectError({ method: 'POST', url, token: business.access_token, json }, 400, 100, message);
+      await expectError({ method: 'DELETE', url, token: business.access_token, json }, 400, 100, message);
+      await assertNothingDecided();
+    });
+  }
+
+  it('refuses a form join_requests that is not JSON', async () => {
+    await expectError(
+      { method: 'POST', url, token: business.access_token, form: { messaging_product: 'whatsapp', join_requests: 'abc,def' } },
+      400,
+      100,
+      '(#100) Param join_requests must be an array',
+    );
+  });
+
+  it('takes 1,000 ids in one call and refuses 1,001 without deciding any', async () => {
+    const many = [...ids, ...Array.from({ length: 998 }, (_, i) => `dW5rbm93bjo${i}`)];
+    const ok = await h.graph<{ approved_join_requests: string[] }>({
+      method: 'POST',
+      url,
+      token: business.access_token,
+      json: { messaging_product: 'whatsapp', join_requests: many },
+    });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(ok.body.approved_join_requests, ids);
+
+    const more = await h.requestToJoin('16505559999', group);
+    await expectError(
+      {
+        method: 'POST',
+        url,
+        token: business.access_token,
+        json: { messaging_product: 'whatsapp', join_requests: [more, ...many, 'one-too-many'] },
+      },
+      400,
+      100,
+      '(#100) Param join_requests must contain at most 1000 items',
+    );
+    const page = await h.graph<{ data: { join_request_id: string }[] }>({ method: 'GET', url, token: business.access_token });
+    assert.deepEqual(
+      page.body.data.map((r) => r.join_request_id),
+      [more],
+    );
+  });
+
+  it('answers after and before together with 100', async () => {
+    await expectError({ method: 'GET', url: `${url}?after=a&before=b`, token: business.access_token }, 400, 100);
+  });
+});

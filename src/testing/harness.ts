@@ -1,0 +1,234 @@
+/**
+ * @module testing/harness — a Groupgate app on a fresh store for HTTP-level tests. Every Graph call made through
+ * `graph()` is checked against Meta's OpenAPI spec and Graph's header conventions before the test sees it, so no
+ * test can pass on a response Meta would never send.
+ */
+import assert from 'node:assert/strict';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp, type AppConfig } from '../server/app.js';
+import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
+import type { Store } from '../storage/store.js';
+import { assertMatchesMetaSpec, type SpecPath } from './meta-spec.js';
+
+export const ADMIN_TOKEN = 'test-admin-token';
+export const V = 'v23.0';
+
+export interface Business {
+  waba_id: string;
+  phone_number_id: string;
+  display_phone_number: string;
+  access_token: string;
+  app_id: string;
+  app_secret: string;
+}
+
+export interface Group {
+  groupId: string;
+  inviteLink: string;
+}
+
+export interface GraphCall {
+  method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
+  url: string;
+  /** Sent as `Authorization: Bearer`; null sends none. */
+  token: string | null;
+  /** JSON body. */
+  json?: unknown;
+  /** application/x-www-form-urlencoded body. */
+  form?: Record<string, string>;
+  /** multipart/form-data body. */
+  multipart?: Record<string, string>;
+  /** A raw body with its own content type. */
+  raw?: { body: string | Buffer; contentType: string };
+  headers?: Record<string, string>;
+}
+
+export interface GraphResult<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+  headers: LightMyRequestResponse['headers'];
+}
+
+/** The spec path a Graph URL exercises, or null for paths Meta does not have. */
+export function specPathOf(url: string): SpecPath | null {
+  const [, , node, edge, extra] = (url.split('?')[0] ?? '').split('/');
+  if (node === undefined || extra !== undefined) return null;
+  switch (edge) {
+    case 'join_requests':
+      return '/{Version}/{group_id}/join_requests';
+    case 'groups':
+      return '/{Version}/{Phone-Number-ID}/groups';
+    case 'invite_link':
+      return '/{Version}/{group_id}/invite_link';
+    case 'participants':
+      return '/{Version}/{group_id}/participants';
+    case undefined:
+      return '/{Version}/{group_id}';
+    default:
+      return null;
+  }
+}
+
+async function encode(call: GraphCall): Promise<{ payload?: string | Buffer; headers: Record<string, string> }> {
+  const headers: Record<string, string> = { ...call.headers };
+  if (call.token !== null) headers['authorization'] = `Bearer ${call.token}`;
+  if (call.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    return { payload: JSON.stringify(call.json), headers };
+  }
+  if (call.form !== undefined) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    return { payload: new URLSearchParams(call.form).toString(), headers };
+  }
+  if (call.multipart !== undefined) {
+    const form = new FormData();
+    for (const [key, value] of Object.entries(call.multipart)) form.append(key, value);
+    const request = new Request('http://localhost/', { method: 'POST', body: form });
+    headers['content-type'] = request.headers.get('content-type') ?? '';
+    return { payload: Buffer.from(await request.arrayBuffer()), headers };
+  }
+  if (call.raw !== undefined) {
+    headers['content-type'] = call.raw.contentType;
+    return { payload: call.raw.body, headers };
+  }
+  return { headers };
+}
+
+/** Graph's own conventions every response must keep, whatever the spec says. */
+function assertGraphConventions(result: GraphResult): void {
+  const traceId = result.headers['x-fb-trace-id'];
+  assert.equal(typeof traceId, 'string', 'x-fb-trace-id header');
+  assert.ok(result.headers['facebook-api-version'], 'facebook-api-version header');
+  assert.match(String(result.headers['content-type']), /^application\/json/);
+  if (result.status >= 400) {
+    const error = (result.body as { error?: { fbtrace_id?: unknown } }).error;
+    assert.ok(error, 'error responses carry the Graph envelope');
+    assert.equal(error.fbtrace_id, traceId, 'fbtrace_id equals the x-fb-trace-id header');
+  }
+}
+
+export class Harness {
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  /** Unix seconds the app sees; tests move it to expire tokens. */
+  now = 1_790_000_000;
+
+  private constructor(app: FastifyInstance, store: Store) {
+    this.app = app;
+    this.store = store;
+  }
+
+  static async start(options: { store?: Store; config?: Partial<AppConfig> } = {}): Promise<Harness> {
+    const store = options.store ?? openSqliteStore({ path: ':memory:' });
+    let harness: Harness | undefined;
+    const app = await buildApp(
+      {
+        publicUrl: undefined,
+        adminToken: ADMIN_TOKEN,
+        maxParticipants: 8,
+        maxGroupsPerPhoneNumber: 10_000,
+        logLevel: 'silent',
+        ...options.config,
+      },
+      { store, clock: () => harness?.now ?? 0 },
+    );
+    harness = new Harness(app, store);
+    return harness;
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+    await this.store.close();
+  }
+
+  /** A Graph call, validated against Meta's spec and Graph conventions. */
+  async graph<T = Record<string, unknown>>(call: GraphCall): Promise<GraphResult<T>> {
+    const { payload, headers } = await encode(call);
+    const response = await this.app.inject({
+      method: call.method,
+      url: call.url,
+      headers,
+      ...(payload !== undefined && { payload }),
+    });
+    const result: GraphResult = { status: response.statusCode, body: response.json(), headers: response.headers };
+    assertGraphConventions(result);
+    const override = /[?&]method=(get|delete|post)\b/i.exec(call.url)?.[1] ?? (call.form?.['method'] as string | undefined);
+    const method = call.method === 'POST' && override !== undefined ? override.toLowerCase() : call.method.toLowerCase();
+    assertMatchesMetaSpec(specPathOf(call.url), method, result.status, result.body);
+    return result as GraphResult<T>;
+  }
+
+  /** A control API call with the admin token. */
+  async control<T = Record<string, unknown>>(
+    method: 'GET' | 'POST' | 'DELETE',
+    url: string,
+    json?: unknown,
+  ): Promise<GraphResult<T>> {
+    const response = await this.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      ...(json !== undefined && { payload: json as Record<string, unknown> }),
+    });
+    return { status: response.statusCode, body: response.json() as T, headers: response.headers };
+  }
+
+  async createBusiness(name?: string): Promise<Business> {
+    const result = await this.control<Business>('POST', '/_groupgate/businesses', name === undefined ? {} : { name });
+    assert.equal(result.status, 201, JSON.stringify(result.body));
+    return result.body;
+  }
+
+  /** Creates a group through Meta's own calls: create, then find it in the list, then read its invite link. */
+  async createGroup(
+    business: Business,
+    options: { subject?: string; mode?: 'approval_required' | 'auto_approve' } = {},
+  ): Promise<Group> {
+    const created = await this.graph({
+      method: 'POST',
+      url: `/${V}/${business.phone_number_id}/groups`,
+      token: business.access_token,
+      json: {
+        messaging_product: 'whatsapp',
+        subject: options.subject ?? 'Test group',
+        join_approval_mode: options.mode ?? 'approval_required',
+      },
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const list = await this.graph<{ data: { groups: { id: string }[] } }>({
+      method: 'GET',
+      url: `/${V}/${business.phone_number_id}/groups?limit=1`,
+      token: business.access_token,
+    });
+    const groupId = list.body.data.groups[0]?.id;
+    assert.ok(groupId);
+    const link = await this.graph<{ invite_link: string }>({
+      method: 'GET',
+      url: `/${V}/${groupId}/invite_link`,
+      token: business.access_token,
+    });
+    return { groupId, inviteLink: link.body.invite_link };
+  }
+
+  /** A simulated user asks to join; returns the join request id. */
+  async requestToJoin(waId: string, group: Group): Promise<string> {
+    const result = await this.control<{ status: string; join_request_id: string }>(
+      'POST',
+      `/_groupgate/users/${waId}/join`,
+      { invite_link: group.inviteLink },
+    );
+    assert.equal(result.status, 200, JSON.stringify(result.body));
+    assert.equal(result.body.status, 'requested');
+    return result.body.join_request_id;
+  }
+
+  async participants(group: Group): Promise<string[]> {
+    const result = await this.control<{ participants: string[] }>('GET', `/_groupgate/groups/${group.groupId}`);
+    return result.body.participants;
+  }
+}
+
+/** `n` distinct plausible wa_ids. */
+export function waIds(n: number, prefix = '1650555'): string[] {
+  return Array.from({ length: n }, (_, i) => prefix + String(1000 + i).padStart(4, '0'));
+}

@@ -1,0 +1,105 @@
+/**
+ * @module testing/meta-spec — validates Groupgate's responses against Meta's own OpenAPI document, read from
+ * `../shared` at test time (never copied into the repository). Success bodies are checked strictly: a field the
+ * spec does not declare is an error, so Groupgate cannot drift into shapes Meta never sends. Error bodies are
+ * checked against `GraphAPIError`, which real Graph errors exceed (`error_data`), so extra fields pass there.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
+import { parse } from 'yaml';
+import { META_SPEC_PATH, metaSpecAvailable } from './shared-dir.js';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+export type SpecPath =
+  | '/{Version}/{group_id}/join_requests'
+  | '/{Version}/{Phone-Number-ID}/groups'
+  | '/{Version}/{group_id}'
+  | '/{Version}/{group_id}/invite_link'
+  | '/{Version}/{group_id}/participants';
+
+let spec: JsonObject | undefined;
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+const cache = new Map<string, ValidateFunction>();
+
+function loadSpec(): JsonObject {
+  spec ??= parse(readFileSync(META_SPEC_PATH, 'utf8')) as JsonObject;
+  return spec;
+}
+
+function pointer(doc: JsonObject, ref: string): Json {
+  let node: Json = doc;
+  for (const raw of ref.replace(/^#\//, '').split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (typeof node !== 'object' || node === null || Array.isArray(node) || !(key in node)) {
+      throw new Error(`unresolvable $ref ${ref}`);
+    }
+    node = node[key] as Json;
+  }
+  return node;
+}
+
+/** Inlines every local $ref; with `strict`, objects that declare properties accept no others. */
+function inline(node: Json, doc: JsonObject, strict: boolean, depth = 0): Json {
+  if (depth > 40) throw new Error('$ref nesting too deep');
+  if (Array.isArray(node)) return node.map((n) => inline(n, doc, strict, depth + 1));
+  if (typeof node !== 'object' || node === null) return node;
+  if (typeof node['$ref'] === 'string') return inline(pointer(doc, node['$ref']), doc, strict, depth + 1);
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(node)) {
+    // `properties` maps names to schemas: its keys are field names, never keywords.
+    out[key] =
+      key === 'properties' && typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, inline(v, doc, strict, depth + 1)]))
+        : inline(value, doc, strict, depth + 1);
+  }
+  if (strict && out['type'] === 'object' && typeof out['properties'] === 'object') {
+    out['additionalProperties'] ??= false;
+  }
+  return out;
+}
+
+function responseSchema(path: SpecPath, method: string, status: number): { schema: Json; strict: boolean } {
+  const doc = loadSpec();
+  const paths = doc['paths'] as JsonObject;
+  const item = paths[path] as JsonObject | undefined;
+  if (item === undefined) throw new Error(`Meta's spec has no path ${path}`);
+  if (status >= 400) return { schema: pointer(doc, '#/components/schemas/GraphAPIError'), strict: false };
+  // GET /invite_link is documented in Meta's prose but not in the spec; its body is the one POST returns.
+  const operationMethod = path === '/{Version}/{group_id}/invite_link' && method === 'get' ? 'post' : method;
+  const operation = item[operationMethod] as JsonObject | undefined;
+  if (operation === undefined) throw new Error(`Meta's spec has no ${method.toUpperCase()} ${path}`);
+  const responses = operation['responses'] as JsonObject;
+  const response = (responses[String(status)] ?? responses['default']) as JsonObject | undefined;
+  if (response === undefined) throw new Error(`Meta's spec has no ${status} for ${method.toUpperCase()} ${path}`);
+  const content = (response['content'] as JsonObject | undefined)?.['application/json'] as JsonObject | undefined;
+  return { schema: content?.['schema'] ?? {}, strict: true };
+}
+
+/**
+ * Throws with every violation when `body` does not match what Meta's spec declares for that response.
+ * Does nothing (after saying so once) when the spec is absent outside CI.
+ */
+export function assertMatchesMetaSpec(path: SpecPath | null, method: string, status: number, body: unknown): void {
+  if (!metaSpecAvailable()) return;
+  if (path === null) {
+    // A path Meta does not have (unknown edge, bad version): only a Graph error can be right.
+    if (status < 400) throw new Error(`${method.toUpperCase()} on a path outside Meta's API answered ${status}`);
+    path = '/{Version}/{group_id}/join_requests';
+  }
+  const key = `${method} ${path} ${status >= 400 ? 'error' : status}`;
+  let validate = cache.get(key);
+  if (validate === undefined) {
+    const { schema, strict } = responseSchema(path, method.toLowerCase(), status);
+    validate = ajv.compile(inline(schema, loadSpec(), strict) as object);
+    cache.set(key, validate);
+  }
+  if (!validate(body)) {
+    throw new Error(
+      `${method.toUpperCase()} ${path} ${status} does not match Meta's OpenAPI spec: ${ajv.errorsText(validate.errors)}\n` +
+        JSON.stringify(body, null, 2),
+    );
+  }
+}
