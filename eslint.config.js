@@ -8,7 +8,14 @@ export default tseslint.config(
   ...tseslint.configs.strict,
   {
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
     },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
@@ -26,13 +33,19 @@ export default tseslint.config(
   {
     files: ['src/domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['../storage/*', '../server/*', '../cli/*', 'fastify', 'better-sqlite3'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['../storage/*', '../server/*', '../cli/*', 'fastify', 'better-sqlite3'] },
+      ],
     },
   },
   {
     files: ['src/storage/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['../server/*', '../../server/*', '../cli/*', '../../cli/*', 'fastify'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['../server/*', '../../server/*', '../cli/*', '../../cli/*', 'fastify'] },
+      ],
     },
   },
 );

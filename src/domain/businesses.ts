@@ -1,5 +1,5 @@
 /** @module domain/businesses — minting a sandbox business: the ids Meta would have given it, and its app. */
-import type { NewBusiness } from '../storage/store.js';
+import type { NewBusiness } from './records.js';
 import { displayPhoneNumber, newAppSecret, newBusinessPhoneDigits, newNodeId } from './ids.js';
 
 export function mintBusiness(name: string, now: number): NewBusiness {

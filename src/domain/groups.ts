@@ -1,6 +1,6 @@
 /** @module domain/groups — minting a new group's identity from its business and the caller's settings. */
 import type { JoinApprovalMode } from '../contract/groups.js';
-import type { BusinessRecord, NewGroup } from '../storage/store.js';
+import type { BusinessRecord, NewGroup } from './records.js';
 import { groupIdFor, newGroupNumber, newInviteCode, newRequestId } from './ids.js';
 
 export interface GroupSettings {

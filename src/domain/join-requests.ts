@@ -9,7 +9,7 @@ import type {
   FailedJoinRequest,
   RejectJoinRequestsResponse,
 } from '../contract/join-requests.js';
-import type { Decision, DecisionOutcome } from '../storage/store.js';
+import type { Decision, DecisionOutcome } from './records.js';
 import { GRAPH_ERRORS } from './error-catalog.js';
 import { itemError } from './item-errors.js';
 
@@ -18,7 +18,11 @@ export function uniqueIds(ids: readonly string[]): string[] {
   return [...new Set(ids)];
 }
 
-function failureFor(outcome: DecisionOutcome, decision: Decision, maxParticipants: number): ItemError | undefined {
+function failureFor(
+  outcome: DecisionOutcome,
+  decision: Decision,
+  maxParticipants: number,
+): ItemError | undefined {
   switch (outcome.result) {
     case 'decided':
       return undefined;
@@ -76,7 +80,9 @@ export function decisionResponse(
   }
   const verb = decision === 'approve' ? 'approved' : 'rejected';
   const failures =
-    failed.length === 0 ? {} : { failed_join_requests: failed, errors: summarise(failed, outcomes.length, verb) };
+    failed.length === 0
+      ? {}
+      : { failed_join_requests: failed, errors: summarise(failed, outcomes.length, verb) };
   return decision === 'approve'
     ? { messaging_product: 'whatsapp', approved_join_requests: succeeded, ...failures }
     : { messaging_product: 'whatsapp', rejected_join_requests: succeeded, ...failures };

@@ -61,7 +61,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
         title: 'Groupgate control API',
         version: '0.1.0',
         description:
-          'Sandbox set-up that Meta has no API for: businesses and tokens, simulated WhatsApp users, resets. The Graph-compatible API is described by Meta\'s own OpenAPI document.',
+          "Sandbox set-up that Meta has no API for: businesses and tokens, simulated WhatsApp users, resets. The Graph-compatible API is described by Meta's own OpenAPI document.",
       },
       components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
     },

@@ -33,7 +33,9 @@ export class GraphError extends Error {
         type: t.type,
         code: t.code,
         ...(t.subcode !== undefined && { error_subcode: t.subcode }),
-        ...(this.details !== undefined && { error_data: { messaging_product: 'whatsapp', details: this.details } }),
+        ...(this.details !== undefined && {
+          error_data: { messaging_product: 'whatsapp', details: this.details },
+        }),
         ...(t.isTransient !== undefined && { is_transient: t.isTransient }),
         fbtrace_id: fbtraceId,
       },

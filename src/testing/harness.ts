@@ -69,7 +69,9 @@ export function specPathOf(url: string): SpecPath | null {
   }
 }
 
-async function encode(call: GraphCall): Promise<{ payload?: string | Buffer; headers: Record<string, string> }> {
+async function encode(
+  call: GraphCall,
+): Promise<{ payload?: string | Buffer; headers: Record<string, string> }> {
   const headers: Record<string, string> = { ...call.headers };
   if (call.token !== null) headers['authorization'] = `Bearer ${call.token}`;
   if (call.json !== undefined) {
@@ -120,7 +122,7 @@ export class Harness {
 
   static async start(options: { store?: Store; config?: Partial<AppConfig> } = {}): Promise<Harness> {
     const store = options.store ?? openSqliteStore({ path: ':memory:' });
-    let harness: Harness | undefined;
+    const ref: { harness?: Harness } = {};
     const app = await buildApp(
       {
         publicUrl: undefined,
@@ -130,10 +132,10 @@ export class Harness {
         logLevel: 'silent',
         ...options.config,
       },
-      { store, clock: () => harness?.now ?? 0 },
+      { store, clock: () => ref.harness?.now ?? 0 },
     );
-    harness = new Harness(app, store);
-    return harness;
+    ref.harness = new Harness(app, store);
+    return ref.harness;
   }
 
   async close(): Promise<void> {
@@ -150,10 +152,16 @@ export class Harness {
       headers,
       ...(payload !== undefined && { payload }),
     });
-    const result: GraphResult = { status: response.statusCode, body: response.json(), headers: response.headers };
+    const result: GraphResult = {
+      status: response.statusCode,
+      body: response.json(),
+      headers: response.headers,
+    };
     assertGraphConventions(result);
-    const override = /[?&]method=(get|delete|post)\b/i.exec(call.url)?.[1] ?? (call.form?.['method'] as string | undefined);
-    const method = call.method === 'POST' && override !== undefined ? override.toLowerCase() : call.method.toLowerCase();
+    const override =
+      /[?&]method=(get|delete|post)\b/i.exec(call.url)?.[1] ?? (call.form?.['method'] as string | undefined);
+    const method =
+      call.method === 'POST' && override !== undefined ? override.toLowerCase() : call.method.toLowerCase();
     assertMatchesMetaSpec(specPathOf(call.url), method, result.status, result.body);
     return result as GraphResult<T>;
   }
@@ -174,7 +182,11 @@ export class Harness {
   }
 
   async createBusiness(name?: string): Promise<Business> {
-    const result = await this.control<Business>('POST', '/_groupgate/businesses', name === undefined ? {} : { name });
+    const result = await this.control<Business>(
+      'POST',
+      '/_groupgate/businesses',
+      name === undefined ? {} : { name },
+    );
     assert.equal(result.status, 201, JSON.stringify(result.body));
     return result.body;
   }
@@ -223,7 +235,10 @@ export class Harness {
   }
 
   async participants(group: Group): Promise<string[]> {
-    const result = await this.control<{ participants: string[] }>('GET', `/_groupgate/groups/${group.groupId}`);
+    const result = await this.control<{ participants: string[] }>(
+      'GET',
+      `/_groupgate/groups/${group.groupId}`,
+    );
     return result.body.participants;
   }
 }

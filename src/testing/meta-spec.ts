@@ -73,8 +73,10 @@ function responseSchema(path: SpecPath, method: string, status: number): { schem
   if (operation === undefined) throw new Error(`Meta's spec has no ${method.toUpperCase()} ${path}`);
   const responses = operation['responses'] as JsonObject;
   const response = (responses[String(status)] ?? responses['default']) as JsonObject | undefined;
-  if (response === undefined) throw new Error(`Meta's spec has no ${status} for ${method.toUpperCase()} ${path}`);
-  const content = (response['content'] as JsonObject | undefined)?.['application/json'] as JsonObject | undefined;
+  if (response === undefined)
+    throw new Error(`Meta's spec has no ${status} for ${method.toUpperCase()} ${path}`);
+  const content = (response['content'] as JsonObject | undefined)?.['application/json'] as
+    JsonObject | undefined;
   return { schema: content?.['schema'] ?? {}, strict: true };
 }
 
@@ -82,11 +84,17 @@ function responseSchema(path: SpecPath, method: string, status: number): { schem
  * Throws with every violation when `body` does not match what Meta's spec declares for that response.
  * Does nothing (after saying so once) when the spec is absent outside CI.
  */
-export function assertMatchesMetaSpec(path: SpecPath | null, method: string, status: number, body: unknown): void {
+export function assertMatchesMetaSpec(
+  path: SpecPath | null,
+  method: string,
+  status: number,
+  body: unknown,
+): void {
   if (!metaSpecAvailable()) return;
   if (path === null) {
     // A path Meta does not have (unknown edge, bad version): only a Graph error can be right.
-    if (status < 400) throw new Error(`${method.toUpperCase()} on a path outside Meta's API answered ${status}`);
+    if (status < 400)
+      throw new Error(`${method.toUpperCase()} on a path outside Meta's API answered ${status}`);
     path = '/{Version}/{group_id}/join_requests';
   }
   const key = `${method} ${path} ${status >= 400 ? 'error' : status}`;

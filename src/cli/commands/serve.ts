@@ -47,7 +47,12 @@ export async function serve(flags: ServeFlags): Promise<void> {
     `Admin token (control API at ${base}/_groupgate): ${config.adminToken}${config.adminTokenGenerated ? '  (generated; set GROUPGATE_ADMIN_TOKEN to fix it)' : ''}`,
   ];
   if (config.seedDemo) {
-    const demo = await seedDemo(store, Math.floor(Date.now() / 1000), config.maxGroupsPerPhoneNumber, config.maxParticipants);
+    const demo = await seedDemo(
+      store,
+      Math.floor(Date.now() / 1000),
+      config.maxGroupsPerPhoneNumber,
+      config.maxParticipants,
+    );
     lines.push(
       `Demo business: WABA ${demo.business.wabaId}, phone number id ${demo.business.phoneNumberId} (${demo.business.displayPhoneNumber})`,
       `Access token:  ${demo.accessToken}`,
@@ -77,12 +82,17 @@ export async function serve(flags: ServeFlags): Promise<void> {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('Start Groupgate: the Graph-compatible API under /{version}/… and the control API under /_groupgate.')
+    .description(
+      'Start Groupgate: the Graph-compatible API under /{version}/… and the control API under /_groupgate.',
+    )
     .option('-p, --port <port>', 'port to listen on; 0 picks a free one (env GROUPGATE_PORT)', undefined)
     .option('--host <host>', 'interface to bind (env GROUPGATE_HOST)', undefined)
     .option('--db <path>', "SQLite file, or ':memory:' for a throwaway store (env GROUPGATE_DB)", undefined)
     .option('--public-url <url>', 'base of absolute paging URLs (env GROUPGATE_PUBLIC_URL)', undefined)
-    .option('--max-participants <n>', 'participants per group, business not counted (env GROUPGATE_MAX_PARTICIPANTS)')
+    .option(
+      '--max-participants <n>',
+      'participants per group, business not counted (env GROUPGATE_MAX_PARTICIPANTS)',
+    )
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env GROUPGATE_LOG_LEVEL)')
     .option('--no-demo', 'do not create or print the demo business and group')
     .addHelpText(

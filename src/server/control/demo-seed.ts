@@ -18,7 +18,12 @@ export interface DemoSeed {
   createdNow: boolean;
 }
 
-export async function seedDemo(store: Store, now: number, maxGroups: number, maxParticipants: number): Promise<DemoSeed> {
+export async function seedDemo(
+  store: Store,
+  now: number,
+  maxGroups: number,
+  maxParticipants: number,
+): Promise<DemoSeed> {
   const existing = await store.findBusinessByName(DEMO_BUSINESS_NAME);
   if (existing !== undefined) {
     const accessToken = await issueToken(store, existing, now, null);

@@ -20,7 +20,11 @@ export interface ControlDependencies {
 }
 
 const TAGS = ['control'];
-const WA_ID = { type: 'string', pattern: '^[1-9][0-9]{6,14}$', description: 'Phone number in international form, digits only.' };
+const WA_ID = {
+  type: 'string',
+  pattern: '^[1-9][0-9]{6,14}$',
+  description: 'Phone number in international form, digits only.',
+};
 const ERROR_RESPONSE = {
   type: 'object',
   properties: {
@@ -154,7 +158,10 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
         summary: 'Revoke an access token: Graph calls with it then fail with code 190.',
         security: SECURED,
         params: { type: 'object', properties: { token: { type: 'string' } } },
-        response: { 200: { type: 'object', properties: { success: { type: 'boolean' } } }, '4xx': ERROR_RESPONSE },
+        response: {
+          200: { type: 'object', properties: { success: { type: 'boolean' } } },
+          '4xx': ERROR_RESPONSE,
+        },
       },
     },
     async (request) => {

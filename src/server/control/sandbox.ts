@@ -25,7 +25,11 @@ async function withFreshIds<T>(attempt: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function createBusinessWithToken(store: Store, name: string, now: number): Promise<CreatedBusiness> {
+export async function createBusinessWithToken(
+  store: Store,
+  name: string,
+  now: number,
+): Promise<CreatedBusiness> {
   const business = await withFreshIds(() => store.createBusiness(mintBusiness(name, now)));
   const accessToken = await issueToken(store, business, now, null);
   return { business, accessToken };
@@ -78,7 +82,10 @@ export async function simulateJoin(
     case 'joined':
       return { status: 'joined' };
     case 'already_participant':
-      throw controlError(GRAPH_ERRORS.CONTROL_CONFLICT, `User ${waId} is already a participant of the group.`);
+      throw controlError(
+        GRAPH_ERRORS.CONTROL_CONFLICT,
+        `User ${waId} is already a participant of the group.`,
+      );
     case 'group_full':
       throw controlError(
         GRAPH_ERRORS.CONTROL_CONFLICT,
@@ -87,12 +94,20 @@ export async function simulateJoin(
   }
 }
 
-export async function simulateCancelJoin(store: Store, waId: string, groupId: string, now: number): Promise<string> {
+export async function simulateCancelJoin(
+  store: Store,
+  waId: string,
+  groupId: string,
+  now: number,
+): Promise<string> {
   const group = await store.findGroupById(groupId);
   if (group === undefined) throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No group ${groupId}.`);
   const joinRequestId = await store.cancelJoinRequest(group.pk, waId, now);
   if (joinRequestId === undefined) {
-    throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `User ${waId} has no pending join request for ${groupId}.`);
+    throw controlError(
+      GRAPH_ERRORS.CONTROL_NOT_FOUND,
+      `User ${waId} has no pending join request for ${groupId}.`,
+    );
   }
   return joinRequestId;
 }

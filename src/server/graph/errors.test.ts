@@ -49,7 +49,11 @@ async function expectError(
 }
 
 async function assertNothingDecided(): Promise<void> {
-  const page = await h.graph<{ data: { join_request_id: string }[] }>({ method: 'GET', url, token: business.access_token });
+  const page = await h.graph<{ data: { join_request_id: string }[] }>({
+    method: 'GET',
+    url,
+    token: business.access_token,
+  });
   assert.deepEqual(
     page.body.data.map((r) => r.join_request_id),
     ids,
@@ -62,7 +66,12 @@ describe('authentication', () => {
     const res = await h.app.inject({ method: 'GET', url });
     assert.equal(res.statusCode, 401);
     assert.match(String(res.headers['www-authenticate']), /^OAuth "Facebook Platform" "invalid_request"/);
-    await expectError({ method: 'GET', url, token: null }, 401, 104, 'An access token is required to request this resource.');
+    await expectError(
+      { method: 'GET', url, token: null },
+      401,
+      104,
+      'An access token is required to request this resource.',
+    );
   });
 
   it('answers an unknown or malformed token with 190', async () => {
@@ -82,19 +91,26 @@ describe('authentication', () => {
   });
 
   it('answers an expired token with 190 subcode 463 and Graph-style dates', async () => {
-    const issued = await h.control<{ access_token: string }>('POST', `/_groupgate/businesses/${business.waba_id}/tokens`, {
-      expires_in: 60,
-    });
+    const issued = await h.control<{ access_token: string }>(
+      'POST',
+      `/_groupgate/businesses/${business.waba_id}/tokens`,
+      {
+        expires_in: 60,
+      },
+    );
     assert.equal((await h.graph({ method: 'GET', url, token: issued.body.access_token })).status, 200);
     h.now += 61;
     const error = await expectError({ method: 'GET', url, token: issued.body.access_token }, 401, 190);
     assert.equal(error.error_subcode, 463);
-    assert.match(error.message, /^Error validating access token: Session has expired on \w+day, \d\d-\w{3}-\d\d \d\d:\d\d:\d\d UTC\./);
+    assert.match(
+      error.message,
+      /^Error validating access token: Session has expired on \w+day, \d\d-\w{3}-\d\d \d\d:\d\d:\d\d UTC\./,
+    );
   });
 });
 
 describe('nodes and paths', () => {
-  it('answers an unknown group, and another business\'s group, alike with 100 subcode 33', async () => {
+  it("answers an unknown group, and another business's group, alike with 100 subcode 33", async () => {
     const other = await h.createBusiness('Other business');
     const otherGroup = await h.createGroup(other);
     for (const groupId of ['Y2FwaV9ncm91cDpub3BlZAD', otherGroup.groupId]) {
@@ -140,13 +156,22 @@ describe('nodes and paths', () => {
   });
 
   it('serves a retired version as the oldest one available and says so in facebook-api-version', async () => {
-    const res = await h.graph({ method: 'GET', url: `/v2.8/${group.groupId}/join_requests`, token: business.access_token });
+    const res = await h.graph({
+      method: 'GET',
+      url: `/v2.8/${group.groupId}/join_requests`,
+      token: business.access_token,
+    });
     assert.equal(res.status, 200);
     assert.equal(res.headers['facebook-api-version'], 'v19.0');
   });
 
   it('answers an unsupported method with 100 "Unsupported put request."', async () => {
-    await expectError({ method: 'PUT', url, token: business.access_token, json: {} }, 400, 100, 'Unsupported put request.');
+    await expectError(
+      { method: 'PUT', url, token: business.access_token, json: {} },
+      400,
+      100,
+      'Unsupported put request.',
+    );
     await expectError(
       { method: 'POST', url: `${url}?method=patch`, token: business.access_token },
       400,
@@ -159,7 +184,12 @@ describe('nodes and paths', () => {
 describe('bodies', () => {
   it('answers malformed JSON with 100 and changes nothing', async () => {
     await expectError(
-      { method: 'POST', url, token: business.access_token, raw: { body: '{"messaging_product":', contentType: 'application/json' } },
+      {
+        method: 'POST',
+        url,
+        token: business.access_token,
+        raw: { body: '{"messaging_product":', contentType: 'application/json' },
+      },
       400,
       100,
       'Invalid JSON in request body',
@@ -168,12 +198,22 @@ describe('bodies', () => {
   });
 
   it('answers a JSON body that is not an object with 100', async () => {
-    await expectError({ method: 'POST', url, token: business.access_token, json: ids }, 400, 100, /must be a JSON object/);
+    await expectError(
+      { method: 'POST', url, token: business.access_token, json: ids },
+      400,
+      100,
+      /must be a JSON object/,
+    );
   });
 
   it('answers an unsupported content type with 100', async () => {
     await expectError(
-      { method: 'POST', url, token: business.access_token, raw: { body: 'join_requests', contentType: 'text/plain' } },
+      {
+        method: 'POST',
+        url,
+        token: business.access_token,
+        raw: { body: 'join_requests', contentType: 'text/plain' },
+      },
       400,
       100,
       '(#100) Unsupported Content-Type: text/plain',
@@ -182,7 +222,12 @@ describe('bodies', () => {
 
   it('answers an oversized body with 413 and changes nothing', async () => {
     const huge = { messaging_product: 'whatsapp', join_requests: ids, padding: 'x'.repeat(1024 * 1024) };
-    await expectError({ method: 'POST', url, token: business.access_token, json: huge }, 413, 100, /larger than/);
+    await expectError(
+      { method: 'POST', url, token: business.access_token, json: huge },
+      413,
+      100,
+      /larger than/,
+    );
     await assertNothingDecided();
   });
 
@@ -194,7 +239,12 @@ describe('bodies', () => {
       '(#100) The parameter messaging_product is required',
     );
     await expectError(
-      { method: 'POST', url, token: business.access_token, json: { messaging_product: 'sms', join_requests: ids } },
+      {
+        method: 'POST',
+        url,
+        token: business.access_token,
+        json: { messaging_product: 'sms', join_requests: ids },
+      },
       400,
       100,
       '(#100) Param messaging_product must be one of {whatsapp}',
@@ -213,7 +263,10 @@ describe('bodies', () => {
   ];
   for (const [name, value, message] of badJoinRequests) {
     it(`refuses join_requests ${name} with 100, deciding nothing`, async () => {
-      const json = value === undefined ? { messaging_product: 'whatsapp' } : { messaging_product: 'whatsapp', join_requests: value };
+      const json =
+        value === undefined
+          ? { messaging_product: 'whatsapp' }
+          : { messaging_product: 'whatsapp', join_requests: value };
       await expectError({ method: 'POST', url, token: business.access_token, json }, 400, 100, message);
       await expectError({ method: 'DELETE', url, token: business.access_token, json }, 400, 100, message);
       await assertNothingDecided();
@@ -222,7 +275,12 @@ describe('bodies', () => {
 
   it('refuses a form join_requests that is not JSON', async () => {
     await expectError(
-      { method: 'POST', url, token: business.access_token, form: { messaging_product: 'whatsapp', join_requests: 'abc,def' } },
+      {
+        method: 'POST',
+        url,
+        token: business.access_token,
+        form: { messaging_product: 'whatsapp', join_requests: 'abc,def' },
+      },
       400,
       100,
       '(#100) Param join_requests must be an array',
@@ -252,7 +310,11 @@ describe('bodies', () => {
       100,
       '(#100) Param join_requests must contain at most 1000 items',
     );
-    const page = await h.graph<{ data: { join_request_id: string }[] }>({ method: 'GET', url, token: business.access_token });
+    const page = await h.graph<{ data: { join_request_id: string }[] }>({
+      method: 'GET',
+      url,
+      token: business.access_token,
+    });
     assert.deepEqual(
       page.body.data.map((r) => r.join_request_id),
       [more],
@@ -260,6 +322,10 @@ describe('bodies', () => {
   });
 
   it('answers after and before together with 100', async () => {
-    await expectError({ method: 'GET', url: `${url}?after=a&before=b`, token: business.access_token }, 400, 100);
+    await expectError(
+      { method: 'GET', url: `${url}?after=a&before=b`, token: business.access_token },
+      400,
+      100,
+    );
   });
 });

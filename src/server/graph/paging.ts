@@ -30,7 +30,8 @@ export function readPageRequest(context: GraphContext, edge: CursorEdge, node: s
   const key = decodeCursor(cursor, edge, node);
   if (key === undefined) {
     throw new GraphError(GRAPH_ERRORS.INVALID_CURSOR, {
-      details: 'The cursor is corrupted, expired, or was issued for another object. Start again from the first page.',
+      details:
+        'The cursor is corrupted, expired, or was issued for another object. Start again from the first page.',
     });
   }
   return { edge, node, query: after !== undefined ? { limit, after: key } : { limit, before: key } };
@@ -57,7 +58,8 @@ export function buildPaging<T>(
   };
   const link = (direction: 'after' | 'before', cursor: string): string => {
     const search = new URLSearchParams();
-    if (context.caller.queryAccessToken !== undefined) search.set('access_token', context.caller.queryAccessToken);
+    if (context.caller.queryAccessToken !== undefined)
+      search.set('access_token', context.caller.queryAccessToken);
     search.set('limit', String(request.query.limit));
     search.set(direction, cursor);
     return `${edgeUrl}?${search.toString()}`;

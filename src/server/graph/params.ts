@@ -86,7 +86,8 @@ export function compileParams<T>(schema: JSONSchemaType<T>): (params: GraphParam
 /** `limit` arrives as a string from the query; Graph wants a whole number in range. */
 export function parseLimit(raw: unknown, fallback: number, max: number): number {
   if (raw === undefined || raw === '') return fallback;
-  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d{1,7}$/.test(raw) ? Number(raw) : NaN;
+  const value =
+    typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d{1,7}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(value) || value < 1 || value > max) {
     throw invalidParameter(`Param limit must be a number between 1 and ${max}`);
   }

@@ -63,7 +63,8 @@ export function toGraphError(error: unknown, request: FastifyRequest, bodyLimit:
 export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const graphError = toGraphError(error, request, bodyLimit);
-    if (graphError.status >= 500) request.log.error({ err: error, fbtrace_id: request.id }, 'unhandled error');
+    if (graphError.status >= 500)
+      request.log.error({ err: error, fbtrace_id: request.id }, 'unhandled error');
     return reply
       .code(graphError.status)
       .headers(graphError.headers)
@@ -84,7 +85,9 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): v
     }
     if (segments.length === 2 && resolveVersion(segments[0] ?? '') !== undefined) {
       // The node itself: Groupgate serves its edges, not (yet) the node's own fields.
-      throw new GraphError(GRAPH_ERRORS.UNSUPPORTED_METHOD, { params: { method: request.method.toLowerCase() } });
+      throw new GraphError(GRAPH_ERRORS.UNSUPPORTED_METHOD, {
+        params: { method: request.method.toLowerCase() },
+      });
     }
     throw unknownPathError(request.url);
   });

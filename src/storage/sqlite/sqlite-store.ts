@@ -151,18 +151,25 @@ function readKeysetPage<Row, Item>(
   map: (row: Row) => Item,
 ): KeysetPage<Item> {
   const backward = query.before !== undefined;
-  const rows = fetch(backward ? 'backward' : 'forward', backward ? query.before : query.after, query.limit + 1);
+  const rows = fetch(
+    backward ? 'backward' : 'forward',
+    backward ? query.before : query.after,
+    query.limit + 1,
+  );
   const more = rows.length > query.limit;
   if (more) rows.pop();
   if (backward) rows.reverse();
   const first = rows[0];
   const last = rows[rows.length - 1];
   if (backward) {
-    const hasNext = last !== undefined ? exists('forward', keyOf(last)) : exists('forward', query.before ?? 0);
+    const hasNext =
+      last !== undefined ? exists('forward', keyOf(last)) : exists('forward', query.before ?? 0);
     return { items: rows.map(map), hasNext, hasPrevious: more };
   }
   const hasPrevious =
-    query.after === undefined ? false : exists('backward', first !== undefined ? keyOf(first) : query.after + 1);
+    query.after === undefined
+      ? false
+      : exists('backward', first !== undefined ? keyOf(first) : query.after + 1);
   return { items: rows.map(map), hasNext: more, hasPrevious };
 }
 
@@ -188,7 +195,9 @@ export class SqliteStore implements Store {
         VALUES (?, ?, ?, ?)`),
       tokenLookup: db.prepare(`SELECT t.expires_at AS token_expires_at, t.revoked_at AS token_revoked_at, b.*
         FROM access_tokens t JOIN businesses b ON b.pk = t.business_pk WHERE t.token = ?`),
-      revokeToken: db.prepare('UPDATE access_tokens SET revoked_at = ? WHERE token = ? AND revoked_at IS NULL'),
+      revokeToken: db.prepare(
+        'UPDATE access_tokens SET revoked_at = ? WHERE token = ? AND revoked_at IS NULL',
+      ),
       countActiveGroups: db
         .prepare('SELECT count(*) FROM groups WHERE business_pk = ? AND deleted_at IS NULL')
         .pluck(),
@@ -229,14 +238,21 @@ export class SqliteStore implements Store {
         WHERE group_pk = ? AND join_request_id = ? AND status = 'pending'`),
       pendingByUser: db.prepare(`SELECT seq, join_request_id FROM join_requests
         WHERE group_pk = ? AND wa_id = ? AND status = 'pending'`),
-      setStatus: db.prepare(`UPDATE join_requests SET status = ?, decided_at = ? WHERE seq = ? AND status = 'pending'`),
-      insertJoinRequest: db.prepare(`INSERT INTO join_requests (group_pk, join_request_id, wa_id, status, created_at)
+      setStatus: db.prepare(
+        `UPDATE join_requests SET status = ?, decided_at = ? WHERE seq = ? AND status = 'pending'`,
+      ),
+      insertJoinRequest:
+        db.prepare(`INSERT INTO join_requests (group_pk, join_request_id, wa_id, status, created_at)
         VALUES (?, ?, ?, 'pending', ?)`),
       participantCount: db.prepare('SELECT participant_count FROM groups WHERE pk = ?').pluck(),
       isParticipant: db.prepare('SELECT 1 FROM participants WHERE group_pk = ? AND wa_id = ?').pluck(),
       insertParticipant: db.prepare('INSERT INTO participants (group_pk, wa_id, joined_at) VALUES (?, ?, ?)'),
-      addToParticipantCount: db.prepare('UPDATE groups SET participant_count = participant_count + ? WHERE pk = ?'),
-      participants: db.prepare('SELECT wa_id FROM participants WHERE group_pk = ? ORDER BY joined_at, wa_id').pluck(),
+      addToParticipantCount: db.prepare(
+        'UPDATE groups SET participant_count = participant_count + ? WHERE pk = ?',
+      ),
+      participants: db
+        .prepare('SELECT wa_id FROM participants WHERE group_pk = ? ORDER BY joined_at, wa_id')
+        .pluck(),
     };
     this.#statements = s;
 
@@ -246,12 +262,18 @@ export class SqliteStore implements Store {
     });
 
     this.#decide = db.transaction(
-      (groupPk: number, ids: readonly string[], decision: Decision, options: DecideOptions): DecisionOutcome[] => {
+      (
+        groupPk: number,
+        ids: readonly string[],
+        decision: Decision,
+        options: DecideOptions,
+      ): DecisionOutcome[] => {
         const outcomes: DecisionOutcome[] = [];
         let participants = decision === 'approve' ? Number(s.participantCount.get(groupPk)) : 0;
         let added = 0;
         for (const joinRequestId of ids) {
-          const pending = s.pendingById.get(groupPk, joinRequestId) as { seq: number; wa_id: string } | undefined;
+          const pending = s.pendingById.get(groupPk, joinRequestId) as
+            { seq: number; wa_id: string } | undefined;
           if (pending === undefined) {
             outcomes.push({ joinRequestId, result: 'not_pending' });
             continue;
@@ -328,8 +350,7 @@ export class SqliteStore implements Store {
 
   async findAccessToken(token: string): Promise<TokenLookup | undefined> {
     const row = this.#statements.tokenLookup.get(token) as
-      | (BusinessRow & { token_expires_at: number | null; token_revoked_at: number | null })
-      | undefined;
+      (BusinessRow & { token_expires_at: number | null; token_revoked_at: number | null }) | undefined;
     if (row === undefined) return undefined;
     return { business: toBusiness(row), expiresAt: row.token_expires_at, revokedAt: row.token_revoked_at };
   }
@@ -365,15 +386,23 @@ export class SqliteStore implements Store {
       (direction, key, limit) =>
         (key === undefined
           ? s.groupsFirst.all(businessPk, limit)
-          : (direction === 'forward' ? s.groupsForward : s.groupsBackward).all(businessPk, key, limit)) as GroupRow[],
+          : (direction === 'forward' ? s.groupsForward : s.groupsBackward).all(
+              businessPk,
+              key,
+              limit,
+            )) as GroupRow[],
       (direction, key) =>
-        (direction === 'forward' ? s.groupsExistForward : s.groupsExistBackward).get(businessPk, key) !== undefined,
+        (direction === 'forward' ? s.groupsExistForward : s.groupsExistBackward).get(businessPk, key) !==
+        undefined,
       (row) => row.pk,
       toGroup,
     );
   }
 
-  async listPendingJoinRequests(groupPk: number, query: KeysetQuery): Promise<KeysetPage<PendingJoinRequest>> {
+  async listPendingJoinRequests(
+    groupPk: number,
+    query: KeysetQuery,
+  ): Promise<KeysetPage<PendingJoinRequest>> {
     const s = this.#statements;
     return readKeysetPage(
       query,
@@ -408,8 +437,10 @@ export class SqliteStore implements Store {
 
   async cancelJoinRequest(groupPk: number, waId: string, now: number): Promise<string | undefined> {
     const row = this.#db
-      .prepare(`UPDATE join_requests SET status = 'revoked', decided_at = ?
-        WHERE group_pk = ? AND wa_id = ? AND status = 'pending' RETURNING join_request_id`)
+      .prepare(
+        `UPDATE join_requests SET status = 'revoked', decided_at = ?
+        WHERE group_pk = ? AND wa_id = ? AND status = 'pending' RETURNING join_request_id`,
+      )
       .pluck()
       .get(now, groupPk, waId);
     return typeof row === 'string' ? row : undefined;

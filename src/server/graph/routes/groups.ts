@@ -34,7 +34,11 @@ const serializeGroups = fastJson({
           type: 'array',
           items: {
             type: 'object',
-            properties: { id: { type: 'string' }, subject: { type: 'string' }, created_at: { type: 'string' } },
+            properties: {
+              id: { type: 'string' },
+              subject: { type: 'string' },
+              created_at: { type: 'string' },
+            },
           },
         },
       },
@@ -60,7 +64,11 @@ export interface GroupRouteOptions {
   maxGroupsPerPhoneNumber: number;
 }
 
-export function registerGroupRoutes(app: FastifyInstance, deps: EdgeDependencies, options: GroupRouteOptions): void {
+export function registerGroupRoutes(
+  app: FastifyInstance,
+  deps: EdgeDependencies,
+  options: GroupRouteOptions,
+): void {
   const { store } = deps;
 
   const create: EdgeHandler = async (context) => {
@@ -106,7 +114,9 @@ export function registerGroupRoutes(app: FastifyInstance, deps: EdgeDependencies
       subject: group.subject,
       created_at: String(group.createdAt),
     }));
-    return { body: serializeGroups(paging === undefined ? { data: { groups } } : { data: { groups }, paging }) };
+    return {
+      body: serializeGroups(paging === undefined ? { data: { groups } } : { data: { groups }, paging }),
+    };
   };
 
   registerEdge(app, deps, { edge: 'groups', handlers: { POST: create, GET: list } });

@@ -24,7 +24,10 @@ export function registerInviteLinkRoutes(app: FastifyInstance, deps: EdgeDepende
       GET: async (context) => {
         const group = await resolveGroup(context, deps.store);
         return {
-          body: serializeInviteLink({ messaging_product: 'whatsapp', invite_link: inviteLinkFor(group.inviteCode) }),
+          body: serializeInviteLink({
+            messaging_product: 'whatsapp',
+            invite_link: inviteLinkFor(group.inviteCode),
+          }),
         };
       },
     },

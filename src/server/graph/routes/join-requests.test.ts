@@ -8,7 +8,10 @@ interface Decided {
   messaging_product: string;
   approved_join_requests?: string[];
   rejected_join_requests?: string[];
-  failed_join_requests?: { join_request_id: string; errors: { code: number; message: string; title: string }[] }[];
+  failed_join_requests?: {
+    join_request_id: string;
+    errors: { code: number; message: string; title: string }[];
+  }[];
   errors?: { code: number; message: string; title: string; error_data: { details: string } }[];
 }
 
@@ -40,7 +43,7 @@ async function decide(method: 'POST' | 'DELETE', ids: unknown) {
 
 describe('GET join_requests', () => {
   it('lists pending requests oldest first with Meta-shaped ids and integer timestamps', async () => {
-    const ids = [];
+    const ids: string[] = [];
     for (const waId of waIds(3)) {
       ids.push(await h.requestToJoin(waId, group));
       h.now += 10;
@@ -71,7 +74,7 @@ describe('GET join_requests', () => {
   });
 
   it('walks every page forward by following next, and back by following previous', async () => {
-    const ids = [];
+    const ids: string[] = [];
     for (const waId of waIds(7)) ids.push(await h.requestToJoin(waId, group));
     const seen: string[] = [];
     let next: string | undefined = `${url}?limit=3`;
@@ -89,7 +92,10 @@ describe('GET join_requests', () => {
     assert.deepEqual(seen, ids);
     assert.equal(pages.length, 3);
     assert.equal(pages[0]?.paging?.previous, undefined, 'the first page has no previous');
-    assert.match(pages[0]?.paging?.next ?? '', /^http:\/\/localhost(:\d+)?\/v23\.0\/.+\/join_requests\?limit=3&after=/);
+    assert.match(
+      pages[0]?.paging?.next ?? '',
+      /^http:\/\/localhost(:\d+)?\/v23\.0\/.+\/join_requests\?limit=3&after=/,
+    );
 
     const back = await h.graph<JoinRequestsPage>({
       method: 'GET',
@@ -105,7 +111,7 @@ describe('GET join_requests', () => {
   });
 
   it('keeps pages correct while requests are decided and new ones arrive between pages', async () => {
-    const ids = [];
+    const ids: string[] = [];
     for (const waId of waIds(6)) ids.push(await h.requestToJoin(waId, group));
     const first = await list('?limit=2');
     assert.deepEqual(
@@ -132,7 +138,10 @@ describe('GET join_requests', () => {
       url: `${url}?limit=1&access_token=${business.access_token}`,
       token: null,
     });
-    assert.match(viaQuery.body.paging?.next ?? '', new RegExp(`access_token=${business.access_token}&limit=1&after=`));
+    assert.match(
+      viaQuery.body.paging?.next ?? '',
+      new RegExp(`access_token=${business.access_token}&limit=1&after=`),
+    );
     const viaHeader = await list('?limit=1');
     assert.doesNotMatch(viaHeader.body.paging?.next ?? '', /access_token/);
   });
@@ -159,7 +168,11 @@ describe('GET join_requests', () => {
       url: `/${V}/${other.groupId}/join_requests?limit=1`,
       token: business.access_token,
     });
-    for (const cursor of ['not-a-cursor', 'eyJvZAmZAzZAXQiOjB9', otherPage.body.paging?.cursors.after ?? '']) {
+    for (const cursor of [
+      'not-a-cursor',
+      'eyJvZAmZAzZAXQiOjB9',
+      otherPage.body.paging?.cursors.after ?? '',
+    ]) {
       const res = await h.graph<{ error: { code: number; message: string } }>({
         method: 'GET',
         url: `${url}?after=${encodeURIComponent(cursor)}`,
@@ -184,7 +197,7 @@ describe('GET join_requests', () => {
 
 describe('POST join_requests (approve)', () => {
   it('approves pending requests, adds the users to the group, and leaves them out of the list', async () => {
-    const ids = [];
+    const ids: string[] = [];
     for (const waId of waIds(3)) ids.push(await h.requestToJoin(waId, group));
     const res = await decide('POST', [ids[0], ids[2]]);
     assert.equal(res.status, 200);
@@ -212,16 +225,27 @@ describe('POST join_requests (approve)', () => {
         ['bm9wZTpub3Bl', [131213]],
       ],
     );
-    assert.deepEqual(res.body.failed_join_requests?.[0]?.errors[0]?.message, '(#131213) Group join request does not exist');
-    assert.deepEqual(res.body.failed_join_requests?.[0]?.errors[0]?.title, 'Group join request does not exist');
+    assert.deepEqual(
+      res.body.failed_join_requests?.[0]?.errors[0]?.message,
+      '(#131213) Group join request does not exist',
+    );
+    assert.deepEqual(
+      res.body.failed_join_requests?.[0]?.errors[0]?.title,
+      'Group join request does not exist',
+    );
     assert.equal(res.body.errors?.length, 1);
     assert.equal(res.body.errors?.[0]?.code, 131213);
-    assert.match(res.body.errors?.[0]?.error_data.details ?? '', /^3 of 4 join requests could not be approved/);
+    assert.match(
+      res.body.errors?.[0]?.error_data.details ?? '',
+      /^3 of 4 join requests could not be approved/,
+    );
   });
 
   it('fails a request withdrawn by the user with 131213', async () => {
     const id = await h.requestToJoin('16505550001', group);
-    const cancelled = await h.control('POST', '/_groupgate/users/16505550001/cancel_join', { group_id: group.groupId });
+    const cancelled = await h.control('POST', '/_groupgate/users/16505550001/cancel_join', {
+      group_id: group.groupId,
+    });
     assert.equal(cancelled.status, 200);
     const res = await decide('POST', [id]);
     assert.deepEqual(res.body.approved_join_requests, []);
@@ -235,7 +259,7 @@ describe('POST join_requests (approve)', () => {
   });
 
   it('stops at 8 participants, failing further approvals with 131204 and keeping them pending', async () => {
-    const ids = [];
+    const ids: string[] = [];
     for (const waId of waIds(10)) ids.push(await h.requestToJoin(waId, group));
     const res = await decide('POST', ids);
     assert.deepEqual(res.body.approved_join_requests, ids.slice(0, 8));
@@ -261,7 +285,7 @@ describe('POST join_requests (approve)', () => {
     business = await h.createBusiness();
     group = await h.createGroup(business);
     url = `/${V}/${group.groupId}/join_requests`;
-    const ids = [];
+    const ids: string[] = [];
     for (const waId of waIds(3)) ids.push(await h.requestToJoin(waId, group));
     const res = await decide('POST', ids);
     assert.deepEqual(res.body.approved_join_requests, ids.slice(0, 2));
@@ -279,7 +303,7 @@ describe('POST join_requests (approve)', () => {
 
 describe('DELETE join_requests (reject)', () => {
   it('rejects pending requests without adding anyone', async () => {
-    const ids = [];
+    const ids: string[] = [];
     for (const waId of waIds(2)) ids.push(await h.requestToJoin(waId, group));
     const res = await decide('DELETE', ids);
     assert.deepEqual(res.body, { messaging_product: 'whatsapp', rejected_join_requests: ids });
@@ -293,7 +317,10 @@ describe('DELETE join_requests (reject)', () => {
     const res = await decide('DELETE', [id]);
     assert.deepEqual(res.body.rejected_join_requests, []);
     assert.equal(res.body.failed_join_requests?.[0]?.errors[0]?.code, 131213);
-    assert.match(res.body.errors?.[0]?.error_data.details ?? '', /^1 of 1 join requests could not be rejected/);
+    assert.match(
+      res.body.errors?.[0]?.error_data.details ?? '',
+      /^1 of 1 join requests could not be rejected/,
+    );
   });
 });
 
@@ -326,7 +353,11 @@ describe('request encodings Graph accepts', () => {
 
   it('takes DELETE parameters in the query string, as Meta SDKs send them', async () => {
     const query = new URLSearchParams({ messaging_product: 'whatsapp', join_requests: JSON.stringify(ids) });
-    const res = await h.graph<Decided>({ method: 'DELETE', url: `${url}?${query}`, token: business.access_token });
+    const res = await h.graph<Decided>({
+      method: 'DELETE',
+      url: `${url}?${query}`,
+      token: business.access_token,
+    });
     assert.deepEqual(res.body.rejected_join_requests, ids);
   });
 
@@ -335,7 +366,11 @@ describe('request encodings Graph accepts', () => {
       method: 'POST',
       url,
       token: null,
-      form: { access_token: business.access_token, messaging_product: 'whatsapp', join_requests: JSON.stringify(ids) },
+      form: {
+        access_token: business.access_token,
+        messaging_product: 'whatsapp',
+        join_requests: JSON.stringify(ids),
+      },
     });
     assert.deepEqual(res.body.approved_join_requests, ids);
   });

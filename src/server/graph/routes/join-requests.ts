@@ -43,7 +43,10 @@ function decisionSerializer(successKey: string) {
         type: 'array',
         items: {
           type: 'object',
-          properties: { join_request_id: { type: 'string' }, errors: { type: 'array', items: ITEM_ERROR_SCHEMA } },
+          properties: {
+            join_request_id: { type: 'string' },
+            errors: { type: 'array', items: ITEM_ERROR_SCHEMA },
+          },
         },
       },
       errors: { type: 'array', items: ITEM_ERROR_SCHEMA },

@@ -1,0 +1,292 @@
+/**
+ * @module storage/store.case — the behaviour every Store backend must have, as one suite each backend runs with
+ * its own `open` (see sqlite/sqlite-store.test.ts). Not a test file itself: it only defines tests when called.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { mintBusiness } from '../domain/businesses.js';
+import { mintGroup } from '../domain/groups.js';
+import { joinRequestIdFor } from '../domain/ids.js';
+import { StoreConflictError, type BusinessRecord, type GroupRecord, type Store } from './store.js';
+
+export interface StoreContractOptions {
+  name: string;
+  /** A fresh, empty, migrated store. */
+  open: () => Promise<Store>;
+  skip?: string | false;
+}
+
+const NOW = 1_790_000_000;
+const CAP = { now: NOW, maxParticipants: 8 };
+
+export function runStoreContract({ name, open, skip }: StoreContractOptions): void {
+  describe(`Store contract: ${name}`, { skip: skip ?? false }, () => {
+    let store: Store;
+    let business: BusinessRecord;
+
+    beforeEach(async () => {
+      store = await open();
+      business = await store.createBusiness(mintBusiness('Acme', NOW));
+    });
+    afterEach(() => store.close());
+
+    async function newGroup(
+      mode: 'approval_required' | 'auto_approve' = 'approval_required',
+    ): Promise<GroupRecord> {
+      const created = await store.createGroup(
+        mintGroup(business, { subject: 'G', description: '', joinApprovalMode: mode }, NOW),
+        10_000,
+      );
+      assert.notEqual(created, 'limit_reached');
+      return created as GroupRecord;
+    }
+
+    async function ask(group: GroupRecord, waId: string, now = NOW): Promise<string> {
+      const outcome = await store.requestToJoin(group, {
+        waId,
+        joinRequestId: joinRequestIdFor(waId, group.groupNumber),
+        now,
+        maxParticipants: 8,
+      });
+      assert.equal(outcome.status, 'requested');
+      return (outcome as { joinRequestId: string }).joinRequestId;
+    }
+
+    describe('businesses and tokens', () => {
+      it('finds a business by phone number id, WABA id and name', async () => {
+        assert.deepEqual(await store.findBusinessByPhoneNumberId(business.phoneNumberId), business);
+        assert.deepEqual(await store.findBusinessByWabaId(business.wabaId), business);
+        assert.deepEqual(await store.findBusinessByName('Acme'), business);
+        assert.equal(await store.findBusinessByWabaId('nope'), undefined);
+      });
+
+      it('refuses a second business with the same ids as a StoreConflictError', async () => {
+        await assert.rejects(
+          store.createBusiness({ ...mintBusiness('B', NOW), wabaId: business.wabaId }),
+          StoreConflictError,
+        );
+      });
+
+      it('resolves, expires and revokes tokens', async () => {
+        await store.createAccessToken({
+          token: 't1',
+          businessPk: business.pk,
+          createdAt: NOW,
+          expiresAt: NOW + 5,
+        });
+        assert.deepEqual(await store.findAccessToken('t1'), {
+          business,
+          expiresAt: NOW + 5,
+          revokedAt: null,
+        });
+        assert.equal(await store.revokeAccessToken('t1', NOW + 1), true);
+        assert.equal(await store.revokeAccessToken('t1', NOW + 2), false, 'revoking twice changes nothing');
+        assert.equal((await store.findAccessToken('t1'))?.revokedAt, NOW + 1);
+        assert.equal(await store.findAccessToken('t2'), undefined);
+        await assert.rejects(
+          store.createAccessToken({ token: 't1', businessPk: business.pk, createdAt: NOW, expiresAt: null }),
+          StoreConflictError,
+        );
+      });
+    });
+
+    describe('groups', () => {
+      it('creates, finds by id and by invite code, and lists newest first with keyset pages', async () => {
+        const groups = [];
+        for (let i = 0; i < 5; i++) groups.push(await newGroup());
+        assert.deepEqual(await store.findGroupById(groups[0]?.groupId ?? ''), groups[0]);
+        assert.deepEqual(await store.findGroupByInviteCode(groups[1]?.inviteCode ?? ''), groups[1]);
+        const first = await store.listGroups(business.pk, { limit: 2 });
+        assert.deepEqual(
+          first.items.map((g) => g.pk),
+          [groups[4]?.pk, groups[3]?.pk],
+        );
+        assert.deepEqual([first.hasPrevious, first.hasNext], [false, true]);
+        const second = await store.listGroups(business.pk, { limit: 2, after: groups[3]?.pk ?? 0 });
+        assert.deepEqual(
+          second.items.map((g) => g.pk),
+          [groups[2]?.pk, groups[1]?.pk],
+        );
+        assert.deepEqual([second.hasPrevious, second.hasNext], [true, true]);
+        const back = await store.listGroups(business.pk, { limit: 2, before: groups[2]?.pk ?? 0 });
+        assert.deepEqual(
+          back.items.map((g) => g.pk),
+          [groups[4]?.pk, groups[3]?.pk],
+        );
+        assert.deepEqual([back.hasPrevious, back.hasNext], [false, true]);
+      });
+
+      it('stops creating at the per-number limit', async () => {
+        const settings = { subject: 'G', description: '', joinApprovalMode: 'auto_approve' as const };
+        assert.notEqual(await store.createGroup(mintGroup(business, settings, NOW), 2), 'limit_reached');
+        assert.notEqual(await store.createGroup(mintGroup(business, settings, NOW), 2), 'limit_reached');
+        assert.equal(await store.createGroup(mintGroup(business, settings, NOW), 2), 'limit_reached');
+      });
+
+      it('refuses a duplicate group id as a StoreConflictError', async () => {
+        const group = await newGroup();
+        const copy = {
+          ...mintGroup(business, { subject: 'G', description: '', joinApprovalMode: 'auto_approve' }, NOW),
+        };
+        await assert.rejects(store.createGroup({ ...copy, groupId: group.groupId }, 10), StoreConflictError);
+      });
+    });
+
+    describe('joining', () => {
+      it('makes a pending request on approval groups, returning the same one while pending', async () => {
+        const group = await newGroup();
+        const id = await ask(group, '16505550001');
+        assert.deepEqual(
+          await store.requestToJoin(group, {
+            waId: '16505550001',
+            joinRequestId: id,
+            now: NOW + 9,
+            maxParticipants: 8,
+          }),
+          { status: 'requested', joinRequestId: id, created: false },
+        );
+        const page = await store.listPendingJoinRequests(group.pk, { limit: 10 });
+        assert.deepEqual(
+          page.items.map((r) => [r.joinRequestId, r.waId, r.createdAt]),
+          [[id, '16505550001', NOW]],
+        );
+      });
+
+      it('adds users directly on auto-approve groups, up to the cap', async () => {
+        const group = await newGroup('auto_approve');
+        const join = (waId: string) =>
+          store.requestToJoin(group, { waId, joinRequestId: 'x', now: NOW, maxParticipants: 2 });
+        assert.deepEqual(await join('16505550001'), { status: 'joined' });
+        assert.deepEqual(await join('16505550001'), { status: 'already_participant' });
+        assert.deepEqual(await join('16505550002'), { status: 'joined' });
+        assert.deepEqual(await join('16505550003'), { status: 'group_full' });
+        assert.deepEqual(await store.listParticipants(group.pk), ['16505550001', '16505550002']);
+        assert.equal((await store.findGroupById(group.groupId))?.participantCount, 2);
+      });
+
+      it('lets a user withdraw a pending request, once', async () => {
+        const group = await newGroup();
+        const id = await ask(group, '16505550001');
+        assert.equal(await store.cancelJoinRequest(group.pk, '16505550001', NOW), id);
+        assert.equal(await store.cancelJoinRequest(group.pk, '16505550001', NOW), undefined);
+        assert.deepEqual((await store.listPendingJoinRequests(group.pk, { limit: 10 })).items, []);
+      });
+    });
+
+    describe('pending join request pages', () => {
+      it('pages forward and backward by key, oldest first', async () => {
+        const group = await newGroup();
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) ids.push(await ask(group, `1650555000${i}`));
+        const first = await store.listPendingJoinRequests(group.pk, { limit: 2 });
+        assert.deepEqual(
+          first.items.map((r) => r.joinRequestId),
+          ids.slice(0, 2),
+        );
+        assert.deepEqual([first.hasPrevious, first.hasNext], [false, true]);
+        const last = await store.listPendingJoinRequests(group.pk, {
+          limit: 2,
+          after: first.items[1]?.key ?? 0,
+        });
+        const end = await store.listPendingJoinRequests(group.pk, {
+          limit: 2,
+          after: last.items[1]?.key ?? 0,
+        });
+        assert.deepEqual(
+          end.items.map((r) => r.joinRequestId),
+          ids.slice(4),
+        );
+        assert.deepEqual([end.hasPrevious, end.hasNext], [true, false]);
+        const back = await store.listPendingJoinRequests(group.pk, {
+          limit: 3,
+          before: end.items[0]?.key ?? 0,
+        });
+        assert.deepEqual(
+          back.items.map((r) => r.joinRequestId),
+          ids.slice(1, 4),
+        );
+        assert.deepEqual([back.hasPrevious, back.hasNext], [true, true]);
+      });
+
+      it('keeps each group to its own requests', async () => {
+        const [a, b] = [await newGroup(), await newGroup()];
+        await ask(a, '16505550001');
+        const idB = await ask(b, '16505550001');
+        assert.deepEqual(
+          (await store.listPendingJoinRequests(b.pk, { limit: 10 })).items.map((r) => r.joinRequestId),
+          [idB],
+        );
+      });
+    });
+
+    describe('deciding', () => {
+      it('approves and rejects once, reporting everything else as not pending', async () => {
+        const group = await newGroup();
+        const [a, b] = [await ask(group, '16505550001'), await ask(group, '16505550002')];
+        assert.deepEqual(await store.decideJoinRequests(group.pk, [a, 'nope'], 'approve', CAP), [
+          { joinRequestId: a, result: 'decided', waId: '16505550001' },
+          { joinRequestId: 'nope', result: 'not_pending' },
+        ]);
+        assert.deepEqual(await store.decideJoinRequests(group.pk, [a, b], 'reject', CAP), [
+          { joinRequestId: a, result: 'not_pending' },
+          { joinRequestId: b, result: 'decided', waId: '16505550002' },
+        ]);
+        assert.deepEqual(await store.listParticipants(group.pk), ['16505550001']);
+      });
+
+      it('fails approvals beyond the cap and leaves them pending', async () => {
+        const group = await newGroup();
+        const ids: string[] = [];
+        for (let i = 0; i < 3; i++) ids.push(await ask(group, `1650555000${i}`));
+        const outcomes = await store.decideJoinRequests(group.pk, ids, 'approve', {
+          now: NOW,
+          maxParticipants: 2,
+        });
+        assert.deepEqual(
+          outcomes.map((o) => o.result),
+          ['decided', 'decided', 'group_full'],
+        );
+        assert.deepEqual(
+          (await store.listPendingJoinRequests(group.pk, { limit: 10 })).items.map((r) => r.joinRequestId),
+          [ids[2]],
+        );
+      });
+
+      it('decides each request exactly once when many calls race', async () => {
+        const group = await newGroup();
+        const ids: string[] = [];
+        for (let i = 0; i < 40; i++) ids.push(await ask(group, `165055510${String(i).padStart(2, '0')}`));
+        const calls = Array.from({ length: 30 }, (_, i) =>
+          store.decideJoinRequests(
+            group.pk,
+            ids.filter((_, j) => (j + i) % 3 !== 0),
+            i % 2 === 0 ? 'approve' : 'reject',
+            { now: NOW, maxParticipants: 1000 },
+          ),
+        );
+        const results = await Promise.all(calls);
+        const winners = new Map<string, number>();
+        for (const outcomes of results) {
+          for (const o of outcomes)
+            if (o.result === 'decided') winners.set(o.joinRequestId, (winners.get(o.joinRequestId) ?? 0) + 1);
+        }
+        assert.equal(winners.size, 40);
+        assert.ok(
+          [...winners.values()].every((n) => n === 1),
+          'every id decided by exactly one call',
+        );
+        const participants = await store.listParticipants(group.pk);
+        assert.equal((await store.findGroupById(group.groupId))?.participantCount, participants.length);
+      });
+    });
+
+    it('reset empties everything', async () => {
+      const group = await newGroup();
+      await ask(group, '16505550001');
+      await store.reset();
+      assert.equal(await store.findBusinessByWabaId(business.wabaId), undefined);
+      assert.equal(await store.findGroupById(group.groupId), undefined);
+      assert.deepEqual((await store.listPendingJoinRequests(group.pk, { limit: 10 })).items, []);
+    });
+  });
+}

@@ -1,0 +1,102 @@
+/**
+ * The README's promise, checked on the built binary: `groupgate serve` starts on SQLite, prints a token, a demo
+ * group and a curl line, and that line works. Restarting over the same file finds the demo again.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { REPO_ROOT } from '../../src/testing/shared-dir.js';
+
+const BIN = join(REPO_ROOT, 'bin/groupgate.js');
+
+interface Started {
+  child: ChildProcess;
+  output: string;
+}
+
+/** Starts the CLI and resolves once it has printed its banner (up to the curl line, or the admin line). */
+function start(args: string[], until: RegExp): Promise<Started> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`no banner after 10 s:\n${output}`)), 10_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (until.test(output)) {
+        clearTimeout(timer);
+        resolve({ child, output });
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.on('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+describe('groupgate serve', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'groupgate-cli-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints a working curl line for the demo group, and exits cleanly on SIGTERM', async () => {
+    const { child, output } = await start(['serve', '--port', '0', '--db', ':memory:'], /curl .*\n/);
+    try {
+      assert.match(output, /^Groupgate listening on http:\/\/127\.0\.0\.1:\d+/);
+      assert.match(output, /Admin token \(control API at .*\): ggadmin_\w+/);
+      const curl = /curl -H 'Authorization: Bearer (\S+)' (\S+)/.exec(output);
+      assert.ok(curl, output);
+      const res = await fetch(curl[2] ?? '', { headers: { authorization: `Bearer ${curl[1]}` } });
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { data: { wa_id: string }[] };
+      assert.equal(body.data.length, 5);
+    } finally {
+      assert.equal(await stop(child), 0);
+    }
+  });
+
+  it('keeps state in the --db file and finds the demo group again on restart', async () => {
+    const db = join(dir, 'kept.sqlite');
+    const first = await start(['serve', '--port', '0', '--db', db], /curl .*\n/);
+    const firstGroup = /Demo group:\s+(\S+)/.exec(first.output)?.[1];
+    await stop(first.child);
+    const second = await start(['serve', '--port', '0', '--db', db], /curl .*\n/);
+    try {
+      assert.equal(/Demo group:\s+(\S+)/.exec(second.output)?.[1], firstGroup);
+      const curl = /curl -H 'Authorization: Bearer (\S+)' (\S+)/.exec(second.output);
+      const res = await fetch(curl?.[2] ?? '', { headers: { authorization: `Bearer ${curl?.[1]}` } });
+      assert.equal(((await res.json()) as { data: unknown[] }).data.length, 5, 'no second demo seeded');
+    } finally {
+      await stop(second.child);
+    }
+  });
+
+  it('skips the demo with --no-demo and refuses a bad flag with a message and exit code 1', async () => {
+    const { child, output } = await start(
+      ['serve', '--port', '0', '--db', ':memory:', '--no-demo'],
+      /Admin token.*\n/,
+    );
+    assert.doesNotMatch(output, /Demo group/);
+    await stop(child);
+    const bad = spawn(process.execPath, [BIN, 'serve', '--port', 'eighty'], { cwd: REPO_ROOT });
+    let stderr = '';
+    bad.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise((resolve) => bad.on('exit', resolve));
+    assert.equal(code, 1);
+    assert.match(stderr, /--port must be a whole number/);
+  });
+});
