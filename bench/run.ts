@@ -1,0 +1,213 @@
+/**
+ * The load benchmark (run by hand: `npm run bench`; figures go to docs/performance.md). In one run it measures
+ * a bare node:http server (the ceiling) and Groupgate on a seeded SQLite file, each in its own process, driven by
+ * autocannon from this process:
+ *   - GET the first page of a random group's join requests, and the 10,000th page of a deep group;
+ *   - POST approvals of 10 ids (each call approves 10 distinct pending requests);
+ *   - cold start to first answer, and the server's resident memory after the load.
+ * Environment: BENCH_TOTAL (1000000), BENCH_GROUPS (10000), BENCH_SECONDS (10), BENCH_CONNECTIONS (50).
+ */
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { encodeCursor } from '../src/domain/cursors.js';
+import { seed } from './seed.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const TOTAL = Number(process.env['BENCH_TOTAL'] ?? 1_000_000);
+const GROUPS = Number(process.env['BENCH_GROUPS'] ?? 10_000);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
+const DEEP_PAGES = 10_000;
+
+interface Running {
+  child: ChildProcess;
+  base: string;
+}
+
+function startProcess(args: string[], ready: RegExp): Promise<Running & { startedMs: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = ready.exec(out);
+      if (match) resolve({ child, base: `http://127.0.0.1:${match[1]}`, startedMs: started });
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+  });
+}
+
+function rssMb(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+interface Load {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function load(name: string, options: autocannon.Options): Promise<Load> {
+  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options });
+  const line: Load = {
+    name,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+  process.stdout.write(
+    `${name}: ${line.rps} req/s, p50 ${line.p50} ms, p99 ${line.p99} ms, errors ${line.errors}, non-2xx ${line.non2xx}\n`,
+  );
+  return line;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'groupgate-bench-'));
+  const db = join(dir, 'bench.sqlite');
+  try {
+    const seeded = await seed(db, TOTAL, GROUPS, DEEP_PAGES);
+
+    // Keys for the 10,000th page of the deep group and the approval batches, read from the file directly.
+    const raw = new Database(db, { readonly: true });
+    const deepKey = raw
+      .prepare(
+        `SELECT seq FROM join_requests WHERE group_pk = ? AND status = 'pending' ORDER BY seq LIMIT 1 OFFSET ?`,
+      )
+      .pluck()
+      .get(seeded.deep.pk, (DEEP_PAGES - 1) * 25 - 1) as number;
+    const approvalIds = raw
+      .prepare(
+        `SELECT join_request_id, group_pk FROM join_requests WHERE group_pk != ? AND status = 'pending' ORDER BY group_pk, seq`,
+      )
+      .all(seeded.deep.pk) as { join_request_id: string; group_pk: number }[];
+    raw.close();
+    const groupIdByPk = new Map(seeded.shallow.map((g) => [g.pk, g.groupId]));
+    const batches: { groupId: string; ids: string[] }[] = [];
+    for (let i = 0; i + 10 <= approvalIds.length; i += 10) {
+      const slice = approvalIds.slice(i, i + 10);
+      if (slice[0]?.group_pk !== slice[9]?.group_pk) continue;
+      batches.push({
+        groupId: groupIdByPk.get(slice[0]?.group_pk ?? 0) ?? '',
+        ids: slice.map((r) => r.join_request_id),
+      });
+    }
+
+    const server = await startProcess(
+      [
+        'bin/groupgate.js',
+        'serve',
+        '--db',
+        db,
+        '--port',
+        '0',
+        '--no-demo',
+        '--log-level',
+        'warn',
+        '--max-participants',
+        '1000000',
+      ],
+      /listening on http:\/\/127\.0\.0\.1:(\d+)/,
+    );
+    const auth = { authorization: `Bearer ${seeded.accessToken}` };
+    const firstPageUrl = (groupId: string) => `/v23.0/${groupId}/join_requests`;
+    // Cold start: from spawn to the first answered Graph call.
+    for (;;) {
+      const res = await fetch(server.base + firstPageUrl(seeded.deep.groupId), { headers: auth }).catch(
+        () => undefined,
+      );
+      if (res?.ok) break;
+    }
+    const coldStartMs = performance.now() - server.startedMs;
+    const sample = await (
+      await fetch(server.base + firstPageUrl(seeded.shallow[0]?.groupId ?? ''), { headers: auth })
+    ).text();
+
+    const baseline = await startProcess(
+      ['bench/baseline-server.mjs', String(sample.length)],
+      /listening (\d+)/,
+    );
+    const ceiling = await load('node:http ceiling', { url: baseline.base });
+    baseline.child.kill();
+
+    const groupIds = seeded.shallow.map((g) => g.groupId);
+    const getFirst = await load('GET first page, random group', {
+      url: server.base,
+      headers: auth,
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (req) => ({
+            ...req,
+            path: firstPageUrl(groupIds[Math.floor(Math.random() * groupIds.length)] ?? ''),
+          }),
+        },
+      ],
+    });
+    const deepFirst = await load('GET page 1 of the deep group', {
+      url: server.base + firstPageUrl(seeded.deep.groupId),
+      headers: auth,
+    });
+    const deepCursor = encodeCursor('join_requests', seeded.deep.groupNumber, deepKey);
+    const deepLast = await load(`GET page ${DEEP_PAGES} of the deep group`, {
+      url: `${server.base}${firstPageUrl(seeded.deep.groupId)}?after=${deepCursor}`,
+      headers: auth,
+    });
+    let next = 0;
+    const approve = await load('POST approve 10 ids', {
+      url: server.base,
+      headers: { ...auth, 'content-type': 'application/json' },
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req) => {
+            const batch = batches[next++ % batches.length];
+            return {
+              ...req,
+              path: firstPageUrl(batch?.groupId ?? ''),
+              body: JSON.stringify({ messaging_product: 'whatsapp', join_requests: batch?.ids ?? [] }),
+            };
+          },
+        },
+      ],
+    });
+    const memory = rssMb(server.child.pid ?? 0);
+    server.child.kill('SIGTERM');
+    const approvalsUsed = Math.min(next, batches.length);
+
+    const pct = (x: number) => `${((x / ceiling.rps) * 100).toFixed(0)}%`;
+    const rows = [ceiling, getFirst, deepFirst, deepLast, approve].map(
+      (r) =>
+        `| ${r.name} | ${r.rps} | ${r === ceiling ? '100%' : pct(r.rps)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`,
+    );
+    const report = [
+      `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}.`,
+      `${TOTAL.toLocaleString('en')} join requests over ${GROUPS.toLocaleString('en')} groups (deep group: ${DEEP_PAGES.toLocaleString('en')}+ pages of 25); ${CONNECTIONS} connections, ${SECONDS} s per load; GET body ${sample.length} bytes.`,
+      '',
+      '| load | req/s | of ceiling | p50 ms | p99 ms | errors | non-2xx |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      ...rows,
+      '',
+      `Cold start to first answer: ${coldStartMs.toFixed(0)} ms. Server RSS after the load: ${memory.rss.toFixed(0)} MB (peak ${memory.peak.toFixed(0)} MB). Approval batches used: ${approvalsUsed} of ${batches.length}${next > batches.length ? ' (wrapped: later calls hit already-approved ids)' : ''}.`,
+    ].join('\n');
+    process.stdout.write('\n' + report + '\n');
+    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench/results/latest.md'), report + '\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
