@@ -49,12 +49,28 @@ export interface GroupRecord {
 
 export type NewGroup = Omit<GroupRecord, 'pk' | 'participantCount'>;
 
-export interface PendingJoinRequest {
-  /** Position in creation order; the keyset pagination key. */
-  key: number;
-  joinRequestId: string;
-  waId: string;
-  createdAt: number;
+/**
+ * A page of pending join requests with `data` already rendered as Meta's JSON items, joined by commas. Listing is
+ * the hot path, and handing one string across the driver boundary is several times cheaper than building row
+ * objects and serialising them again (measured in docs/performance.md).
+ */
+export interface RenderedJoinRequestPage {
+  /** `{"join_request_id":…,"wa_id":…,"creation_timestamp":…},…` in page order; '' for an empty page. */
+  itemsJson: string;
+  count: number;
+  /** Keyset keys of the first and last item (0 for an empty page). */
+  firstKey: number;
+  lastKey: number;
+  hasNext: boolean;
+  hasPrevious: boolean;
+}
+
+/** Where a page stands among its neighbours, whatever its items are. */
+export interface PagePosition {
+  firstKey: number;
+  lastKey: number;
+  hasNext: boolean;
+  hasPrevious: boolean;
 }
 
 /** Keyset page request: at most one of after/before, both exclusive. */

@@ -10,6 +10,9 @@ const WINDOW_SECONDS = 3600;
 interface Window {
   start: number;
   calls: number;
+  /** The header last rendered, and the percentage it shows: re-rendered only when that changes. */
+  percent: number;
+  header: string;
 }
 
 export class UsageMeter {
@@ -19,12 +22,14 @@ export class UsageMeter {
   record(wabaId: string, now: number): string {
     let window = this.#windows.get(wabaId);
     if (window === undefined || now - window.start >= WINDOW_SECONDS) {
-      window = { start: now - (now % WINDOW_SECONDS), calls: 0 };
+      window = { start: now - (now % WINDOW_SECONDS), calls: 0, percent: -1, header: '' };
       this.#windows.set(wabaId, window);
     }
     window.calls++;
     const percent = Math.min(100, Math.floor((window.calls * 100) / HOURLY_CALL_QUOTA));
-    return JSON.stringify({
+    if (percent === window.percent) return window.header;
+    window.percent = percent;
+    window.header = JSON.stringify({
       [wabaId]: [
         {
           type: 'whatsapp_business_management',
@@ -35,5 +40,6 @@ export class UsageMeter {
         },
       ],
     });
+    return window.header;
   }
 }

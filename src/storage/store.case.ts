@@ -7,7 +7,14 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { mintBusiness } from '../domain/businesses.js';
 import { mintGroup } from '../domain/groups.js';
 import { joinRequestIdFor } from '../domain/ids.js';
-import { StoreConflictError, type BusinessRecord, type GroupRecord, type Store } from './store.js';
+import type { JoinRequest } from '../contract/join-requests.js';
+import {
+  StoreConflictError,
+  type BusinessRecord,
+  type GroupRecord,
+  type KeysetQuery,
+  type Store,
+} from './store.js';
 
 export interface StoreContractOptions {
   name: string;
@@ -41,6 +48,14 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
       return created as GroupRecord;
     }
 
+    /** A page with its rendered items parsed back into Meta's shape. */
+    async function pending(group: GroupRecord, query: KeysetQuery = { limit: 100 }) {
+      const page = await store.listPendingJoinRequests(group.pk, query);
+      const items = JSON.parse(`[${page.itemsJson}]`) as JoinRequest[];
+      assert.equal(items.length, page.count);
+      return { ...page, items, ids: items.map((r) => r.join_request_id) };
+    }
+
     async function ask(group: GroupRecord, waId: string, now = NOW): Promise<string> {
       const outcome = await store.requestToJoin(group, {
         waId,
@@ -58,6 +73,20 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
         assert.deepEqual(await store.findBusinessByWabaId(business.wabaId), business);
         assert.deepEqual(await store.findBusinessByName('Acme'), business);
         assert.equal(await store.findBusinessByWabaId('nope'), undefined);
+      });
+
+      it('sees a revocation after the token was read', async () => {
+        await store.createAccessToken({
+          token: 't1',
+          businessPk: business.pk,
+          createdAt: NOW,
+          expiresAt: null,
+        });
+        assert.equal((await store.findAccessToken('t1'))?.revokedAt, null);
+        await store.revokeAccessToken('t1', NOW + 1);
+        assert.equal((await store.findAccessToken('t1'))?.revokedAt, NOW + 1);
+        await store.reset();
+        assert.equal(await store.findAccessToken('t1'), undefined);
       });
 
       it('refuses a second business with the same ids as a StoreConflictError', async () => {
@@ -116,6 +145,23 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
         assert.deepEqual([back.hasPrevious, back.hasNext], [false, true]);
       });
 
+      it('sees participant counts change after the group was read', async () => {
+        const group = await newGroup();
+        const id = await ask(group, '16505550001');
+        assert.equal((await store.findGroupById(group.groupId))?.participantCount, 0);
+        await store.decideJoinRequests(group.pk, [id], 'approve', CAP);
+        assert.equal((await store.findGroupById(group.groupId))?.participantCount, 1);
+        const open = await newGroup('auto_approve');
+        assert.equal((await store.findGroupById(open.groupId))?.participantCount, 0);
+        await store.requestToJoin(open, {
+          waId: '16505550002',
+          joinRequestId: 'x',
+          now: NOW,
+          maxParticipants: 8,
+        });
+        assert.equal((await store.findGroupById(open.groupId))?.participantCount, 1);
+      });
+
       it('stops creating at the per-number limit', async () => {
         const settings = { subject: 'G', description: '', joinApprovalMode: 'auto_approve' as const };
         assert.notEqual(await store.createGroup(mintGroup(business, settings, NOW), 2), 'limit_reached');
@@ -145,10 +191,10 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
           }),
           { status: 'requested', joinRequestId: id, created: false },
         );
-        const page = await store.listPendingJoinRequests(group.pk, { limit: 10 });
-        assert.deepEqual(
-          page.items.map((r) => [r.joinRequestId, r.waId, r.createdAt]),
-          [[id, '16505550001', NOW]],
+        const page = await pending(group);
+        assert.equal(
+          page.itemsJson,
+          JSON.stringify({ join_request_id: id, wa_id: '16505550001', creation_timestamp: NOW }),
         );
       });
 
@@ -169,7 +215,7 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
         const id = await ask(group, '16505550001');
         assert.equal(await store.cancelJoinRequest(group.pk, '16505550001', NOW), id);
         assert.equal(await store.cancelJoinRequest(group.pk, '16505550001', NOW), undefined);
-        assert.deepEqual((await store.listPendingJoinRequests(group.pk, { limit: 10 })).items, []);
+        assert.deepEqual((await pending(group)).items, []);
       });
     });
 
@@ -178,44 +224,26 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
         const group = await newGroup();
         const ids: string[] = [];
         for (let i = 0; i < 5; i++) ids.push(await ask(group, `1650555000${i}`));
-        const first = await store.listPendingJoinRequests(group.pk, { limit: 2 });
-        assert.deepEqual(
-          first.items.map((r) => r.joinRequestId),
-          ids.slice(0, 2),
-        );
+        const first = await pending(group, { limit: 2 });
+        assert.deepEqual(first.ids, ids.slice(0, 2));
         assert.deepEqual([first.hasPrevious, first.hasNext], [false, true]);
-        const last = await store.listPendingJoinRequests(group.pk, {
-          limit: 2,
-          after: first.items[1]?.key ?? 0,
-        });
-        const end = await store.listPendingJoinRequests(group.pk, {
-          limit: 2,
-          after: last.items[1]?.key ?? 0,
-        });
-        assert.deepEqual(
-          end.items.map((r) => r.joinRequestId),
-          ids.slice(4),
-        );
+        const middle = await pending(group, { limit: 2, after: first.lastKey });
+        assert.deepEqual([middle.hasPrevious, middle.hasNext], [true, true]);
+        const end = await pending(group, { limit: 2, after: middle.lastKey });
+        assert.deepEqual(end.ids, ids.slice(4));
         assert.deepEqual([end.hasPrevious, end.hasNext], [true, false]);
-        const back = await store.listPendingJoinRequests(group.pk, {
-          limit: 3,
-          before: end.items[0]?.key ?? 0,
-        });
-        assert.deepEqual(
-          back.items.map((r) => r.joinRequestId),
-          ids.slice(1, 4),
-        );
+        const back = await pending(group, { limit: 3, before: end.firstKey });
+        assert.deepEqual(back.ids, ids.slice(1, 4));
         assert.deepEqual([back.hasPrevious, back.hasNext], [true, true]);
+        const past = await pending(group, { limit: 2, after: end.lastKey });
+        assert.deepEqual([past.count, past.itemsJson, past.hasNext], [0, '', false]);
       });
 
       it('keeps each group to its own requests', async () => {
         const [a, b] = [await newGroup(), await newGroup()];
         await ask(a, '16505550001');
         const idB = await ask(b, '16505550001');
-        assert.deepEqual(
-          (await store.listPendingJoinRequests(b.pk, { limit: 10 })).items.map((r) => r.joinRequestId),
-          [idB],
-        );
+        assert.deepEqual((await pending(b)).ids, [idB]);
       });
     });
 
@@ -246,10 +274,7 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
           outcomes.map((o) => o.result),
           ['decided', 'decided', 'group_full'],
         );
-        assert.deepEqual(
-          (await store.listPendingJoinRequests(group.pk, { limit: 10 })).items.map((r) => r.joinRequestId),
-          [ids[2]],
-        );
+        assert.deepEqual((await pending(group)).ids, [ids[2]]);
       });
 
       it('decides each request exactly once when many calls race', async () => {
@@ -286,7 +311,7 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
       await store.reset();
       assert.equal(await store.findBusinessByWabaId(business.wabaId), undefined);
       assert.equal(await store.findGroupById(group.groupId), undefined);
-      assert.deepEqual((await store.listPendingJoinRequests(group.pk, { limit: 10 })).items, []);
+      assert.deepEqual((await pending(group)).items, []);
     });
   });
 }

@@ -17,7 +17,7 @@ import type {
   NewAccessToken,
   NewBusiness,
   NewGroup,
-  PendingJoinRequest,
+  RenderedJoinRequestPage,
   TokenLookup,
 } from '../domain/records.js';
 
@@ -44,8 +44,8 @@ export interface Store {
   /** Active groups of a business, newest first. */
   listGroups(businessPk: number, query: KeysetQuery): Promise<KeysetPage<GroupRecord>>;
 
-  /** Pending join requests of a group, oldest first. */
-  listPendingJoinRequests(groupPk: number, query: KeysetQuery): Promise<KeysetPage<PendingJoinRequest>>;
+  /** Pending join requests of a group, oldest first, rendered for the wire. */
+  listPendingJoinRequests(groupPk: number, query: KeysetQuery): Promise<RenderedJoinRequestPage>;
   /**
    * Approves or rejects each id (already de-duplicated) in one atomic step. A request changes state at most
    * once however many calls race: an id that is no longer pending comes back as 'not_pending'.

@@ -121,7 +121,8 @@ export class Harness {
   }
 
   static async start(options: { store?: Store; config?: Partial<AppConfig> } = {}): Promise<Harness> {
-    const store = options.store ?? openSqliteStore({ path: ':memory:' });
+    // Exclusive, as `groupgate serve` runs it: the in-memory record caches are on.
+    const store = options.store ?? openSqliteStore({ path: ':memory:', exclusive: true });
     const ref: { harness?: Harness } = {};
     const app = await buildApp(
       {

@@ -38,7 +38,7 @@ function toOverrides(flags: ServeFlags): ConfigOverrides {
 export async function serve(flags: ServeFlags): Promise<void> {
   const startedAt = performance.now();
   const config = loadConfig(process.env, toOverrides(flags));
-  const store = openSqliteStore({ path: config.databasePath });
+  const store = openSqliteStore({ path: config.databasePath, exclusive: true });
   const app = await buildApp(config, { store });
   const address = await app.listen({ port: config.port, host: config.host });
   const base = config.publicUrl ?? address.replace('://[::1]', '://localhost');

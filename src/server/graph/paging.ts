@@ -6,7 +6,7 @@ import type { Paging } from '../../contract/paging.js';
 import { MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT } from '../../contract/limits.js';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import { decodeCursor, encodeCursor, type CursorEdge } from '../../domain/cursors.js';
-import type { KeysetPage, KeysetQuery } from '../../storage/store.js';
+import type { KeysetPage, KeysetQuery, PagePosition } from '../../domain/records.js';
 import { GraphError, invalidParameter } from '../graph-error.js';
 import type { GraphContext } from './edge-router.js';
 import { parseLimit, stringParam } from './params.js';
@@ -41,32 +41,40 @@ export function baseUrl(context: GraphContext, publicUrl: string | undefined): s
   return publicUrl ?? `${context.request.protocol}://${context.request.host}`;
 }
 
-/** `paging` for a page, or undefined for an empty one (Graph answers an empty page with `data` alone). */
-export function buildPaging<T>(
-  context: GraphContext,
-  page: KeysetPage<T>,
-  request: PageRequest,
-  keyOf: (item: T) => number,
-  edgeUrl: string,
-): Paging | undefined {
+/** Where a keyset page of records stands, for `buildPaging`; undefined for an empty page. */
+export function positionOf<T>(page: KeysetPage<T>, keyOf: (item: T) => number): PagePosition | undefined {
   const first = page.items[0];
   const last = page.items[page.items.length - 1];
   if (first === undefined || last === undefined) return undefined;
+  return {
+    firstKey: keyOf(first),
+    lastKey: keyOf(last),
+    hasNext: page.hasNext,
+    hasPrevious: page.hasPrevious,
+  };
+}
+
+/** `paging` for a non-empty page (Graph answers an empty page with `data` alone, so it has none). */
+export function buildPaging(
+  context: GraphContext,
+  position: PagePosition,
+  request: PageRequest,
+  edgeUrl: string,
+): Paging {
   const cursors = {
-    before: encodeCursor(request.edge, request.node, keyOf(first)),
-    after: encodeCursor(request.edge, request.node, keyOf(last)),
+    before: encodeCursor(request.edge, request.node, position.firstKey),
+    after: encodeCursor(request.edge, request.node, position.lastKey),
   };
-  const link = (direction: 'after' | 'before', cursor: string): string => {
-    const search = new URLSearchParams();
-    if (context.caller.queryAccessToken !== undefined)
-      search.set('access_token', context.caller.queryAccessToken);
-    search.set('limit', String(request.query.limit));
-    search.set(direction, cursor);
-    return `${edgeUrl}?${search.toString()}`;
-  };
+  // Built by hand rather than with URLSearchParams: this runs on every page and the parameters are few.
+  const prefix =
+    context.caller.queryAccessToken === undefined
+      ? `${edgeUrl}?limit=${request.query.limit}`
+      : `${edgeUrl}?access_token=${encodeURIComponent(context.caller.queryAccessToken)}&limit=${request.query.limit}`;
+  const link = (direction: 'after' | 'before', cursor: string): string =>
+    `${prefix}&${direction}=${encodeURIComponent(cursor)}`;
   return {
     cursors,
-    ...(page.hasPrevious && { previous: link('before', cursors.before) }),
-    ...(page.hasNext && { next: link('after', cursors.after) }),
+    ...(position.hasPrevious && { previous: link('before', cursors.before) }),
+    ...(position.hasNext && { next: link('after', cursors.after) }),
   };
 }

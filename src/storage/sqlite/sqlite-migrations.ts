@@ -66,11 +66,13 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         wa_id TEXT NOT NULL,
         status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'revoked')),
         created_at INTEGER NOT NULL,
-        decided_at INTEGER
+        decided_at INTEGER,
+        -- The item exactly as GET /join_requests sends it. The fields it renders never change after insert.
+        wire_json TEXT NOT NULL
       );
       -- Covers the page query entirely: pages are read from the index alone, in key order.
       CREATE INDEX join_requests_pending_page
-        ON join_requests (group_pk, seq, join_request_id, wa_id, created_at) WHERE status = 'pending';
+        ON join_requests (group_pk, seq, wire_json) WHERE status = 'pending';
       -- At most one pending request per id, and the lookup used when deciding.
       CREATE UNIQUE INDEX join_requests_one_pending
         ON join_requests (group_pk, join_request_id) WHERE status = 'pending';

@@ -19,7 +19,7 @@ import {
   type NewAccessToken,
   type NewBusiness,
   type NewGroup,
-  type PendingJoinRequest,
+  type RenderedJoinRequestPage,
   type Store,
   type TokenLookup,
 } from '../store.js';
@@ -28,7 +28,48 @@ import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for a throwaway store. */
   path: string;
+  /**
+   * Hold the file's lock for as long as the store is open. WAL then keeps its index in process memory, which
+   * removes the file-locking system calls every statement otherwise pays (measured: about 4 µs a statement, three
+   * statements a page read). Other processes cannot open the file meanwhile; several processes sharing state is
+   * what the PostgreSQL backend is for. Being the only process that can write also makes in-memory caches of
+   * tokens and groups coherent, so an exclusive store keeps them (bounded; see `RecordCache`). @default false
+   */
+  exclusive?: boolean;
 }
+
+/**
+ * A bounded map of records read on every call (tokens, groups). Only sound while this process is the file's sole
+ * writer, i.e. in exclusive mode, and only because every write path below forgets what it changes.
+ */
+class RecordCache<K, V> {
+  readonly #entries = new Map<K, V>();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  get(key: K): V | undefined {
+    return this.#entries.get(key);
+  }
+
+  set(key: K, value: V): void {
+    // Dropping everything at the bound is crude but O(1) and never wrong: a miss just reads the database.
+    if (this.#entries.size >= this.#max) this.#entries.clear();
+    this.#entries.set(key, value);
+  }
+
+  delete(key: K): void {
+    this.#entries.delete(key);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
+
+const CACHE_ENTRIES = 20_000;
 
 interface BusinessRow {
   pk: number;
@@ -56,12 +97,8 @@ interface GroupRow {
   created_at: number;
 }
 
-interface JoinRequestRow {
-  seq: number;
-  join_request_id: string;
-  wa_id: string;
-  created_at: number;
-}
+/** count, first key, last key, items JSON, more after, more before: read with `.raw()`, the driver's cheapest shape. */
+type RenderedPageRow = [number, number | null, number | null, string | null, 0 | 1, 0 | 1];
 
 function toBusiness(row: BusinessRow): BusinessRecord {
   return {
@@ -93,10 +130,6 @@ function toGroup(row: GroupRow): GroupRecord {
   };
 }
 
-function toPendingJoinRequest(row: JoinRequestRow): PendingJoinRequest {
-  return { key: row.seq, joinRequestId: row.join_request_id, waId: row.wa_id, createdAt: row.created_at };
-}
-
 function isUniqueViolation(error: unknown): boolean {
   return (
     error instanceof Database.SqliteError &&
@@ -106,17 +139,38 @@ function isUniqueViolation(error: unknown): boolean {
 
 const GROUP_COLUMNS = `pk, group_id, group_number, business_pk, request_id, subject, description,
   join_approval_mode, invite_code, participant_count, created_at`;
-const PENDING_COLUMNS = 'seq, join_request_id, wa_id, created_at';
+
+/**
+ * A whole page in one statement and one row: the items rendered and joined in key order whatever the scan
+ * direction, their first and last keys, and whether pending requests lie beyond either end. One statement matters:
+ * each one opens a read transaction, and SQLite checks the file with an fstat at each (measured: two fstat calls a
+ * page with separate probes). The CAST matters too: the driver binds JS numbers as REAL, and a REAL-bound LIMIT
+ * made the page query twice as slow (34 µs against 18 µs for 25 rows, better-sqlite3 12 / SQLite 3.53).
+ */
+function renderedPageSql(condition: string, order: 'ASC' | 'DESC'): string {
+  return `SELECT n, first, last, items,
+      EXISTS (SELECT 1 FROM join_requests INDEXED BY join_requests_pending_page
+              WHERE group_pk = @groupPk AND status = 'pending' AND seq > last),
+      EXISTS (SELECT 1 FROM join_requests INDEXED BY join_requests_pending_page
+              WHERE group_pk = @groupPk AND status = 'pending' AND seq < first)
+    FROM (SELECT count(*) AS n, min(seq) AS first, max(seq) AS last,
+                 group_concat(wire_json, ',' ORDER BY seq) AS items
+          FROM (SELECT seq, wire_json FROM join_requests INDEXED BY join_requests_pending_page
+                WHERE group_pk = @groupPk AND status = 'pending' ${condition}
+                ORDER BY seq ${order} LIMIT CAST(@limit AS INTEGER)))`;
+}
 
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const db = new Database(options.path);
+  // Must precede the switch to WAL for the WAL index to live in heap memory instead of a shared -shm file.
+  if (options.exclusive === true) db.pragma('locking_mode = EXCLUSIVE');
   db.pragma('journal_mode = WAL');
   // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commits.
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
-  return new SqliteStore(db);
+  return new SqliteStore(db, options.exclusive === true);
 }
 
 function migrate(db: Database.Database): void {
@@ -180,9 +234,17 @@ export class SqliteStore implements Store {
   readonly #decide;
   readonly #join;
   readonly #createGroup;
+  readonly #tokens: RecordCache<string, TokenLookup> | undefined;
+  readonly #groups: RecordCache<string, GroupRecord> | undefined;
+  /** group pk → group id, to forget a cached group when a write names it by pk. */
+  readonly #groupIds = new Map<number, string>();
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, cacheRecords = false) {
     this.#db = db;
+    if (cacheRecords) {
+      this.#tokens = new RecordCache(CACHE_ENTRIES);
+      this.#groups = new RecordCache(CACHE_ENTRIES);
+    }
     const s = {
       insertBusiness: db.prepare(`INSERT INTO businesses
         (waba_id, phone_number_id, phone_digits, display_phone_number, app_id, app_secret, name, created_at)
@@ -222,28 +284,23 @@ export class SqliteStore implements Store {
       groupsExistBackward: db
         .prepare('SELECT 1 FROM groups WHERE business_pk = ? AND deleted_at IS NULL AND pk > ? LIMIT 1')
         .pluck(),
-      pendingFirst: db.prepare(`SELECT ${PENDING_COLUMNS} FROM join_requests
-        WHERE group_pk = ? AND status = 'pending' ORDER BY seq ASC LIMIT ?`),
-      pendingForward: db.prepare(`SELECT ${PENDING_COLUMNS} FROM join_requests
-        WHERE group_pk = ? AND status = 'pending' AND seq > ? ORDER BY seq ASC LIMIT ?`),
-      pendingBackward: db.prepare(`SELECT ${PENDING_COLUMNS} FROM join_requests
-        WHERE group_pk = ? AND status = 'pending' AND seq < ? ORDER BY seq DESC LIMIT ?`),
-      pendingExistForward: db
-        .prepare(`SELECT 1 FROM join_requests WHERE group_pk = ? AND status = 'pending' AND seq > ? LIMIT 1`)
-        .pluck(),
-      pendingExistBackward: db
-        .prepare(`SELECT 1 FROM join_requests WHERE group_pk = ? AND status = 'pending' AND seq < ? LIMIT 1`)
-        .pluck(),
-      pendingById: db.prepare(`SELECT seq, wa_id FROM join_requests
-        WHERE group_pk = ? AND join_request_id = ? AND status = 'pending'`),
+      pendingFirst: db.prepare(renderedPageSql('', 'ASC')).raw(),
+      pendingForward: db.prepare(renderedPageSql('AND seq > @key', 'ASC')).raw(),
+      pendingBackward: db.prepare(renderedPageSql('AND seq < @key', 'DESC')).raw(),
       pendingByUser: db.prepare(`SELECT seq, join_request_id FROM join_requests
         WHERE group_pk = ? AND wa_id = ? AND status = 'pending'`),
-      setStatus: db.prepare(
-        `UPDATE join_requests SET status = ?, decided_at = ? WHERE seq = ? AND status = 'pending'`,
-      ),
-      insertJoinRequest:
-        db.prepare(`INSERT INTO join_requests (group_pk, join_request_id, wa_id, status, created_at)
-        VALUES (?, ?, ?, 'pending', ?)`),
+      pendingAmong: db.prepare(`SELECT r.seq, r.join_request_id, r.wa_id
+        FROM json_each(@ids) AS j
+        CROSS JOIN join_requests AS r INDEXED BY join_requests_one_pending
+          ON r.group_pk = @groupPk AND r.join_request_id = j.value AND r.status = 'pending'`),
+      setStatuses: db.prepare(`UPDATE join_requests SET status = @status, decided_at = @now
+        WHERE seq IN (SELECT value FROM json_each(@seqs)) AND status = 'pending'`),
+      insertParticipants: db.prepare(`INSERT INTO participants (group_pk, wa_id, joined_at)
+        SELECT @groupPk, value, @now FROM json_each(@waIds)`),
+      insertJoinRequest: db.prepare(`INSERT INTO join_requests
+        (group_pk, join_request_id, wa_id, status, created_at, wire_json)
+        VALUES (@groupPk, @joinRequestId, @waId, 'pending', @now,
+          json_object('join_request_id', @joinRequestId, 'wa_id', @waId, 'creation_timestamp', CAST(@now AS INTEGER)))`),
       participantCount: db.prepare('SELECT participant_count FROM groups WHERE pk = ?').pluck(),
       isParticipant: db.prepare('SELECT 1 FROM participants WHERE group_pk = ? AND wa_id = ?').pluck(),
       insertParticipant: db.prepare('INSERT INTO participants (group_pk, wa_id, joined_at) VALUES (?, ?, ?)'),
@@ -261,6 +318,10 @@ export class SqliteStore implements Store {
       return s.insertGroup.get(group) as GroupRow;
     });
 
+    // Deciding runs a fixed number of statements whatever the batch size: the ids travel as one JSON array
+    // (json_each; CROSS JOIN keeps it the outer loop, so each id is one index seek, never a scan of the group)
+    // and the cap is applied in between, in request order. Measured: a 10-id approval went from 31
+    // statements to 4.
     this.#decide = db.transaction(
       (
         groupPk: number,
@@ -268,32 +329,42 @@ export class SqliteStore implements Store {
         decision: Decision,
         options: DecideOptions,
       ): DecisionOutcome[] => {
-        const outcomes: DecisionOutcome[] = [];
-        let participants = decision === 'approve' ? Number(s.participantCount.get(groupPk)) : 0;
-        let added = 0;
-        for (const joinRequestId of ids) {
-          const pending = s.pendingById.get(groupPk, joinRequestId) as
-            { seq: number; wa_id: string } | undefined;
-          if (pending === undefined) {
-            outcomes.push({ joinRequestId, result: 'not_pending' });
-            continue;
-          }
-          if (decision === 'approve') {
-            // A full group leaves the request pending: it can still be approved once someone leaves.
-            if (participants >= options.maxParticipants) {
-              outcomes.push({ joinRequestId, result: 'group_full' });
-              continue;
-            }
-            s.setStatus.run('approved', options.now, pending.seq);
-            s.insertParticipant.run(groupPk, pending.wa_id, options.now);
-            participants++;
-            added++;
-          } else {
-            s.setStatus.run('rejected', options.now, pending.seq);
-          }
-          outcomes.push({ joinRequestId, result: 'decided', waId: pending.wa_id });
+        const pending = new Map<string, { seq: number; wa_id: string }>();
+        for (const row of s.pendingAmong.all({ groupPk, ids: JSON.stringify(ids) }) as {
+          seq: number;
+          join_request_id: string;
+          wa_id: string;
+        }[]) {
+          pending.set(row.join_request_id, row);
         }
-        if (added > 0) s.addToParticipantCount.run(added, groupPk);
+        let room =
+          decision === 'approve'
+            ? options.maxParticipants - Number(s.participantCount.get(groupPk))
+            : Infinity;
+        const outcomes: DecisionOutcome[] = [];
+        const seqs: number[] = [];
+        const waIds: string[] = [];
+        for (const joinRequestId of ids) {
+          const request = pending.get(joinRequestId);
+          if (request === undefined) {
+            outcomes.push({ joinRequestId, result: 'not_pending' });
+          } else if (room <= 0) {
+            // A full group leaves the request pending: it can still be approved once someone leaves.
+            outcomes.push({ joinRequestId, result: 'group_full' });
+          } else {
+            room--;
+            seqs.push(request.seq);
+            waIds.push(request.wa_id);
+            outcomes.push({ joinRequestId, result: 'decided', waId: request.wa_id });
+          }
+        }
+        if (seqs.length === 0) return outcomes;
+        const status = decision === 'approve' ? 'approved' : 'rejected';
+        s.setStatuses.run({ status, now: options.now, seqs: JSON.stringify(seqs) });
+        if (decision === 'approve') {
+          s.insertParticipants.run({ groupPk, now: options.now, waIds: JSON.stringify(waIds) });
+          s.addToParticipantCount.run(waIds.length, groupPk);
+        }
         return outcomes;
       },
     );
@@ -305,7 +376,12 @@ export class SqliteStore implements Store {
         if (existing !== undefined) {
           return { status: 'requested', joinRequestId: existing.join_request_id, created: false };
         }
-        s.insertJoinRequest.run(group.pk, input.joinRequestId, input.waId, input.now);
+        s.insertJoinRequest.run({
+          groupPk: group.pk,
+          joinRequestId: input.joinRequestId,
+          waId: input.waId,
+          now: input.now,
+        });
         return { status: 'requested', joinRequestId: input.joinRequestId, created: true };
       }
       if (Number(s.participantCount.get(group.pk)) >= input.maxParticipants) return { status: 'group_full' };
@@ -349,13 +425,23 @@ export class SqliteStore implements Store {
   }
 
   async findAccessToken(token: string): Promise<TokenLookup | undefined> {
+    const cached = this.#tokens?.get(token);
+    if (cached !== undefined) return cached;
     const row = this.#statements.tokenLookup.get(token) as
       (BusinessRow & { token_expires_at: number | null; token_revoked_at: number | null }) | undefined;
     if (row === undefined) return undefined;
-    return { business: toBusiness(row), expiresAt: row.token_expires_at, revokedAt: row.token_revoked_at };
+    const found = {
+      business: toBusiness(row),
+      expiresAt: row.token_expires_at,
+      revokedAt: row.token_revoked_at,
+    };
+    // Unknown tokens are not cached: a client guessing tokens must not be able to fill the cache.
+    this.#tokens?.set(token, found);
+    return found;
   }
 
   async revokeAccessToken(token: string, now: number): Promise<boolean> {
+    this.#tokens?.delete(token);
     return this.#statements.revokeToken.run(now, token).changes > 0;
   }
 
@@ -370,8 +456,22 @@ export class SqliteStore implements Store {
   }
 
   async findGroupById(groupId: string): Promise<GroupRecord | undefined> {
+    const cached = this.#groups?.get(groupId);
+    if (cached !== undefined) return cached;
     const row = this.#statements.groupById.get(groupId) as GroupRow | undefined;
-    return row && toGroup(row);
+    if (row === undefined) return undefined;
+    const group = toGroup(row);
+    if (this.#groups !== undefined) {
+      this.#groups.set(groupId, group);
+      this.#groupIds.set(group.pk, groupId);
+    }
+    return group;
+  }
+
+  /** Called by every write that changes a group's row (its participant count, for now). */
+  #forgetGroup(groupPk: number): void {
+    const groupId = this.#groupIds.get(groupPk);
+    if (groupId !== undefined) this.#groups?.delete(groupId);
   }
 
   async findGroupByInviteCode(inviteCode: string): Promise<GroupRecord | undefined> {
@@ -399,27 +499,26 @@ export class SqliteStore implements Store {
     );
   }
 
-  async listPendingJoinRequests(
-    groupPk: number,
-    query: KeysetQuery,
-  ): Promise<KeysetPage<PendingJoinRequest>> {
+  async listPendingJoinRequests(groupPk: number, query: KeysetQuery): Promise<RenderedJoinRequestPage> {
     const s = this.#statements;
-    return readKeysetPage(
-      query,
-      (direction, key, limit) =>
-        (key === undefined
-          ? s.pendingFirst.all(groupPk, limit)
-          : (direction === 'forward' ? s.pendingForward : s.pendingBackward).all(
-              groupPk,
-              key,
-              limit,
-            )) as JoinRequestRow[],
-      (direction, key) =>
-        (direction === 'forward' ? s.pendingExistForward : s.pendingExistBackward).get(groupPk, key) !==
-        undefined,
-      (row) => row.seq,
-      toPendingJoinRequest,
-    );
+    const [count, first, last, itemsJson, more, earlier] = (
+      query.after !== undefined
+        ? s.pendingForward.get({ groupPk, key: query.after, limit: query.limit })
+        : query.before !== undefined
+          ? s.pendingBackward.get({ groupPk, key: query.before, limit: query.limit })
+          : s.pendingFirst.get({ groupPk, limit: query.limit })
+    ) as RenderedPageRow;
+    if (count === 0 || first === null || last === null) {
+      return { itemsJson: '', count: 0, firstKey: 0, lastKey: 0, hasNext: false, hasPrevious: false };
+    }
+    return {
+      itemsJson: itemsJson ?? '',
+      count,
+      firstKey: first,
+      lastKey: last,
+      hasNext: more === 1,
+      hasPrevious: earlier === 1,
+    };
   }
 
   async decideJoinRequests(
@@ -428,11 +527,15 @@ export class SqliteStore implements Store {
     decision: Decision,
     options: DecideOptions,
   ): Promise<DecisionOutcome[]> {
-    return this.#decide.immediate(groupPk, joinRequestIds, decision, options);
+    const outcomes = this.#decide.immediate(groupPk, joinRequestIds, decision, options);
+    if (decision === 'approve') this.#forgetGroup(groupPk);
+    return outcomes;
   }
 
   async requestToJoin(group: GroupRecord, input: JoinInput): Promise<JoinOutcome> {
-    return this.#join.immediate(group, input);
+    const outcome = this.#join.immediate(group, input);
+    if (outcome.status === 'joined') this.#forgetGroup(group.pk);
+    return outcome;
   }
 
   async cancelJoinRequest(groupPk: number, waId: string, now: number): Promise<string | undefined> {
@@ -451,6 +554,9 @@ export class SqliteStore implements Store {
   }
 
   async reset(): Promise<void> {
+    this.#tokens?.clear();
+    this.#groups?.clear();
+    this.#groupIds.clear();
     this.#db
       .transaction(() => {
         for (const table of ['join_requests', 'participants', 'groups', 'access_tokens', 'businesses']) {

@@ -5,7 +5,6 @@
  * @see https://developers.facebook.com/documentation/business-messaging/whatsapp/groups/reference
  */
 import type { JSONSchemaType } from 'ajv';
-import fastJson from 'fast-json-stringify';
 import type { FastifyInstance } from 'fastify';
 import type { CreateGroupBody } from '../../../contract/groups.js';
 import { MAX_DESCRIPTION_LENGTH, MAX_SUBJECT_LENGTH } from '../../../contract/limits.js';
@@ -14,17 +13,18 @@ import { MINT_ATTEMPTS, mintGroup } from '../../../domain/groups.js';
 import { StoreConflictError, type GroupRecord } from '../../../storage/store.js';
 import { GraphError, invalidParameter } from '../../graph-error.js';
 import { registerEdge, type EdgeDependencies, type EdgeHandler } from '../edge-router.js';
-import { baseUrl, buildPaging, readPageRequest } from '../paging.js';
+import { baseUrl, buildPaging, positionOf, readPageRequest } from '../paging.js';
 import { compileParams } from '../params.js';
 import { resolvePhoneNumber } from '../resolve-node.js';
 import { PAGING_SCHEMA } from '../response-schemas.js';
+import { lazySerializer } from '../lazy-serializer.js';
 
-const serializeCreated = fastJson({
+const serializeCreated = lazySerializer({
   type: 'object',
   properties: { messaging_product: { type: 'string' }, request_id: { type: 'string' } },
 });
 
-const serializeGroups = fastJson({
+const serializeGroups = lazySerializer({
   type: 'object',
   properties: {
     data: {
@@ -108,7 +108,8 @@ export function registerGroupRoutes(
     const pageRequest = readPageRequest(context, 'groups', business.phoneNumberId);
     const page = await store.listGroups(business.pk, pageRequest.query);
     const edgeUrl = `${baseUrl(context, options.publicUrl)}/${context.version}/${business.phoneNumberId}/groups`;
-    const paging = buildPaging(context, page, pageRequest, (group: GroupRecord) => group.pk, edgeUrl);
+    const position = positionOf(page, (group: GroupRecord) => group.pk);
+    const paging = position && buildPaging(context, position, pageRequest, edgeUrl);
     const groups = page.items.map((group) => ({
       id: group.groupId,
       subject: group.subject,

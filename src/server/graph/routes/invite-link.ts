@@ -2,13 +2,13 @@
  * @module server/graph/routes/invite-link — `GET /{version}/{group_id}/invite_link`.
  * @see https://developers.facebook.com/documentation/business-messaging/whatsapp/groups/reference
  */
-import fastJson from 'fast-json-stringify';
 import type { FastifyInstance } from 'fastify';
 import { INVITE_LINK_PREFIX } from '../../../contract/limits.js';
 import { registerEdge, type EdgeDependencies } from '../edge-router.js';
 import { resolveGroup } from '../resolve-node.js';
+import { lazySerializer } from '../lazy-serializer.js';
 
-const serializeInviteLink = fastJson({
+const serializeInviteLink = lazySerializer({
   type: 'object',
   properties: { messaging_product: { type: 'string' }, invite_link: { type: 'string' } },
 });

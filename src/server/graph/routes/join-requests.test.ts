@@ -68,6 +68,16 @@ describe('GET join_requests', () => {
     assert.match(fbBase64Decode(group.groupId) ?? '', new RegExp(`^capi_group:\\d+:${groupNumber}$`));
   });
 
+  it('sends creation_timestamp as a JSON integer, byte for byte', async () => {
+    await h.requestToJoin('16505550001', group);
+    const res = await h.app.inject({
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${business.access_token}` },
+    });
+    assert.match(res.body, new RegExp(`"creation_timestamp":${h.now}[,}]`));
+  });
+
   it('answers an empty group with data alone, as Graph does', async () => {
     const page = await list();
     assert.deepEqual(page.body, { data: [] });
