@@ -62,7 +62,8 @@ async function load(name: string, options: autocannon.Options): Promise<Load> {
   const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options });
   const line: Load = {
     name,
-    rps: Math.round(result.requests.average),
+    // Total over elapsed time: autocannon's `average` is a mean of whole-second buckets, coarse on short runs.
+    rps: Math.round(result.requests.total / ((result.finish.getTime() - result.start.getTime()) / 1000)),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,

@@ -59,8 +59,8 @@ export interface Store {
 
   /** A user opens the invite link: a pending request on approval_required groups, membership on auto_approve. */
   requestToJoin(group: GroupRecord, input: JoinInput): Promise<JoinOutcome>;
-  /** The user withdraws their pending request; returns its id, or undefined when none was pending. */
-  cancelJoinRequest(groupPk: number, waId: string, now: number): Promise<string | undefined>;
+  /** The user withdraws their pending request; returns its id, or undefined when it was not pending. */
+  cancelJoinRequest(groupPk: number, joinRequestId: string, now: number): Promise<string | undefined>;
   listParticipants(groupPk: number): Promise<string[]>;
 
   /** Empties every table; the schema stays. */

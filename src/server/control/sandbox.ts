@@ -102,7 +102,11 @@ export async function simulateCancelJoin(
 ): Promise<string> {
   const group = await store.findGroupById(groupId);
   if (group === undefined) throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No group ${groupId}.`);
-  const joinRequestId = await store.cancelJoinRequest(group.pk, waId, now);
+  const joinRequestId = await store.cancelJoinRequest(
+    group.pk,
+    joinRequestIdFor(waId, group.groupNumber),
+    now,
+  );
   if (joinRequestId === undefined) {
     throw controlError(
       GRAPH_ERRORS.CONTROL_NOT_FOUND,

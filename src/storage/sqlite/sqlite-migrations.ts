@@ -73,11 +73,10 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       -- Covers the page query entirely: pages are read from the index alone, in key order.
       CREATE INDEX join_requests_pending_page
         ON join_requests (group_pk, seq, wire_json) WHERE status = 'pending';
-      -- At most one pending request per id, and the lookup used when deciding.
+      -- At most one pending request per id, and the lookup used when deciding. The id is derived from (user,
+      -- group), so this is also "one pending request per user": a second index on wa_id would only cost writes.
       CREATE UNIQUE INDEX join_requests_one_pending
         ON join_requests (group_pk, join_request_id) WHERE status = 'pending';
-      CREATE UNIQUE INDEX join_requests_one_pending_per_user
-        ON join_requests (group_pk, wa_id) WHERE status = 'pending';
     `,
   },
 ];

@@ -23,6 +23,7 @@ import {
   type Store,
   type TokenLookup,
 } from '../store.js';
+import { GroupCommit } from './group-commit.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
 export interface SqliteStoreOptions {
@@ -169,6 +170,9 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Savepoints (one per operation in a group commit) journal to a temp file unless temp storage is in memory:
+  // that was a sixth of an approval's cost in pwrite calls (perf).
+  db.pragma('temp_store = MEMORY');
   migrate(db);
   return new SqliteStore(db, options.exclusive === true);
 }
@@ -231,7 +235,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly #db: Database.Database;
   readonly #statements;
-  readonly #decide;
+  readonly #decide: GroupCommit<[number, readonly string[], Decision, DecideOptions], DecisionOutcome[]>;
   readonly #join;
   readonly #createGroup;
   readonly #tokens: RecordCache<string, TokenLookup> | undefined;
@@ -287,8 +291,17 @@ export class SqliteStore implements Store {
       pendingFirst: db.prepare(renderedPageSql('', 'ASC')).raw(),
       pendingForward: db.prepare(renderedPageSql('AND seq > @key', 'ASC')).raw(),
       pendingBackward: db.prepare(renderedPageSql('AND seq < @key', 'DESC')).raw(),
-      pendingByUser: db.prepare(`SELECT seq, join_request_id FROM join_requests
-        WHERE group_pk = ? AND wa_id = ? AND status = 'pending'`),
+      pendingById: db
+        .prepare(
+          `SELECT 1 FROM join_requests WHERE group_pk = ? AND join_request_id = ? AND status = 'pending'`,
+        )
+        .pluck(),
+      cancelPending: db
+        .prepare(
+          `UPDATE join_requests SET status = 'revoked', decided_at = ?
+           WHERE group_pk = ? AND join_request_id = ? AND status = 'pending' RETURNING join_request_id`,
+        )
+        .pluck(),
       pendingAmong: db.prepare(`SELECT r.seq, r.join_request_id, r.wa_id
         FROM json_each(@ids) AS j
         CROSS JOIN join_requests AS r INDEXED BY join_requests_one_pending
@@ -322,59 +335,61 @@ export class SqliteStore implements Store {
     // (json_each; CROSS JOIN keeps it the outer loop, so each id is one index seek, never a scan of the group)
     // and the cap is applied in between, in request order. Measured: a 10-id approval went from 31
     // statements to 4.
-    this.#decide = db.transaction(
-      (
-        groupPk: number,
-        ids: readonly string[],
-        decision: Decision,
-        options: DecideOptions,
-      ): DecisionOutcome[] => {
-        const pending = new Map<string, { seq: number; wa_id: string }>();
-        for (const row of s.pendingAmong.all({ groupPk, ids: JSON.stringify(ids) }) as {
-          seq: number;
-          join_request_id: string;
-          wa_id: string;
-        }[]) {
-          pending.set(row.join_request_id, row);
-        }
-        let room =
-          decision === 'approve'
-            ? options.maxParticipants - Number(s.participantCount.get(groupPk))
-            : Infinity;
-        const outcomes: DecisionOutcome[] = [];
-        const seqs: number[] = [];
-        const waIds: string[] = [];
-        for (const joinRequestId of ids) {
-          const request = pending.get(joinRequestId);
-          if (request === undefined) {
-            outcomes.push({ joinRequestId, result: 'not_pending' });
-          } else if (room <= 0) {
-            // A full group leaves the request pending: it can still be approved once someone leaves.
-            outcomes.push({ joinRequestId, result: 'group_full' });
-          } else {
-            room--;
-            seqs.push(request.seq);
-            waIds.push(request.wa_id);
-            outcomes.push({ joinRequestId, result: 'decided', waId: request.wa_id });
+    this.#decide = new GroupCommit(
+      db,
+      db.transaction(
+        (
+          groupPk: number,
+          ids: readonly string[],
+          decision: Decision,
+          options: DecideOptions,
+        ): DecisionOutcome[] => {
+          const pending = new Map<string, { seq: number; wa_id: string }>();
+          for (const row of s.pendingAmong.all({ groupPk, ids: JSON.stringify(ids) }) as {
+            seq: number;
+            join_request_id: string;
+            wa_id: string;
+          }[]) {
+            pending.set(row.join_request_id, row);
           }
-        }
-        if (seqs.length === 0) return outcomes;
-        const status = decision === 'approve' ? 'approved' : 'rejected';
-        s.setStatuses.run({ status, now: options.now, seqs: JSON.stringify(seqs) });
-        if (decision === 'approve') {
-          s.insertParticipants.run({ groupPk, now: options.now, waIds: JSON.stringify(waIds) });
-          s.addToParticipantCount.run(waIds.length, groupPk);
-        }
-        return outcomes;
-      },
+          let room =
+            decision === 'approve'
+              ? options.maxParticipants - Number(s.participantCount.get(groupPk))
+              : Infinity;
+          const outcomes: DecisionOutcome[] = [];
+          const seqs: number[] = [];
+          const waIds: string[] = [];
+          for (const joinRequestId of ids) {
+            const request = pending.get(joinRequestId);
+            if (request === undefined) {
+              outcomes.push({ joinRequestId, result: 'not_pending' });
+            } else if (room <= 0) {
+              // A full group leaves the request pending: it can still be approved once someone leaves.
+              outcomes.push({ joinRequestId, result: 'group_full' });
+            } else {
+              room--;
+              seqs.push(request.seq);
+              waIds.push(request.wa_id);
+              outcomes.push({ joinRequestId, result: 'decided', waId: request.wa_id });
+            }
+          }
+          if (seqs.length === 0) return outcomes;
+          const status = decision === 'approve' ? 'approved' : 'rejected';
+          s.setStatuses.run({ status, now: options.now, seqs: JSON.stringify(seqs) });
+          if (decision === 'approve') {
+            s.insertParticipants.run({ groupPk, now: options.now, waIds: JSON.stringify(waIds) });
+            s.addToParticipantCount.run(waIds.length, groupPk);
+          }
+          return outcomes;
+        },
+      ),
     );
 
     this.#join = db.transaction((group: GroupRecord, input: JoinInput): JoinOutcome => {
       if (s.isParticipant.get(group.pk, input.waId) !== undefined) return { status: 'already_participant' };
       if (group.joinApprovalMode === 'approval_required') {
-        const existing = s.pendingByUser.get(group.pk, input.waId) as { join_request_id: string } | undefined;
-        if (existing !== undefined) {
-          return { status: 'requested', joinRequestId: existing.join_request_id, created: false };
+        if (s.pendingById.get(group.pk, input.joinRequestId) !== undefined) {
+          return { status: 'requested', joinRequestId: input.joinRequestId, created: false };
         }
         s.insertJoinRequest.run({
           groupPk: group.pk,
@@ -527,7 +542,7 @@ export class SqliteStore implements Store {
     decision: Decision,
     options: DecideOptions,
   ): Promise<DecisionOutcome[]> {
-    const outcomes = this.#decide.immediate(groupPk, joinRequestIds, decision, options);
+    const outcomes = await this.#decide.run(groupPk, joinRequestIds, decision, options);
     if (decision === 'approve') this.#forgetGroup(groupPk);
     return outcomes;
   }
@@ -538,15 +553,9 @@ export class SqliteStore implements Store {
     return outcome;
   }
 
-  async cancelJoinRequest(groupPk: number, waId: string, now: number): Promise<string | undefined> {
-    const row = this.#db
-      .prepare(
-        `UPDATE join_requests SET status = 'revoked', decided_at = ?
-        WHERE group_pk = ? AND wa_id = ? AND status = 'pending' RETURNING join_request_id`,
-      )
-      .pluck()
-      .get(now, groupPk, waId);
-    return typeof row === 'string' ? row : undefined;
+  async cancelJoinRequest(groupPk: number, joinRequestId: string, now: number): Promise<string | undefined> {
+    const id = this.#statements.cancelPending.get(now, groupPk, joinRequestId);
+    return typeof id === 'string' ? id : undefined;
   }
 
   async listParticipants(groupPk: number): Promise<string[]> {
