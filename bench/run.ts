@@ -106,34 +106,48 @@ async function main(): Promise<void> {
       });
     }
 
-    const server = await startProcess(
-      [
-        'bin/groupgate.js',
-        'serve',
-        '--db',
-        db,
-        '--port',
-        '0',
-        '--no-demo',
-        '--log-level',
-        'warn',
-        '--max-participants',
-        '1000000',
-      ],
-      /listening on http:\/\/127\.0\.0\.1:(\d+)/,
-    );
+    const serveArgs = [
+      'bin/groupgate.js',
+      'serve',
+      '--db',
+      db,
+      '--port',
+      '0',
+      '--no-demo',
+      '--log-level',
+      'warn',
+    ];
     const auth = { authorization: `Bearer ${seeded.accessToken}` };
     const firstPageUrl = (groupId: string) => `/v23.0/${groupId}/join_requests`;
-    // Cold start: from spawn to the first answered Graph call. The poll pauses between tries so that it does not
-    // take the CPU the starting server needs (two cores here).
-    for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, 3));
-      const res = await fetch(server.base + firstPageUrl(seeded.deep.groupId), { headers: auth }).catch(
-        () => undefined,
-      );
-      if (res?.ok) break;
+    const firstAnswer = async (running: Running & { startedMs: number }): Promise<number> => {
+      // The poll pauses between tries so that it does not take the CPU the starting server needs.
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, 3));
+        const res = await fetch(running.base + firstPageUrl(seeded.deep.groupId), { headers: auth }).catch(
+          () => undefined,
+        );
+        if (res?.ok) return performance.now() - running.startedMs;
+      }
+    };
+    // Cold start, from spawn to the first answered Graph call: the median of five starts, one run being noisy here.
+    const coldStarts: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const probe = await startProcess(serveArgs, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      coldStarts.push(await firstAnswer(probe));
+      await new Promise((resolve) => {
+        probe.child.removeAllListeners('exit');
+        probe.child.once('exit', resolve);
+        probe.child.kill('SIGTERM');
+      });
     }
-    const coldStartMs = performance.now() - server.startedMs;
+    coldStarts.sort((a, b) => a - b);
+    const coldStartMs = coldStarts[2] ?? 0;
+
+    const server = await startProcess(
+      [...serveArgs, '--max-participants', '1000000'],
+      /listening on http:\/\/127\.0\.0\.1:(\d+)/,
+    );
+    await firstAnswer(server);
     const sample = await (
       await fetch(server.base + firstPageUrl(seeded.shallow[0]?.groupId ?? ''), { headers: auth })
     ).text();
@@ -203,7 +217,7 @@ async function main(): Promise<void> {
       '| --- | --- | --- | --- | --- | --- | --- |',
       ...rows,
       '',
-      `Cold start to first answer: ${coldStartMs.toFixed(0)} ms. Server RSS after the load: ${memory.rss.toFixed(0)} MB (peak ${memory.peak.toFixed(0)} MB). Approval batches used: ${approvalsUsed} of ${batches.length}${next > batches.length ? ' (wrapped: later calls hit already-approved ids)' : ''}.`,
+      `Cold start to first answer: ${coldStartMs.toFixed(0)} ms (median of 5: ${coldStarts.map((ms) => ms.toFixed(0)).join(', ')}). Server RSS after the load: ${memory.rss.toFixed(0)} MB (peak ${memory.peak.toFixed(0)} MB). Approval batches used: ${approvalsUsed} of ${batches.length}${next > batches.length ? ' (wrapped: later calls hit already-approved ids)' : ''}.`,
     ].join('\n');
     process.stdout.write('\n' + report + '\n');
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
