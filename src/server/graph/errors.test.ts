@@ -165,6 +165,50 @@ describe('nodes and paths', () => {
     assert.equal(res.headers['facebook-api-version'], 'v19.0');
   });
 
+  it('answers a URL with malformed percent-encoding with 100, in the Graph envelope', async () => {
+    await expectError(
+      { method: 'GET', url: `/${V}/%E0%A4%A/join_requests`, token: business.access_token },
+      400,
+      100,
+      '(#100) The request URL is not valid: it holds malformed percent-encoding',
+    );
+  });
+
+  it('answers an id longer than any real one as an object that does not exist', async () => {
+    const error = await expectError(
+      { method: 'GET', url: `/${V}/${'A'.repeat(2000)}/join_requests`, token: business.access_token },
+      400,
+      100,
+    );
+    assert.equal(error.error_subcode, 33);
+    assert.ok(error.message.length < 400, 'the id is truncated in the message');
+  });
+
+  it('answers the bare root with 2500', async () => {
+    await expectError(
+      { method: 'GET', url: '/', token: business.access_token },
+      400,
+      2500,
+      'Unknown path components: /',
+    );
+  });
+
+  it('answers a CORS preflight without a token', async () => {
+    const res = await h.app.inject({
+      method: 'OPTIONS',
+      url,
+      headers: {
+        origin: 'http://app.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
+    assert.equal(res.statusCode, 204);
+    assert.equal(res.headers['access-control-allow-origin'], '*');
+    assert.equal(res.headers['access-control-allow-headers'], 'authorization,content-type');
+    assert.match(String(res.headers['access-control-allow-methods']), /POST/);
+  });
+
   it('answers an unsupported method with 100 "Unsupported put request."', async () => {
     await expectError(
       { method: 'PUT', url, token: business.access_token, json: {} },

@@ -8,6 +8,7 @@ import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import { GraphError, invalidParameter } from '../graph-error.js';
 import { unknownPathError } from '../graph/edge-router.js';
 import { resolveVersion } from '../graph/versions.js';
+import { setGraphHeaders } from './graph-headers.js';
 
 function isFastifyError(error: unknown): error is FastifyError {
   return error instanceof Error && typeof (error as Partial<FastifyError>).code === 'string';
@@ -60,16 +61,49 @@ export function toGraphError(error: unknown, request: FastifyRequest, bodyLimit:
   return new GraphError(GRAPH_ERRORS.UNKNOWN_ERROR);
 }
 
+function sendGraphError(request: FastifyRequest, reply: FastifyReply, graphError: GraphError): FastifyReply {
+  return reply
+    .code(graphError.status)
+    .headers(graphError.headers)
+    .header('content-type', 'application/json; charset=UTF-8')
+    .send(JSON.stringify(graphError.toBody(request.id)));
+}
+
+const MAX_ID_IN_MESSAGE = 64;
+
+/**
+ * Errors the router raises before any route or hook runs (Fastify's `frameworkErrors`): a URL that is not valid
+ * percent-encoding, or a path segment longer than any id. Without this they would leave in Fastify's own format.
+ */
+export function frameworkErrorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  setGraphHeaders(request, reply);
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    const segment = (request.url.split('?')[0] ?? '').split('/').filter(Boolean)[1] ?? '';
+    const id = segment.length > MAX_ID_IN_MESSAGE ? `${segment.slice(0, MAX_ID_IN_MESSAGE)}…` : segment;
+    void sendGraphError(
+      request,
+      reply,
+      new GraphError(GRAPH_ERRORS.OBJECT_NOT_FOUND, { params: { method: request.method.toLowerCase(), id } }),
+    );
+    return;
+  }
+  const graphError =
+    error.code === 'FST_ERR_BAD_URL'
+      ? invalidParameter('The request URL is not valid: it holds malformed percent-encoding')
+      : toGraphError(error, request, 0);
+  void sendGraphError(request, reply, graphError);
+}
+
 export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const graphError = toGraphError(error, request, bodyLimit);
     if (graphError.status >= 500)
       request.log.error({ err: error, fbtrace_id: request.id }, 'unhandled error');
-    return reply
-      .code(graphError.status)
-      .headers(graphError.headers)
-      .header('content-type', 'application/json; charset=UTF-8')
-      .send(JSON.stringify(graphError.toBody(request.id)));
+    return sendGraphError(request, reply, graphError);
   });
 
   app.setNotFoundHandler(async (request: FastifyRequest) => {
@@ -78,7 +112,8 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): v
       throw new GraphError(GRAPH_ERRORS.CONTROL_NOT_FOUND, { params: { details }, details });
     }
     const segments = (request.url.split('?')[0] ?? '').split('/').filter(Boolean);
-    if (segments.length <= 1) {
+    if (segments.length === 0) throw unknownPathError(request.url);
+    if (segments.length === 1) {
       throw new GraphError(GRAPH_ERRORS.OBJECT_NOT_FOUND, {
         params: { method: request.method.toLowerCase(), id: segments[0] ?? '' },
       });

@@ -3,7 +3,7 @@
  * the trace id that also appears as `fbtrace_id` in errors, a request id, the API version served, the business
  * use-case usage, and Graph's no-cache set.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LATEST_API_VERSION } from '../../contract/limits.js';
 import { newTraceId } from '../../domain/ids.js';
 import type { BusinessRecord } from '../../storage/store.js';
@@ -26,16 +26,36 @@ const STATIC_HEADERS = {
   'x-fb-rev': '1019562318',
 };
 
+/** The headers every response carries; also used where Fastify's hooks do not run (router errors). */
+export function setGraphHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  reply.headers(STATIC_HEADERS);
+  reply.header('x-fb-trace-id', request.id);
+  reply.header('x-fb-request-id', 'A' + newTraceId() + newTraceId());
+  if (!request.url.startsWith('/_groupgate') && !request.url.startsWith('/console')) {
+    reply.header('facebook-api-version', request.graphVersion ?? LATEST_API_VERSION);
+  }
+}
+
 export function registerGraphHeaders(app: FastifyInstance, meter: UsageMeter, clock: () => number): void {
   app.decorateRequest('graphVersion', undefined);
   app.decorateRequest('graphBusiness', undefined);
+  // Graph answers browsers from any origin. A CORS preflight carries no token, so it is answered before routing
+  // reaches authentication; otherwise a browser app could never send its Authorization header.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'OPTIONS' || request.headers['access-control-request-method'] === undefined)
+      return;
+    return reply
+      .code(204)
+      .header('access-control-allow-methods', 'GET, POST, DELETE')
+      .header(
+        'access-control-allow-headers',
+        request.headers['access-control-request-headers'] ?? 'authorization, content-type',
+      )
+      .header('access-control-max-age', '86400')
+      .send();
+  });
   app.addHook('onSend', async (request, reply) => {
-    reply.headers(STATIC_HEADERS);
-    reply.header('x-fb-trace-id', request.id);
-    reply.header('x-fb-request-id', 'A' + newTraceId() + newTraceId());
-    if (!request.url.startsWith('/_groupgate') && !request.url.startsWith('/console')) {
-      reply.header('facebook-api-version', request.graphVersion ?? LATEST_API_VERSION);
-    }
+    setGraphHeaders(request, reply);
     const business = request.graphBusiness;
     if (business !== undefined) {
       reply.header('x-business-use-case-usage', meter.record(business.wabaId, clock()));
