@@ -15,6 +15,13 @@ export interface Config {
   /** SQLite file, or ':memory:'. @default 'groupgate.sqlite' (`GROUPGATE_DB`) */
   readonly databasePath: string;
   /**
+   * PostgreSQL connection string; when set, state lives there instead of SQLite, and several instances may share
+   * it. (`DATABASE_URL`) @example 'postgres://groupgate@db.internal:5432/groupgate'
+   */
+  readonly databaseUrl: string | undefined;
+  /** PostgreSQL schema to create and use instead of `public`. (`GROUPGATE_DB_SCHEMA`) */
+  readonly databaseSchema: string | undefined;
+  /**
    * Base of the absolute `paging.next` / `paging.previous` URLs, e.g. `https://groupgate.example.com`.
    * Unset: taken from each request's Host header. (`GROUPGATE_PUBLIC_URL`)
    */
@@ -65,6 +72,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     port: overrides.port ?? integer('GROUPGATE_PORT', readEnv(env, 'GROUPGATE_PORT'), 4004, 0, 65535),
     host: overrides.host ?? readEnv(env, 'GROUPGATE_HOST') ?? '127.0.0.1',
     databasePath: overrides.databasePath ?? readEnv(env, 'GROUPGATE_DB') ?? 'groupgate.sqlite',
+    databaseUrl: overrides.databaseUrl ?? readEnv(env, 'DATABASE_URL'),
+    databaseSchema: overrides.databaseSchema ?? readEnv(env, 'GROUPGATE_DB_SCHEMA'),
     publicUrl: publicUrl?.replace(/\/+$/, ''),
     adminToken: adminToken ?? newAdminToken(),
     adminTokenGenerated: adminToken === undefined,

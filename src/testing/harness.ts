@@ -9,8 +9,23 @@ import { buildApp, type AppConfig } from '../server/app.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
 import type { Store } from '../storage/store.js';
 import { assertMatchesMetaSpec, type SpecPath } from './meta-spec.js';
+import { dropTestSchemas, openTestPostgresStore } from './postgres.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
+
+/**
+ * The backend HTTP tests run on: SQLite unless GROUPGATE_TEST_STORE=postgres, which the `*.postgres.test.ts` files
+ * set before importing a suite, so that one suite runs against both backends.
+ */
+export const TEST_STORE: 'sqlite' | 'postgres' =
+  process.env['GROUPGATE_TEST_STORE'] === 'postgres' ? 'postgres' : 'sqlite';
+
+async function openTestStore(): Promise<Store> {
+  // SQLite exclusive, as `groupgate serve` runs it: the in-memory record caches are on.
+  return TEST_STORE === 'postgres'
+    ? openTestPostgresStore()
+    : openSqliteStore({ path: ':memory:', exclusive: true });
+}
 export const V = 'v23.0';
 
 export interface Business {
@@ -121,8 +136,7 @@ export class Harness {
   }
 
   static async start(options: { store?: Store; config?: Partial<AppConfig> } = {}): Promise<Harness> {
-    // Exclusive, as `groupgate serve` runs it: the in-memory record caches are on.
-    const store = options.store ?? openSqliteStore({ path: ':memory:', exclusive: true });
+    const store = options.store ?? (await openTestStore());
     const ref: { harness?: Harness } = {};
     const app = await buildApp(
       {
@@ -142,6 +156,7 @@ export class Harness {
   async close(): Promise<void> {
     await this.app.close();
     await this.store.close();
+    if (this.store.kind === 'postgres') await dropTestSchemas();
   }
 
   /** A Graph call, validated against Meta's spec and Graph conventions. */

@@ -6,12 +6,14 @@ import type { Command } from 'commander';
 import { loadConfig, type ConfigOverrides, type LogLevel } from '../../config.js';
 import { buildApp } from '../../server/app.js';
 import { seedDemo } from '../../server/control/demo-seed.js';
-import { openSqliteStore } from '../../storage/sqlite/sqlite-store.js';
+import { describeLocation, openStore } from '../../storage/open-store.js';
 
 interface ServeFlags {
   port?: string;
   host?: string;
   db?: string;
+  databaseUrl?: string;
+  dbSchema?: string;
   publicUrl?: string;
   maxParticipants?: string;
   logLevel?: string;
@@ -27,6 +29,8 @@ function toOverrides(flags: ServeFlags): ConfigOverrides {
   if (flags.port !== undefined) overrides.port = whole('port', flags.port);
   if (flags.host !== undefined) overrides.host = flags.host;
   if (flags.db !== undefined) overrides.databasePath = flags.db;
+  if (flags.databaseUrl !== undefined) overrides.databaseUrl = flags.databaseUrl;
+  if (flags.dbSchema !== undefined) overrides.databaseSchema = flags.dbSchema;
   if (flags.publicUrl !== undefined) overrides.publicUrl = flags.publicUrl;
   if (flags.maxParticipants !== undefined) {
     overrides.maxParticipants = whole('max-participants', flags.maxParticipants);
@@ -38,12 +42,12 @@ function toOverrides(flags: ServeFlags): ConfigOverrides {
 export async function serve(flags: ServeFlags): Promise<void> {
   const startedAt = performance.now();
   const config = loadConfig(process.env, toOverrides(flags));
-  const store = openSqliteStore({ path: config.databasePath, exclusive: true });
+  const store = await openStore(config);
   const app = await buildApp(config, { store });
   const address = await app.listen({ port: config.port, host: config.host });
   const base = config.publicUrl ?? address.replace('://[::1]', '://localhost');
   const lines = [
-    `Groupgate listening on ${base}  (SQLite: ${config.databasePath}, ready in ${Math.round(performance.now() - startedAt)} ms)`,
+    `Groupgate listening on ${base}  (${describeLocation(config)}, ready in ${Math.round(performance.now() - startedAt)} ms)`,
     `Admin token (control API at ${base}/_groupgate): ${config.adminToken}${config.adminTokenGenerated ? '  (generated; set GROUPGATE_ADMIN_TOKEN to fix it)' : ''}`,
   ];
   if (config.seedDemo) {
@@ -88,6 +92,11 @@ export function registerServe(program: Command): void {
     .option('-p, --port <port>', 'port to listen on; 0 picks a free one (env GROUPGATE_PORT)', undefined)
     .option('--host <host>', 'interface to bind (env GROUPGATE_HOST)', undefined)
     .option('--db <path>', "SQLite file, or ':memory:' for a throwaway store (env GROUPGATE_DB)", undefined)
+    .option(
+      '--database-url <url>',
+      'PostgreSQL connection string; several instances may share it (env DATABASE_URL)',
+    )
+    .option('--db-schema <name>', 'PostgreSQL schema to use instead of public (env GROUPGATE_DB_SCHEMA)')
     .option('--public-url <url>', 'base of absolute paging URLs (env GROUPGATE_PUBLIC_URL)', undefined)
     .option(
       '--max-participants <n>',
@@ -101,7 +110,8 @@ export function registerServe(program: Command): void {
 Examples:
   groupgate serve                         # http://127.0.0.1:4004, data in ./groupgate.sqlite
   groupgate serve --port 8080 --db :memory:
-  GROUPGATE_ADMIN_TOKEN=secret groupgate serve --no-demo`,
+  GROUPGATE_ADMIN_TOKEN=secret groupgate serve --no-demo
+  DATABASE_URL=postgres://groupgate@db:5432/groupgate groupgate serve --host 0.0.0.0   # one of several instances`,
     )
     .action(async (flags: ServeFlags) => serve(flags));
 }

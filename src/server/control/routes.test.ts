@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ADMIN_TOKEN, Harness, V, type Business, type Group } from '../../testing/harness.js';
+import { ADMIN_TOKEN, Harness, TEST_STORE, V, type Business, type Group } from '../../testing/harness.js';
 
 let h: Harness;
 let business: Business;
@@ -17,7 +17,7 @@ describe('control API', () => {
   it('answers health without a token', async () => {
     const res = await h.app.inject({ method: 'GET', url: '/_groupgate/health' });
     assert.equal(res.statusCode, 200);
-    assert.deepEqual(res.json(), { status: 'ok', store: 'sqlite' });
+    assert.deepEqual(res.json(), { status: 'ok', store: TEST_STORE });
   });
 
   it('refuses every other call without the admin token, and with a business token', async () => {

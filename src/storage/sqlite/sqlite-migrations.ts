@@ -3,11 +3,7 @@
  * a released step is never edited, a change is a new step. Every hot query has an index that makes it a range scan.
  */
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import type { Migration } from '../migration.js';
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {

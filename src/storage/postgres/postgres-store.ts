@@ -1,0 +1,556 @@
+/**
+ * @module storage/postgres/postgres-store — the backend for several Groupgate instances sharing one database
+ * (node-postgres, pooled). Every state change is one transaction that locks the row it decides on — the group for
+ * decisions and joins, the business for group creation — and changes rows only where they are still in the state
+ * it read, so a join request changes state exactly once however many instances race. Nothing is cached in memory:
+ * another instance may have changed anything.
+ */
+import pg from 'pg';
+import type { JoinApprovalMode } from '../../contract/groups.js';
+import {
+  StoreConflictError,
+  type BusinessRecord,
+  type Decision,
+  type DecideOptions,
+  type DecisionOutcome,
+  type GroupRecord,
+  type JoinInput,
+  type JoinOutcome,
+  type KeysetPage,
+  type KeysetQuery,
+  type NewAccessToken,
+  type NewBusiness,
+  type NewGroup,
+  type RenderedJoinRequestPage,
+  type Store,
+  type TokenLookup,
+} from '../store.js';
+import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+
+export interface PostgresStoreOptions {
+  connectionString: string;
+  /** A schema to create and use instead of `public` (tests give each run its own). */
+  schema?: string;
+  /** Pool size. @default 10 */
+  maxConnections?: number;
+}
+
+/** An arbitrary, fixed key: the advisory lock that serialises migrations across instances. */
+const MIGRATION_LOCK_KEY = 4_004_2026;
+
+// BIGINT columns come back as JS numbers: every key here stays far below 2^53.
+const INT8_OID = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+interface BusinessRow {
+  pk: number;
+  waba_id: string;
+  phone_number_id: string;
+  phone_digits: string;
+  display_phone_number: string;
+  app_id: string;
+  app_secret: string;
+  name: string;
+  created_at: number;
+}
+
+interface GroupRow {
+  pk: number;
+  group_id: string;
+  group_number: string;
+  business_pk: number;
+  request_id: string;
+  subject: string;
+  description: string;
+  join_approval_mode: JoinApprovalMode;
+  invite_code: string;
+  participant_count: number;
+  created_at: number;
+}
+
+function toBusiness(row: BusinessRow): BusinessRecord {
+  return {
+    pk: row.pk,
+    wabaId: row.waba_id,
+    phoneNumberId: row.phone_number_id,
+    phoneDigits: row.phone_digits,
+    displayPhoneNumber: row.display_phone_number,
+    appId: row.app_id,
+    appSecret: row.app_secret,
+    name: row.name,
+    createdAt: row.created_at,
+  };
+}
+
+function toGroup(row: GroupRow): GroupRecord {
+  return {
+    pk: row.pk,
+    groupId: row.group_id,
+    groupNumber: row.group_number,
+    businessPk: row.business_pk,
+    requestId: row.request_id,
+    subject: row.subject,
+    description: row.description,
+    joinApprovalMode: row.join_approval_mode,
+    inviteCode: row.invite_code,
+    participantCount: row.participant_count,
+    createdAt: row.created_at,
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof pg.DatabaseError && error.code === '23505';
+}
+
+const BUSINESS_COLUMNS = `pk, waba_id, phone_number_id, phone_digits, display_phone_number, app_id, app_secret,
+  name, created_at`;
+const GROUP_COLUMNS = `pk, group_id, group_number, business_pk, request_id, subject, description,
+  join_approval_mode, invite_code, participant_count, created_at`;
+
+/** Same shape as the SQLite page: one row holding the rendered items, the end keys and whether more lie beyond. */
+function renderedPageSql(condition: string, order: 'ASC' | 'DESC'): string {
+  return `SELECT p.n, p.first, p.last, p.items,
+      EXISTS (SELECT 1 FROM join_requests WHERE group_pk = $1 AND status = 'pending' AND seq > p.last) AS more,
+      EXISTS (SELECT 1 FROM join_requests WHERE group_pk = $1 AND status = 'pending' AND seq < p.first) AS earlier
+    FROM (SELECT count(*)::int AS n, min(seq) AS first, max(seq) AS last,
+                 string_agg(wire_json, ',' ORDER BY seq) AS items
+          FROM (SELECT seq, wire_json FROM join_requests
+                WHERE group_pk = $1 AND status = 'pending' ${condition}
+                ORDER BY seq ${order} LIMIT $2) AS page) AS p`;
+}
+const PAGE_FIRST = renderedPageSql('', 'ASC');
+const PAGE_AFTER = renderedPageSql('AND seq > $3', 'ASC');
+const PAGE_BEFORE = renderedPageSql('AND seq < $3', 'DESC');
+
+function quoteIdentifier(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid schema name: ${name}`);
+  return `"${name}"`;
+}
+
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const schema = options.schema;
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 10,
+    types,
+    ...(schema !== undefined && { options: `-c search_path=${quoteIdentifier(schema)}` }),
+  });
+  // An idle client that loses its connection must not take the process down.
+  pool.on('error', () => undefined);
+  try {
+    const client = await pool.connect();
+    try {
+      if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+      await migrate(client);
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return new PostgresStore(pool);
+}
+
+async function migrate(client: pg.PoolClient): Promise<void> {
+  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+  try {
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+    const applied = new Set(
+      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map(
+        (r) => r.version,
+      ),
+    );
+    for (const m of POSTGRES_MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          m.version,
+          m.name,
+          Math.floor(Date.now() / 1000),
+        ]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+  }
+}
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly #pool: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  /** Runs `work` in one transaction on one connection, rolling back on any error. */
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async #one<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R | undefined> {
+    return (await this.#pool.query<R>(sql, params)).rows[0];
+  }
+
+  async createBusiness(business: NewBusiness): Promise<BusinessRecord> {
+    try {
+      const row = await this.#one<BusinessRow>(
+        `INSERT INTO businesses (waba_id, phone_number_id, phone_digits, display_phone_number, app_id, app_secret,
+           name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${BUSINESS_COLUMNS}`,
+        [
+          business.wabaId,
+          business.phoneNumberId,
+          business.phoneDigits,
+          business.displayPhoneNumber,
+          business.appId,
+          business.appSecret,
+          business.name,
+          business.createdAt,
+        ],
+      );
+      return toBusiness(row as BusinessRow);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new StoreConflictError('business identifiers already taken');
+      throw error;
+    }
+  }
+
+  async #businessWhere(
+    column: 'phone_number_id' | 'waba_id',
+    value: string,
+  ): Promise<BusinessRecord | undefined> {
+    const row = await this.#one<BusinessRow>(
+      `SELECT ${BUSINESS_COLUMNS} FROM businesses WHERE ${column} = $1`,
+      [value],
+    );
+    return row && toBusiness(row);
+  }
+
+  findBusinessByPhoneNumberId(phoneNumberId: string): Promise<BusinessRecord | undefined> {
+    return this.#businessWhere('phone_number_id', phoneNumberId);
+  }
+
+  findBusinessByWabaId(wabaId: string): Promise<BusinessRecord | undefined> {
+    return this.#businessWhere('waba_id', wabaId);
+  }
+
+  async findBusinessByName(name: string): Promise<BusinessRecord | undefined> {
+    const row = await this.#one<BusinessRow>(
+      `SELECT ${BUSINESS_COLUMNS} FROM businesses WHERE name = $1 ORDER BY pk LIMIT 1`,
+      [name],
+    );
+    return row && toBusiness(row);
+  }
+
+  async createAccessToken(token: NewAccessToken): Promise<void> {
+    try {
+      await this.#pool.query(
+        'INSERT INTO access_tokens (token, business_pk, created_at, expires_at) VALUES ($1, $2, $3, $4)',
+        [token.token, token.businessPk, token.createdAt, token.expiresAt],
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new StoreConflictError('access token already exists');
+      throw error;
+    }
+  }
+
+  async findAccessToken(token: string): Promise<TokenLookup | undefined> {
+    const row = await this.#one<
+      BusinessRow & { token_expires_at: number | null; token_revoked_at: number | null }
+    >(
+      `SELECT t.expires_at AS token_expires_at, t.revoked_at AS token_revoked_at, b.*
+       FROM access_tokens t JOIN businesses b ON b.pk = t.business_pk WHERE t.token = $1`,
+      [token],
+    );
+    if (row === undefined) return undefined;
+    return { business: toBusiness(row), expiresAt: row.token_expires_at, revokedAt: row.token_revoked_at };
+  }
+
+  async revokeAccessToken(token: string, now: number): Promise<boolean> {
+    const result = await this.#pool.query(
+      'UPDATE access_tokens SET revoked_at = $1 WHERE token = $2 AND revoked_at IS NULL',
+      [now, token],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async createGroup(group: NewGroup, maxGroups: number): Promise<GroupRecord | 'limit_reached'> {
+    try {
+      return await this.#transaction(async (client) => {
+        // The business row lock makes count-then-insert atomic across instances.
+        await client.query('SELECT 1 FROM businesses WHERE pk = $1 FOR UPDATE', [group.businessPk]);
+        const count = await client.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM groups WHERE business_pk = $1 AND deleted_at IS NULL',
+          [group.businessPk],
+        );
+        if ((count.rows[0]?.n ?? 0) >= maxGroups) return 'limit_reached' as const;
+        const inserted = await client.query<GroupRow>(
+          `INSERT INTO groups (group_id, group_number, business_pk, request_id, subject, description,
+             join_approval_mode, invite_code, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${GROUP_COLUMNS}`,
+          [
+            group.groupId,
+            group.groupNumber,
+            group.businessPk,
+            group.requestId,
+            group.subject,
+            group.description,
+            group.joinApprovalMode,
+            group.inviteCode,
+            group.createdAt,
+          ],
+        );
+        return toGroup(inserted.rows[0] as GroupRow);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new StoreConflictError('group identifiers already taken');
+      throw error;
+    }
+  }
+
+  async #groupWhere(column: 'group_id' | 'invite_code', value: string): Promise<GroupRecord | undefined> {
+    const row = await this.#one<GroupRow>(
+      `SELECT ${GROUP_COLUMNS} FROM groups WHERE ${column} = $1 AND deleted_at IS NULL`,
+      [value],
+    );
+    return row && toGroup(row);
+  }
+
+  findGroupById(groupId: string): Promise<GroupRecord | undefined> {
+    return this.#groupWhere('group_id', groupId);
+  }
+
+  findGroupByInviteCode(inviteCode: string): Promise<GroupRecord | undefined> {
+    return this.#groupWhere('invite_code', inviteCode);
+  }
+
+  async listGroups(businessPk: number, query: KeysetQuery): Promise<KeysetPage<GroupRecord>> {
+    // Newest first: "forward" walks down the primary key.
+    const backward = query.before !== undefined;
+    const key = backward ? query.before : query.after;
+    const condition = key === undefined ? '' : backward ? 'AND pk > $3' : 'AND pk < $3';
+    const rows = (
+      await this.#pool.query<GroupRow>(
+        `SELECT ${GROUP_COLUMNS} FROM groups WHERE business_pk = $1 AND deleted_at IS NULL ${condition}
+         ORDER BY pk ${backward ? 'ASC' : 'DESC'} LIMIT $2`,
+        key === undefined ? [businessPk, query.limit + 1] : [businessPk, query.limit + 1, key],
+      )
+    ).rows;
+    const more = rows.length > query.limit;
+    if (more) rows.pop();
+    if (backward) rows.reverse();
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    const exists = async (sql: string, pk: number) =>
+      (
+        await this.#pool.query(
+          `SELECT 1 FROM groups WHERE business_pk = $1 AND deleted_at IS NULL AND ${sql} LIMIT 1`,
+          [businessPk, pk],
+        )
+      ).rowCount !== 0;
+    const hasNext = backward ? last !== undefined && (await exists('pk < $2', last.pk)) : more;
+    const hasPrevious = backward
+      ? more
+      : query.after !== undefined && first !== undefined && (await exists('pk > $2', first.pk));
+    return { items: rows.map(toGroup), hasNext, hasPrevious };
+  }
+
+  async listPendingJoinRequests(groupPk: number, query: KeysetQuery): Promise<RenderedJoinRequestPage> {
+    const row = await this.#one<{
+      n: number;
+      first: number | null;
+      last: number | null;
+      items: string | null;
+      more: boolean;
+      earlier: boolean;
+    }>(
+      query.after !== undefined ? PAGE_AFTER : query.before !== undefined ? PAGE_BEFORE : PAGE_FIRST,
+      query.after !== undefined
+        ? [groupPk, query.limit, query.after]
+        : query.before !== undefined
+          ? [groupPk, query.limit, query.before]
+          : [groupPk, query.limit],
+    );
+    if (row === undefined || row.n === 0 || row.first === null || row.last === null) {
+      return { itemsJson: '', count: 0, firstKey: 0, lastKey: 0, hasNext: false, hasPrevious: false };
+    }
+    return {
+      itemsJson: row.items ?? '',
+      count: row.n,
+      firstKey: row.first,
+      lastKey: row.last,
+      hasNext: row.more,
+      hasPrevious: row.earlier,
+    };
+  }
+
+  async decideJoinRequests(
+    groupPk: number,
+    joinRequestIds: readonly string[],
+    decision: Decision,
+    options: DecideOptions,
+  ): Promise<DecisionOutcome[]> {
+    return this.#transaction(async (client) => {
+      // Locking the group serialises every decision on it, across instances: the cap is counted once per decider.
+      const group = await client.query<{ participant_count: number }>(
+        'SELECT participant_count FROM groups WHERE pk = $1 FOR UPDATE',
+        [groupPk],
+      );
+      let room =
+        decision === 'approve' ? options.maxParticipants - (group.rows[0]?.participant_count ?? 0) : Infinity;
+      const pending = new Map(
+        (
+          await client.query<{ seq: number; join_request_id: string; wa_id: string }>(
+            `SELECT seq, join_request_id, wa_id FROM join_requests
+             WHERE group_pk = $1 AND status = 'pending' AND join_request_id = ANY($2::text[])`,
+            [groupPk, joinRequestIds],
+          )
+        ).rows.map((r) => [r.join_request_id, r]),
+      );
+      const outcomes: DecisionOutcome[] = [];
+      const seqs: number[] = [];
+      const waIds: string[] = [];
+      for (const joinRequestId of joinRequestIds) {
+        const request = pending.get(joinRequestId);
+        if (request === undefined) {
+          outcomes.push({ joinRequestId, result: 'not_pending' });
+        } else if (room <= 0) {
+          outcomes.push({ joinRequestId, result: 'group_full' });
+        } else {
+          room--;
+          seqs.push(request.seq);
+          waIds.push(request.wa_id);
+          outcomes.push({ joinRequestId, result: 'decided', waId: request.wa_id });
+        }
+      }
+      if (seqs.length === 0) return outcomes;
+      await client.query(
+        `UPDATE join_requests SET status = $1, decided_at = $2 WHERE seq = ANY($3::bigint[]) AND status = 'pending'`,
+        [decision === 'approve' ? 'approved' : 'rejected', options.now, seqs],
+      );
+      if (decision === 'approve') {
+        await client.query(
+          `INSERT INTO participants (group_pk, wa_id, joined_at) SELECT $1, unnest($2::text[]), $3`,
+          [groupPk, waIds, options.now],
+        );
+        await client.query('UPDATE groups SET participant_count = participant_count + $1 WHERE pk = $2', [
+          waIds.length,
+          groupPk,
+        ]);
+      }
+      return outcomes;
+    });
+  }
+
+  async requestToJoin(group: GroupRecord, input: JoinInput): Promise<JoinOutcome> {
+    return this.#transaction(async (client) => {
+      const locked = await client.query<{ participant_count: number }>(
+        'SELECT participant_count FROM groups WHERE pk = $1 FOR UPDATE',
+        [group.pk],
+      );
+      const isParticipant = await client.query(
+        'SELECT 1 FROM participants WHERE group_pk = $1 AND wa_id = $2',
+        [group.pk, input.waId],
+      );
+      if (isParticipant.rowCount !== 0) return { status: 'already_participant' as const };
+      if (group.joinApprovalMode === 'approval_required') {
+        const existing = await client.query(
+          `SELECT 1 FROM join_requests WHERE group_pk = $1 AND join_request_id = $2 AND status = 'pending'`,
+          [group.pk, input.joinRequestId],
+        );
+        if (existing.rowCount !== 0) {
+          return { status: 'requested' as const, joinRequestId: input.joinRequestId, created: false };
+        }
+        await client.query(
+          `INSERT INTO join_requests (group_pk, join_request_id, wa_id, status, created_at, wire_json)
+           VALUES ($1, $2, $3, 'pending', $4, $5)`,
+          [
+            group.pk,
+            input.joinRequestId,
+            input.waId,
+            input.now,
+            JSON.stringify({
+              join_request_id: input.joinRequestId,
+              wa_id: input.waId,
+              creation_timestamp: input.now,
+            }),
+          ],
+        );
+        return { status: 'requested' as const, joinRequestId: input.joinRequestId, created: true };
+      }
+      if ((locked.rows[0]?.participant_count ?? 0) >= input.maxParticipants)
+        return { status: 'group_full' as const };
+      await client.query('INSERT INTO participants (group_pk, wa_id, joined_at) VALUES ($1, $2, $3)', [
+        group.pk,
+        input.waId,
+        input.now,
+      ]);
+      await client.query('UPDATE groups SET participant_count = participant_count + 1 WHERE pk = $1', [
+        group.pk,
+      ]);
+      return { status: 'joined' as const };
+    });
+  }
+
+  async cancelJoinRequest(groupPk: number, joinRequestId: string, now: number): Promise<string | undefined> {
+    const row = await this.#one<{ join_request_id: string }>(
+      `UPDATE join_requests SET status = 'revoked', decided_at = $1
+       WHERE group_pk = $2 AND join_request_id = $3 AND status = 'pending' RETURNING join_request_id`,
+      [now, groupPk, joinRequestId],
+    );
+    return row?.join_request_id;
+  }
+
+  async listParticipants(groupPk: number): Promise<string[]> {
+    const rows = await this.#pool.query<{ wa_id: string }>(
+      'SELECT wa_id FROM participants WHERE group_pk = $1 ORDER BY joined_at, wa_id',
+      [groupPk],
+    );
+    return rows.rows.map((r) => r.wa_id);
+  }
+
+  async reset(): Promise<void> {
+    await this.#pool.query(
+      'TRUNCATE join_requests, participants, groups, access_tokens, businesses RESTART IDENTITY CASCADE',
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+
+  /** Drops the schema the store was opened on; for tests that give each run its own. */
+  static async dropSchema(connectionString: string, schema: string): Promise<void> {
+    const client = new pg.Client({ connectionString });
+    await client.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+    } finally {
+      await client.end();
+    }
+  }
+}
