@@ -5,7 +5,8 @@
  *   - GET the first page of a random group's join requests, and the 10,000th page of a deep group;
  *   - POST approvals of 10 ids (each call approves 10 distinct pending requests);
  *   - cold start to first answer, and the server's resident memory after the load.
- * Environment: BENCH_TOTAL (1000000), BENCH_GROUPS (10000), BENCH_SECONDS (10), BENCH_CONNECTIONS (50).
+ * Environment: BENCH_TOTAL (1000000), BENCH_GROUPS (10000), BENCH_SECONDS (10), BENCH_CONNECTIONS (50),
+ * BENCH_STORES (sqlite; `sqlite,postgres` for both side by side), BENCH_DATABASE_URL (the local PostgreSQL).
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,13 +16,19 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { encodeCursor } from '../src/domain/cursors.js';
-import { seed } from './seed.js';
+import pg from 'pg';
+import { PostgresStore } from '../src/storage/postgres/postgres-store.js';
+import { seed, type Seeded } from './seed.js';
+import { seedPostgres } from './seed-postgres.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TOTAL = Number(process.env['BENCH_TOTAL'] ?? 1_000_000);
 const GROUPS = Number(process.env['BENCH_GROUPS'] ?? 10_000);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
+/** Which stores to measure, side by side in one run: `sqlite`, `postgres`, or both. */
+const STORES = (process.env['BENCH_STORES'] ?? 'sqlite').split(',').map((s) => s.trim());
+const DATABASE_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 // 10,000 pages of 25 in the deep group, or as many as a quarter of a smaller run allows.
 const DEEP_PAGES = Math.min(10_000, Math.floor(TOTAL / 4 / 25));
 /** Every process this run starts, so that a failure never leaves one running (and the run hanging). */
@@ -91,92 +98,133 @@ async function load(name: string, options: LoadOptions): Promise<Load> {
   return line;
 }
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'groupgate-bench-'));
+interface Prepared {
+  store: 'sqlite' | 'postgres';
+  seeded: Seeded;
+  serveArgs: string[];
+  /** Key of the last request on the page before the deep group's last measured page. */
+  deepKey: number;
+  /** Pending requests outside the deep group, in group then creation order: the approval batches. */
+  approvalRows: { join_request_id: string; group_pk: number }[];
+  cleanup: () => Promise<void>;
+}
+
+const SERVE = ['bin/groupgate.js', 'serve', '--port', '0', '--no-demo', '--log-level', 'warn'];
+const DEEP_KEY_SQL = `SELECT seq FROM join_requests WHERE group_pk = $1 AND status = 'pending' ORDER BY seq LIMIT 1 OFFSET $2`;
+const APPROVAL_SQL = `SELECT join_request_id, group_pk FROM join_requests WHERE group_pk != $1 AND status = 'pending'
+  ORDER BY group_pk, seq`;
+
+async function prepareSqlite(dir: string): Promise<Prepared> {
   const db = join(dir, 'bench.sqlite');
-  try {
-    const seeded = await seed(db, TOTAL, GROUPS, DEEP_PAGES);
+  const seeded = await seed(db, TOTAL, GROUPS, DEEP_PAGES);
+  const raw = new Database(db, { readonly: true });
+  const sqlite = (sql: string) => sql.replace(/\$\d/g, '?');
+  const deepKey = raw
+    .prepare(sqlite(DEEP_KEY_SQL))
+    .pluck()
+    .get(seeded.deep.pk, (DEEP_PAGES - 1) * 25 - 1) as number;
+  const approvalRows = raw.prepare(sqlite(APPROVAL_SQL)).all(seeded.deep.pk) as Prepared['approvalRows'];
+  raw.close();
+  return {
+    store: 'sqlite',
+    seeded,
+    serveArgs: [...SERVE, '--db', db],
+    deepKey,
+    approvalRows,
+    cleanup: async () => undefined,
+  };
+}
 
-    // Keys for the 10,000th page of the deep group and the approval batches, read from the file directly.
-    const raw = new Database(db, { readonly: true });
-    const deepKey = raw
-      .prepare(
-        `SELECT seq FROM join_requests WHERE group_pk = ? AND status = 'pending' ORDER BY seq LIMIT 1 OFFSET ?`,
-      )
-      .pluck()
-      .get(seeded.deep.pk, (DEEP_PAGES - 1) * 25 - 1) as number;
-    const approvalIds = raw
-      .prepare(
-        `SELECT join_request_id, group_pk FROM join_requests WHERE group_pk != ? AND status = 'pending' ORDER BY group_pk, seq`,
-      )
-      .all(seeded.deep.pk) as { join_request_id: string; group_pk: number }[];
-    raw.close();
-    const groupIdByPk = new Map(seeded.shallow.map((g) => [g.pk, g.groupId]));
-    const batches: { groupId: string; ids: string[] }[] = [];
-    for (let i = 0; i + 10 <= approvalIds.length; i += 10) {
-      const slice = approvalIds.slice(i, i + 10);
-      if (slice[0]?.group_pk !== slice[9]?.group_pk) continue;
-      batches.push({
-        groupId: groupIdByPk.get(slice[0]?.group_pk ?? 0) ?? '',
-        ids: slice.map((r) => r.join_request_id),
-      });
+async function preparePostgres(): Promise<Prepared> {
+  const schema = `gg_bench_${process.pid}`;
+  const seeded = await seedPostgres(DATABASE_URL, schema, TOTAL, GROUPS, DEEP_PAGES).catch(
+    async (error: unknown) => {
+      await PostgresStore.dropSchema(DATABASE_URL, schema);
+      throw error;
+    },
+  );
+  const client = new pg.Client({ connectionString: DATABASE_URL, options: `-c search_path=${schema}` });
+  await client.connect();
+  const deepKey = Number(
+    (await client.query(DEEP_KEY_SQL, [seeded.deep.pk, (DEEP_PAGES - 1) * 25 - 1])).rows[0]?.seq,
+  );
+  const approvalRows = (await client.query(APPROVAL_SQL, [seeded.deep.pk])).rows.map((r) => ({
+    join_request_id: String(r.join_request_id),
+    group_pk: Number(r.group_pk),
+  }));
+  await client.end();
+  return {
+    store: 'postgres',
+    seeded,
+    serveArgs: [...SERVE, '--database-url', DATABASE_URL, '--db-schema', schema],
+    deepKey,
+    approvalRows,
+    cleanup: () => PostgresStore.dropSchema(DATABASE_URL, schema),
+  };
+}
+
+interface StoreResult {
+  store: string;
+  loads: Load[];
+  coldStarts: number[];
+  memory: { rss: number; peak: number };
+  approvals: string;
+  bodyBytes: number;
+}
+
+async function benchStore(
+  prepared: Prepared,
+  measureCeiling: (bodyBytes: number) => Promise<void>,
+): Promise<StoreResult> {
+  const { seeded } = prepared;
+  const groupIdByPk = new Map(seeded.shallow.map((g) => [g.pk, g.groupId]));
+  const batches: { groupId: string; ids: string[] }[] = [];
+  for (let i = 0; i + 10 <= prepared.approvalRows.length; i += 10) {
+    const slice = prepared.approvalRows.slice(i, i + 10);
+    if (slice[0]?.group_pk !== slice[9]?.group_pk) continue;
+    batches.push({
+      groupId: groupIdByPk.get(slice[0]?.group_pk ?? 0) ?? '',
+      ids: slice.map((r) => r.join_request_id),
+    });
+  }
+  const auth = { authorization: `Bearer ${seeded.accessToken}` };
+  const firstPageUrl = (groupId: string) => `/v23.0/${groupId}/join_requests`;
+  const firstAnswer = async (running: Running & { startedMs: number }): Promise<number> => {
+    // The poll pauses between tries so that it does not take the CPU the starting server needs.
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 3));
+      const res = await fetch(running.base + firstPageUrl(seeded.deep.groupId), { headers: auth }).catch(
+        () => undefined,
+      );
+      if (res?.ok) return performance.now() - running.startedMs;
     }
+  };
+  // Cold start, from spawn to the first answered Graph call: the median of five starts, one run being noisy here.
+  const coldStarts: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const probe = await startProcess(prepared.serveArgs, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+    coldStarts.push(await firstAnswer(probe));
+    await new Promise((resolve) => {
+      probe.child.removeAllListeners('exit');
+      probe.child.once('exit', resolve);
+      probe.child.kill('SIGTERM');
+    });
+  }
+  coldStarts.sort((a, b) => a - b);
 
-    const serveArgs = [
-      'bin/groupgate.js',
-      'serve',
-      '--db',
-      db,
-      '--port',
-      '0',
-      '--no-demo',
-      '--log-level',
-      'warn',
-    ];
-    const auth = { authorization: `Bearer ${seeded.accessToken}` };
-    const firstPageUrl = (groupId: string) => `/v23.0/${groupId}/join_requests`;
-    const firstAnswer = async (running: Running & { startedMs: number }): Promise<number> => {
-      // The poll pauses between tries so that it does not take the CPU the starting server needs.
-      for (;;) {
-        await new Promise((resolve) => setTimeout(resolve, 3));
-        const res = await fetch(running.base + firstPageUrl(seeded.deep.groupId), { headers: auth }).catch(
-          () => undefined,
-        );
-        if (res?.ok) return performance.now() - running.startedMs;
-      }
-    };
-    // Cold start, from spawn to the first answered Graph call: the median of five starts, one run being noisy here.
-    const coldStarts: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const probe = await startProcess(serveArgs, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
-      coldStarts.push(await firstAnswer(probe));
-      await new Promise((resolve) => {
-        probe.child.removeAllListeners('exit');
-        probe.child.once('exit', resolve);
-        probe.child.kill('SIGTERM');
-      });
-    }
-    coldStarts.sort((a, b) => a - b);
-    const coldStartMs = coldStarts[2] ?? 0;
+  const server = await startProcess(
+    [...prepared.serveArgs, '--max-participants', '1000000'],
+    /listening on http:\/\/127\.0\.0\.1:(\d+)/,
+  );
+  await firstAnswer(server);
+  const sample = await (
+    await fetch(server.base + firstPageUrl(seeded.shallow[0]?.groupId ?? ''), { headers: auth })
+  ).text();
+  await measureCeiling(sample.length);
 
-    const server = await startProcess(
-      [...serveArgs, '--max-participants', '1000000'],
-      /listening on http:\/\/127\.0\.0\.1:(\d+)/,
-    );
-    await firstAnswer(server);
-    const sample = await (
-      await fetch(server.base + firstPageUrl(seeded.shallow[0]?.groupId ?? ''), { headers: auth })
-    ).text();
-
-    const baseline = await startProcess(
-      ['bench/baseline-server.mjs', String(sample.length)],
-      /listening (\d+)/,
-    );
-    const ceiling = await load('node:http ceiling', { url: baseline.base });
-    baseline.child.kill();
-
-    const groupIds = seeded.shallow.map((g) => g.groupId);
-    const getFirst = await load('GET first page, random group', {
+  const groupIds = seeded.shallow.map((g) => g.groupId);
+  const loads = [
+    await load(`${prepared.store}: GET first page, random group`, {
       url: server.base,
       headers: auth,
       requests: [
@@ -188,21 +236,22 @@ async function main(): Promise<void> {
           }),
         },
       ],
-    });
-    const deepFirst = await load('GET page 1 of the deep group', {
+    }),
+    await load(`${prepared.store}: GET page 1 of the deep group`, {
       url: server.base + firstPageUrl(seeded.deep.groupId),
       headers: auth,
-    });
-    const deepCursor = encodeCursor('join_requests', seeded.deep.groupNumber, deepKey);
-    const deepLast = await load(`GET page ${DEEP_PAGES} of the deep group`, {
-      url: `${server.base}${firstPageUrl(seeded.deep.groupId)}?after=${deepCursor}`,
+    }),
+    await load(`${prepared.store}: GET page ${DEEP_PAGES} of the deep group`, {
+      url: `${server.base}${firstPageUrl(seeded.deep.groupId)}?after=${encodeCursor('join_requests', seeded.deep.groupNumber, prepared.deepKey)}`,
       headers: auth,
-    });
-    let next = 0;
-    // Only calls that approve ten pending requests count: once the batches run out, later calls would find
-    // their ids decided (a cheaper path), so the rate is taken up to that moment.
-    let exhaustedAt: number | undefined;
-    const approve = await load('POST approve 10 ids', {
+    }),
+  ];
+  let next = 0;
+  // Only calls that approve ten pending requests count: once the batches run out, later calls would find
+  // their ids decided (a cheaper path), so the rate is taken up to that moment.
+  let exhaustedAt: number | undefined;
+  loads.push(
+    await load(`${prepared.store}: POST approve 10 ids`, {
       countUntil: () =>
         exhaustedAt === undefined ? undefined : { at: exhaustedAt, requests: batches.length },
       url: server.base,
@@ -221,25 +270,60 @@ async function main(): Promise<void> {
           },
         },
       ],
-    });
-    const memory = rssMb(server.child.pid ?? 0);
-    server.child.kill('SIGTERM');
-    const approvalsUsed = Math.min(next, batches.length);
+    }),
+  );
+  const memory = rssMb(server.child.pid ?? 0);
+  server.child.kill('SIGTERM');
+  const used = Math.min(next, batches.length);
+  return {
+    store: prepared.store,
+    loads,
+    coldStarts,
+    memory,
+    approvals: `${used} of ${batches.length}${next > batches.length ? ' (all used: the rate counts calls until they ran out)' : ''}`,
+    bodyBytes: sample.length,
+  };
+}
 
-    const pct = (x: number) => `${((x / ceiling.rps) * 100).toFixed(0)}%`;
-    const rows = [ceiling, getFirst, deepFirst, deepLast, approve].map(
-      (r) =>
-        `| ${r.name} | ${r.rps} | ${r === ceiling ? '100%' : pct(r.rps)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`,
-    );
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'groupgate-bench-'));
+  const prepared: Prepared[] = [];
+  try {
+    let ceiling: Load | undefined;
+    const measureCeiling = async (bodyBytes: number) => {
+      if (ceiling !== undefined) return;
+      const baseline = await startProcess(
+        ['bench/baseline-server.mjs', String(bodyBytes)],
+        /listening (\d+)/,
+      );
+      ceiling = await load('node:http ceiling', { url: baseline.base });
+      baseline.child.kill();
+    };
+    const results: StoreResult[] = [];
+    for (const store of STORES) {
+      const ready = store === 'postgres' ? await preparePostgres() : await prepareSqlite(dir);
+      prepared.push(ready);
+      results.push(await benchStore(ready, measureCeiling));
+      await ready.cleanup();
+    }
+    const top = ceiling as Load | undefined;
+    if (top === undefined) throw new Error('no store was measured');
+    const pct = (x: number) => `${((x / top.rps) * 100).toFixed(0)}%`;
+    const row = (r: Load) =>
+      `| ${r.name} | ${r.rps} | ${r === top ? '100%' : pct(r.rps)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`;
     const report = [
       `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}.`,
-      `${TOTAL.toLocaleString('en')} join requests over ${GROUPS.toLocaleString('en')} groups (deep group: ${DEEP_PAGES.toLocaleString('en')}+ pages of 25); ${CONNECTIONS} connections, ${SECONDS} s per load; GET body ${sample.length} bytes.`,
+      `${TOTAL.toLocaleString('en')} join requests over ${GROUPS.toLocaleString('en')} groups (deep group: ${DEEP_PAGES.toLocaleString('en')}+ pages of 25); ${CONNECTIONS} connections, ${SECONDS} s per load; GET body ${results[0]?.bodyBytes ?? 0} bytes.`,
       '',
       '| load | req/s | of ceiling | p50 ms | p99 ms | errors | non-2xx |',
       '| --- | --- | --- | --- | --- | --- | --- |',
-      ...rows,
+      row(top),
+      ...results.flatMap((r) => r.loads.map(row)),
       '',
-      `Cold start to first answer: ${coldStartMs.toFixed(0)} ms (median of 5: ${coldStarts.map((ms) => ms.toFixed(0)).join(', ')}). Server RSS after the load: ${memory.rss.toFixed(0)} MB (peak ${memory.peak.toFixed(0)} MB). Approval batches used: ${approvalsUsed} of ${batches.length}${next > batches.length ? ' (all used: the approve rate counts calls until they ran out)' : ''}.`,
+      ...results.map(
+        (r) =>
+          `${r.store}: cold start to first answer ${r.coldStarts[2]?.toFixed(0)} ms (median of 5: ${r.coldStarts.map((ms) => ms.toFixed(0)).join(', ')}); server RSS after the load ${r.memory.rss.toFixed(0)} MB (peak ${r.memory.peak.toFixed(0)} MB); approval batches used ${r.approvals}.`,
+      ),
     ].join('\n');
     process.stdout.write('\n' + report + '\n');
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
