@@ -188,9 +188,48 @@ async function migrate(client: pg.PoolClient): Promise<void> {
   }
 }
 
+/**
+ * Tokens and groups are read on every call and almost never change. Each instance keeps them for at most this long;
+ * a change made through this instance forgets its entry at once, one made through another is seen within it.
+ * Measured: the token and group round trips were two of a page read's three.
+ */
+const RECORD_TTL_MS = 1000;
+const RECORD_CACHE_ENTRIES = 20_000;
+
+class TtlCache<V> {
+  readonly #entries = new Map<string, { value: V; expires: number }>();
+
+  get(key: string): V | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expires > performance.now()) return entry.value;
+    this.#entries.delete(key);
+    return undefined;
+  }
+
+  set(key: string, value: V): void {
+    if (this.#entries.size >= RECORD_CACHE_ENTRIES) this.#entries.clear();
+    this.#entries.set(key, { value, expires: performance.now() + RECORD_TTL_MS });
+  }
+
+  delete(key: string): void {
+    this.#entries.delete(key);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  *entries(): IterableIterator<[string, V]> {
+    for (const [key, entry] of this.#entries) yield [key, entry.value];
+  }
+}
+
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
+  readonly #tokens = new TtlCache<TokenLookup>();
+  readonly #groups = new TtlCache<GroupRecord>();
 
   constructor(pool: pg.Pool) {
     this.#pool = pool;
@@ -212,8 +251,17 @@ export class PostgresStore implements Store {
     }
   }
 
-  async #one<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R | undefined> {
-    return (await this.#pool.query<R>(sql, params)).rows[0];
+  /**
+   * The first row of a query. Hot queries pass a `name`: node-postgres then prepares them once per connection,
+   * instead of PostgreSQL parsing and planning them on every call.
+   */
+  async #one<R extends pg.QueryResultRow>(
+    sql: string,
+    params: unknown[],
+    name?: string,
+  ): Promise<R | undefined> {
+    const query = name === undefined ? { text: sql, values: params } : { name, text: sql, values: params };
+    return (await this.#pool.query<R>(query)).rows[0];
   }
 
   async createBusiness(business: NewBusiness): Promise<BusinessRecord> {
@@ -279,18 +327,28 @@ export class PostgresStore implements Store {
   }
 
   async findAccessToken(token: string): Promise<TokenLookup | undefined> {
+    const cached = this.#tokens.get(token);
+    if (cached !== undefined) return cached;
     const row = await this.#one<
       BusinessRow & { token_expires_at: number | null; token_revoked_at: number | null }
     >(
       `SELECT t.expires_at AS token_expires_at, t.revoked_at AS token_revoked_at, b.*
        FROM access_tokens t JOIN businesses b ON b.pk = t.business_pk WHERE t.token = $1`,
       [token],
+      'gg_find_token',
     );
     if (row === undefined) return undefined;
-    return { business: toBusiness(row), expiresAt: row.token_expires_at, revokedAt: row.token_revoked_at };
+    const found = {
+      business: toBusiness(row),
+      expiresAt: row.token_expires_at,
+      revokedAt: row.token_revoked_at,
+    };
+    this.#tokens.set(token, found);
+    return found;
   }
 
   async revokeAccessToken(token: string, now: number): Promise<boolean> {
+    this.#tokens.delete(token);
     const result = await this.#pool.query(
       'UPDATE access_tokens SET revoked_at = $1 WHERE token = $2 AND revoked_at IS NULL',
       [now, token],
@@ -336,12 +394,23 @@ export class PostgresStore implements Store {
     const row = await this.#one<GroupRow>(
       `SELECT ${GROUP_COLUMNS} FROM groups WHERE ${column} = $1 AND deleted_at IS NULL`,
       [value],
+      `gg_group_by_${column}`,
     );
     return row && toGroup(row);
   }
 
-  findGroupById(groupId: string): Promise<GroupRecord | undefined> {
-    return this.#groupWhere('group_id', groupId);
+  async findGroupById(groupId: string): Promise<GroupRecord | undefined> {
+    const cached = this.#groups.get(groupId);
+    if (cached !== undefined) return cached;
+    const group = await this.#groupWhere('group_id', groupId);
+    if (group !== undefined) this.#groups.set(groupId, group);
+    return group;
+  }
+
+  /** Called after every write through this instance that changes a group's row. */
+  #forgetGroup(groupPk: number): void {
+    // Entries are few and short-lived; finding the one by pk is cheaper than keeping a second index.
+    for (const [key, group] of this.#groups.entries()) if (group.pk === groupPk) this.#groups.delete(key);
   }
 
   findGroupByInviteCode(inviteCode: string): Promise<GroupRecord | undefined> {
@@ -394,6 +463,11 @@ export class PostgresStore implements Store {
         : query.before !== undefined
           ? [groupPk, query.limit, query.before]
           : [groupPk, query.limit],
+      query.after !== undefined
+        ? 'gg_page_after'
+        : query.before !== undefined
+          ? 'gg_page_before'
+          : 'gg_page_first',
     );
     if (row === undefined || row.n === 0 || row.first === null || row.last === null) {
       return { itemsJson: '', count: 0, firstKey: 0, lastKey: 0, hasNext: false, hasPrevious: false };
@@ -414,21 +488,24 @@ export class PostgresStore implements Store {
     decision: Decision,
     options: DecideOptions,
   ): Promise<DecisionOutcome[]> {
-    return this.#transaction(async (client) => {
+    // Forgotten after the commit: forgetting before would let a concurrent read cache the old count again.
+    const outcomes = await this.#transaction(async (client) => {
       // Locking the group serialises every decision on it, across instances: the cap is counted once per decider.
-      const group = await client.query<{ participant_count: number }>(
-        'SELECT participant_count FROM groups WHERE pk = $1 FOR UPDATE',
-        [groupPk],
-      );
+      const group = await client.query<{ participant_count: number }>({
+        name: 'gg_lock_group',
+        text: 'SELECT participant_count FROM groups WHERE pk = $1 FOR UPDATE',
+        values: [groupPk],
+      });
       let room =
         decision === 'approve' ? options.maxParticipants - (group.rows[0]?.participant_count ?? 0) : Infinity;
       const pending = new Map(
         (
-          await client.query<{ seq: number; join_request_id: string; wa_id: string }>(
-            `SELECT seq, join_request_id, wa_id FROM join_requests
-             WHERE group_pk = $1 AND status = 'pending' AND join_request_id = ANY($2::text[])`,
-            [groupPk, joinRequestIds],
-          )
+          await client.query<{ seq: number; join_request_id: string; wa_id: string }>({
+            name: 'gg_pending_among',
+            text: `SELECT seq, join_request_id, wa_id FROM join_requests
+                   WHERE group_pk = $1 AND status = 'pending' AND join_request_id = ANY($2::text[])`,
+            values: [groupPk, joinRequestIds],
+          })
         ).rows.map((r) => [r.join_request_id, r]),
       );
       const outcomes: DecisionOutcome[] = [];
@@ -448,10 +525,11 @@ export class PostgresStore implements Store {
         }
       }
       if (seqs.length === 0) return outcomes;
-      await client.query(
-        `UPDATE join_requests SET status = $1, decided_at = $2 WHERE seq = ANY($3::bigint[]) AND status = 'pending'`,
-        [decision === 'approve' ? 'approved' : 'rejected', options.now, seqs],
-      );
+      await client.query({
+        name: 'gg_set_statuses',
+        text: `UPDATE join_requests SET status = $1, decided_at = $2 WHERE seq = ANY($3::bigint[]) AND status = 'pending'`,
+        values: [decision === 'approve' ? 'approved' : 'rejected', options.now, seqs],
+      });
       if (decision === 'approve') {
         await client.query(
           `INSERT INTO participants (group_pk, wa_id, joined_at) SELECT $1, unnest($2::text[]), $3`,
@@ -464,10 +542,12 @@ export class PostgresStore implements Store {
       }
       return outcomes;
     });
+    if (decision === 'approve') this.#forgetGroup(groupPk);
+    return outcomes;
   }
 
   async requestToJoin(group: GroupRecord, input: JoinInput): Promise<JoinOutcome> {
-    return this.#transaction(async (client) => {
+    const outcome = await this.#transaction(async (client): Promise<JoinOutcome> => {
       const locked = await client.query<{ participant_count: number }>(
         'SELECT participant_count FROM groups WHERE pk = $1 FOR UPDATE',
         [group.pk],
@@ -514,6 +594,8 @@ export class PostgresStore implements Store {
       ]);
       return { status: 'joined' as const };
     });
+    if (outcome.status === 'joined') this.#forgetGroup(group.pk);
+    return outcome;
   }
 
   async cancelJoinRequest(groupPk: number, joinRequestId: string, now: number): Promise<string | undefined> {
@@ -534,6 +616,8 @@ export class PostgresStore implements Store {
   }
 
   async reset(): Promise<void> {
+    this.#tokens.clear();
+    this.#groups.clear();
     await this.#pool.query(
       'TRUNCATE join_requests, participants, groups, access_tokens, businesses RESTART IDENTITY CASCADE',
     );
