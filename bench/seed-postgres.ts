@@ -4,11 +4,8 @@
  * JSON the Store would — a million requests one transaction at a time would take minutes.
  */
 import pg from 'pg';
-import { mintBusiness } from '../src/domain/businesses.js';
-import { mintGroup } from '../src/domain/groups.js';
-import type { GroupRecord } from '../src/domain/records.js';
 import { openPostgresStore } from '../src/storage/postgres/postgres-store.js';
-import type { Seeded } from './seed.js';
+import { seedGroups, type Seeded } from './seed.js';
 
 export async function seedPostgres(
   connectionString: string,
@@ -18,31 +15,13 @@ export async function seedPostgres(
   deepPages: number,
 ): Promise<Seeded> {
   const store = await openPostgresStore({ connectionString, schema });
-  const now = Math.floor(Date.now() / 1000);
-  const business = await store.createBusiness(mintBusiness('Bench', now));
-  const accessToken = 'EAAGbench' + 'x'.repeat(91);
-  await store.createAccessToken({
-    token: accessToken,
-    businessPk: business.pk,
-    createdAt: now,
-    expiresAt: null,
-  });
-  const all: GroupRecord[] = [];
-  for (let g = 0; g < groups; g++) {
-    const created = await store.createGroup(
-      mintGroup(
-        business,
-        { subject: `Bench ${g}`, description: '', joinApprovalMode: 'approval_required' },
-        now,
-      ),
-      groups,
-    );
-    if (created === 'limit_reached') throw new Error('group limit');
-    all.push(created);
-  }
+  const { business, accessToken, deep, shallow, perShallowGroup, now } = await seedGroups(
+    store,
+    total,
+    groups,
+    deepPages,
+  );
   await store.close();
-  const [deep, ...shallow] = all as [GroupRecord, ...GroupRecord[]];
-  const perShallowGroup = Math.floor((total - deepPages * 25) / shallow.length);
   const deepCount = total - perShallowGroup * shallow.length;
   const started = Date.now();
   const client = new pg.Client({ connectionString, options: `-c search_path=${schema}` });

@@ -6,6 +6,7 @@ import { mintBusiness } from '../src/domain/businesses.js';
 import { mintGroup } from '../src/domain/groups.js';
 import { joinRequestIdFor } from '../src/domain/ids.js';
 import type { BusinessRecord, GroupRecord } from '../src/domain/records.js';
+import type { Store } from '../src/storage/store.js';
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 
 export interface Seeded {
@@ -16,8 +17,8 @@ export interface Seeded {
   perShallowGroup: number;
 }
 
-export async function seed(path: string, total: number, groups: number, deepPages: number): Promise<Seeded> {
-  const store = openSqliteStore({ path });
+/** The business, its token and its groups, through the Store; and how the requests will be spread over them. */
+export async function seedGroups(store: Store, total: number, groups: number, deepPages: number) {
   const now = Math.floor(Date.now() / 1000);
   const business = await store.createBusiness(mintBusiness('Bench', now));
   const accessToken = 'EAAGbench' + 'x'.repeat(91);
@@ -42,6 +43,17 @@ export async function seed(path: string, total: number, groups: number, deepPage
   }
   const [deep, ...shallow] = all as [GroupRecord, ...GroupRecord[]];
   const perShallowGroup = Math.floor((total - deepPages * 25) / shallow.length);
+  return { business, accessToken, deep, shallow, perShallowGroup, now };
+}
+
+export async function seed(path: string, total: number, groups: number, deepPages: number): Promise<Seeded> {
+  const store = openSqliteStore({ path });
+  const { business, accessToken, deep, shallow, perShallowGroup, now } = await seedGroups(
+    store,
+    total,
+    groups,
+    deepPages,
+  );
   // The deep group takes the remainder, so the total is exact.
   const deepCount = total - perShallowGroup * shallow.length;
   let waId = 10_000_000_000;

@@ -6,7 +6,6 @@
  * another instance may have changed anything.
  */
 import pg from 'pg';
-import type { JoinApprovalMode } from '../../contract/groups.js';
 import {
   StoreConflictError,
   type BusinessRecord,
@@ -26,6 +25,7 @@ import {
   type TokenLookup,
 } from '../store.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import { toBusiness, toGroup, type BusinessRow, type GroupRow } from '../rows.js';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -46,62 +46,6 @@ const types = {
       ? (value: string) => Number(value)
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
-
-interface BusinessRow {
-  pk: number;
-  waba_id: string;
-  phone_number_id: string;
-  phone_digits: string;
-  display_phone_number: string;
-  app_id: string;
-  app_secret: string;
-  name: string;
-  created_at: number;
-}
-
-interface GroupRow {
-  pk: number;
-  group_id: string;
-  group_number: string;
-  business_pk: number;
-  request_id: string;
-  subject: string;
-  description: string;
-  join_approval_mode: JoinApprovalMode;
-  invite_code: string;
-  participant_count: number;
-  created_at: number;
-}
-
-function toBusiness(row: BusinessRow): BusinessRecord {
-  return {
-    pk: row.pk,
-    wabaId: row.waba_id,
-    phoneNumberId: row.phone_number_id,
-    phoneDigits: row.phone_digits,
-    displayPhoneNumber: row.display_phone_number,
-    appId: row.app_id,
-    appSecret: row.app_secret,
-    name: row.name,
-    createdAt: row.created_at,
-  };
-}
-
-function toGroup(row: GroupRow): GroupRecord {
-  return {
-    pk: row.pk,
-    groupId: row.group_id,
-    groupNumber: row.group_number,
-    businessPk: row.business_pk,
-    requestId: row.request_id,
-    subject: row.subject,
-    description: row.description,
-    joinApprovalMode: row.join_approval_mode,
-    inviteCode: row.invite_code,
-    participantCount: row.participant_count,
-    createdAt: row.created_at,
-  };
-}
 
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof pg.DatabaseError && error.code === '23505';

@@ -4,7 +4,6 @@
  * transaction: atomic within this process, and serialised against other processes sharing the file.
  */
 import Database from 'better-sqlite3';
-import type { JoinApprovalMode } from '../../contract/groups.js';
 import {
   StoreConflictError,
   type BusinessRecord,
@@ -25,6 +24,7 @@ import {
 } from '../store.js';
 import { GroupCommit } from './group-commit.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { toBusiness, toGroup, type BusinessRow, type GroupRow } from '../rows.js';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for a throwaway store. */
@@ -72,64 +72,8 @@ class RecordCache<K, V> {
 
 const CACHE_ENTRIES = 20_000;
 
-interface BusinessRow {
-  pk: number;
-  waba_id: string;
-  phone_number_id: string;
-  phone_digits: string;
-  display_phone_number: string;
-  app_id: string;
-  app_secret: string;
-  name: string;
-  created_at: number;
-}
-
-interface GroupRow {
-  pk: number;
-  group_id: string;
-  group_number: string;
-  business_pk: number;
-  request_id: string;
-  subject: string;
-  description: string;
-  join_approval_mode: JoinApprovalMode;
-  invite_code: string;
-  participant_count: number;
-  created_at: number;
-}
-
 /** count, first key, last key, items JSON, more after, more before: read with `.raw()`, the driver's cheapest shape. */
 type RenderedPageRow = [number, number | null, number | null, string | null, 0 | 1, 0 | 1];
-
-function toBusiness(row: BusinessRow): BusinessRecord {
-  return {
-    pk: row.pk,
-    wabaId: row.waba_id,
-    phoneNumberId: row.phone_number_id,
-    phoneDigits: row.phone_digits,
-    displayPhoneNumber: row.display_phone_number,
-    appId: row.app_id,
-    appSecret: row.app_secret,
-    name: row.name,
-    createdAt: row.created_at,
-  };
-}
-
-function toGroup(row: GroupRow): GroupRecord {
-  return {
-    pk: row.pk,
-    groupId: row.group_id,
-    groupNumber: row.group_number,
-    businessPk: row.business_pk,
-    requestId: row.request_id,
-    subject: row.subject,
-    description: row.description,
-    joinApprovalMode: row.join_approval_mode,
-    inviteCode: row.invite_code,
-    participantCount: row.participant_count,
-    createdAt: row.created_at,
-  };
-}
 
 function isUniqueViolation(error: unknown): boolean {
   return (
