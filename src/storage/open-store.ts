@@ -2,7 +2,6 @@
  * @module storage/open-store — picks the backend from configuration: PostgreSQL when a connection string is given
  * (several instances can share it), otherwise embedded SQLite, held exclusively by this process.
  */
-import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -14,6 +13,8 @@ export interface StoreLocation {
 
 export async function openStore(location: StoreLocation): Promise<Store> {
   if (location.databaseUrl !== undefined) {
+    // Loaded only when asked for: importing the PostgreSQL driver cost SQLite users start-up time (measured).
+    const { openPostgresStore } = await import('./postgres/postgres-store.js');
     return openPostgresStore({
       connectionString: location.databaseUrl,
       ...(location.databaseSchema !== undefined && { schema: location.databaseSchema }),
