@@ -3,7 +3,7 @@
  * `access_token` parameter (Graph accepts both; Meta's own docs use the query form), with Graph's 104 and 190.
  */
 import type { FastifyRequest } from 'fastify';
-import { GRAPH_ERRORS, type ErrorTemplate } from '../../domain/error-catalog.js';
+import { GRAPH_ERRORS, formatMessage, type ErrorTemplate } from '../../domain/error-catalog.js';
 import type { BusinessRecord, Store } from '../../storage/store.js';
 import { GraphError, type GraphErrorOptions } from '../graph-error.js';
 import type { GraphParams } from './params.js';
@@ -14,10 +14,10 @@ export interface Caller {
   queryAccessToken: string | undefined;
 }
 
+/** Graph's auth errors also say what went wrong in a `WWW-Authenticate` header. */
 function authError(template: ErrorTemplate, options: GraphErrorOptions = {}): GraphError {
-  const error = new GraphError(template, options);
   const scheme = template.code === 104 ? 'invalid_request' : 'invalid_token';
-  const headerMessage = error.message.replace(/["\\]/g, '');
+  const headerMessage = formatMessage(template.message, options.params ?? {}).replace(/["\\]/g, '');
   return new GraphError(template, {
     ...options,
     headers: { 'www-authenticate': `OAuth "Facebook Platform" "${scheme}" "${headerMessage}"` },
