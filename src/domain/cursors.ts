@@ -12,7 +12,8 @@ export function encodeCursor(edge: CursorEdge, node: string, key: number): strin
 }
 
 /** The row key the cursor points at, or undefined when it is corrupt or was issued for another edge or node. */
-export function decodeCursor(cursor: string, edge: CursorEdge, node: string): number | undefined {
+/** The node and key a cursor names, or undefined when it is corrupt or was issued for another edge. */
+export function readCursor(cursor: string, edge: CursorEdge): { node: string; key: number } | undefined {
   const text = fbBase64Decode(cursor);
   if (text === undefined) return undefined;
   let parsed: unknown;
@@ -22,9 +23,21 @@ export function decodeCursor(cursor: string, edge: CursorEdge, node: string): nu
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const { edge: e, node: n, key } = parsed as Record<string, unknown>;
-  if (e !== edge || n !== node || typeof key !== 'number' || !Number.isSafeInteger(key) || key < 0) {
+  const { edge: e, node, key } = parsed as Record<string, unknown>;
+  if (
+    e !== edge ||
+    typeof node !== 'string' ||
+    typeof key !== 'number' ||
+    !Number.isSafeInteger(key) ||
+    key < 0
+  ) {
     return undefined;
   }
-  return key;
+  return { node, key };
+}
+
+/** The row key the cursor points at, or undefined when it is corrupt or was issued for another edge or node. */
+export function decodeCursor(cursor: string, edge: CursorEdge, node: string): number | undefined {
+  const read = readCursor(cursor, edge);
+  return read !== undefined && read.node === node ? read.key : undefined;
 }

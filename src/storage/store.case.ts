@@ -239,6 +239,39 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
         assert.deepEqual([past.count, past.itemsJson, past.hasNext], [0, '', false]);
       });
 
+      it('reads a group with a page of its requests, only for the business that owns it', async () => {
+        const group = await newGroup();
+        const ids: string[] = [];
+        for (let i = 0; i < 3; i++) ids.push(await ask(group, `1650555100${i}`));
+        const found = await store.listPendingJoinRequestsOfGroup(group.groupId, business.pk, { limit: 2 });
+        assert.deepEqual(found?.group, group);
+        const items = JSON.parse(`[${found?.page.itemsJson ?? ''}]`) as JoinRequest[];
+        assert.deepEqual(
+          items.map((r) => r.join_request_id),
+          ids.slice(0, 2),
+        );
+        assert.deepEqual([found?.page.hasPrevious, found?.page.hasNext], [false, true]);
+        const rest = await store.listPendingJoinRequestsOfGroup(group.groupId, business.pk, {
+          limit: 2,
+          after: found?.page.lastKey ?? 0,
+        });
+        assert.equal(rest?.page.count, 1);
+        const other = await store.createBusiness(mintBusiness('Other', NOW));
+        assert.equal(
+          await store.listPendingJoinRequestsOfGroup(group.groupId, other.pk, { limit: 2 }),
+          undefined,
+        );
+        assert.equal(
+          await store.listPendingJoinRequestsOfGroup('nope', business.pk, { limit: 2 }),
+          undefined,
+        );
+        const empty = await newGroup();
+        assert.equal(
+          (await store.listPendingJoinRequestsOfGroup(empty.groupId, business.pk, { limit: 2 }))?.page.count,
+          0,
+        );
+      });
+
       it('keeps each group to its own requests', async () => {
         const [a, b] = [await newGroup(), await newGroup()];
         await ask(a, '16505550001');

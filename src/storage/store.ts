@@ -47,6 +47,15 @@ export interface Store {
   /** Pending join requests of a group, oldest first, rendered for the wire. */
   listPendingJoinRequests(groupPk: number, query: KeysetQuery): Promise<RenderedJoinRequestPage>;
   /**
+   * The group with one page of its pending requests, or undefined when no such group belongs to the business: the
+   * hot read, in one round trip where the backend can (PostgreSQL).
+   */
+  listPendingJoinRequestsOfGroup(
+    groupId: string,
+    businessPk: number,
+    query: KeysetQuery,
+  ): Promise<{ group: GroupRecord; page: RenderedJoinRequestPage } | undefined>;
+  /**
    * Approves or rejects each id (already de-duplicated) in one atomic step. A request changes state at most
    * once however many calls race: an id that is no longer pending comes back as 'not_pending'.
    */

@@ -5,7 +5,7 @@
 import type { Paging } from '../../contract/paging.js';
 import { MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT } from '../../contract/limits.js';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
-import { decodeCursor, encodeCursor, type CursorEdge } from '../../domain/cursors.js';
+import { encodeCursor, readCursor, type CursorEdge } from '../../domain/cursors.js';
 import type { KeysetPage, KeysetQuery, PagePosition } from '../../domain/records.js';
 import { GraphError, invalidParameter } from '../graph-error.js';
 import type { GraphContext } from './edge-router.js';
@@ -18,23 +18,55 @@ export interface PageRequest {
   query: KeysetQuery;
 }
 
-export function readPageRequest(context: GraphContext, edge: CursorEdge, node: string): PageRequest {
+/** A page's parameters as sent, before the node they page through is known. */
+export interface PageParams {
+  edge: CursorEdge;
+  limit: number;
+  /** The cursor sent, read; null when one was sent but is corrupt or for another edge. */
+  cursor: { direction: 'after' | 'before'; node: string; key: number } | null | undefined;
+}
+
+export function readPageParams(context: GraphContext, edge: CursorEdge): PageParams {
   const limit = parseLimit(context.params['limit'], DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
   const after = stringParam(context.params, 'after');
   const before = stringParam(context.params, 'before');
   if (after !== undefined && before !== undefined) {
     throw invalidParameter('Params after and before cannot be used together');
   }
-  const cursor = after ?? before;
-  if (cursor === undefined) return { edge, node, query: { limit } };
-  const key = decodeCursor(cursor, edge, node);
-  if (key === undefined) {
-    throw new GraphError(GRAPH_ERRORS.INVALID_CURSOR, {
-      details:
-        'The cursor is corrupted, expired, or was issued for another object. Start again from the first page.',
-    });
-  }
-  return { edge, node, query: after !== undefined ? { limit, after: key } : { limit, before: key } };
+  const sent = after ?? before;
+  if (sent === undefined) return { edge, limit, cursor: undefined };
+  const read = readCursor(sent, edge);
+  return {
+    edge,
+    limit,
+    cursor: read === undefined ? null : { direction: after !== undefined ? 'after' : 'before', ...read },
+  };
+}
+
+export function invalidCursor(): GraphError {
+  return new GraphError(GRAPH_ERRORS.INVALID_CURSOR, {
+    details:
+      'The cursor is corrupted, expired, or was issued for another object. Start again from the first page.',
+  });
+}
+
+/** The keyset query the parameters ask for; the store answers it before the node is checked (see pageRequestFor). */
+export function keysetQueryOf(params: PageParams): KeysetQuery {
+  const { cursor, limit } = params;
+  if (cursor === null) throw invalidCursor();
+  if (cursor === undefined) return { limit };
+  return cursor.direction === 'after' ? { limit, after: cursor.key } : { limit, before: cursor.key };
+}
+
+/** The page request for `node`; a cursor issued for any other node is refused with 131059. */
+export function pageRequestFor(params: PageParams, node: string): PageRequest {
+  if (params.cursor !== undefined && (params.cursor === null || params.cursor.node !== node))
+    throw invalidCursor();
+  return { edge: params.edge, node, query: keysetQueryOf(params) };
+}
+
+export function readPageRequest(context: GraphContext, edge: CursorEdge, node: string): PageRequest {
+  return pageRequestFor(readPageParams(context, edge), node);
 }
 
 export function baseUrl(context: GraphContext, publicUrl: string | undefined): string {

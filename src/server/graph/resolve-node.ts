@@ -7,7 +7,7 @@ import type { GroupRecord, Store } from '../../storage/store.js';
 import { GraphError } from '../graph-error.js';
 import type { GraphContext } from './edge-router.js';
 
-function objectNotFound(context: GraphContext): GraphError {
+export function objectNotFound(context: GraphContext): GraphError {
   return new GraphError(GRAPH_ERRORS.OBJECT_NOT_FOUND, {
     params: { method: context.request.method.toLowerCase(), id: context.nodeId },
   });

@@ -56,20 +56,61 @@ const BUSINESS_COLUMNS = `pk, waba_id, phone_number_id, phone_digits, display_ph
 const GROUP_COLUMNS = `pk, group_id, group_number, business_pk, request_id, subject, description,
   join_approval_mode, invite_code, participant_count, created_at`;
 
-/** Same shape as the SQLite page: one row holding the rendered items, the end keys and whether more lie beyond. */
-function renderedPageSql(condition: string, order: 'ASC' | 'DESC'): string {
-  return `SELECT p.n, p.first, p.last, p.items,
-      EXISTS (SELECT 1 FROM join_requests WHERE group_pk = $1 AND status = 'pending' AND seq > p.last) AS more,
-      EXISTS (SELECT 1 FROM join_requests WHERE group_pk = $1 AND status = 'pending' AND seq < p.first) AS earlier
-    FROM (SELECT count(*)::int AS n, min(seq) AS first, max(seq) AS last,
-                 string_agg(wire_json, ',' ORDER BY seq) AS items
-          FROM (SELECT seq, wire_json FROM join_requests
-                WHERE group_pk = $1 AND status = 'pending' ${condition}
-                ORDER BY seq ${order} LIMIT $2) AS page) AS p`;
+/**
+ * Same shape as the SQLite page: one row holding the rendered items, the end keys and whether more lie beyond —
+ * here with the group's own columns too, so that the hot read (group by id and owner, then its page) is one round
+ * trip. Parameters: `$1` the group's pk or id, `$2` limit, `$3` key.
+ */
+function pageSql(selector: 'pk' | 'id', direction: 'first' | 'after' | 'before'): string {
+  // By id alone, never "id and business": given both, PostgreSQL's generic plan walked the business's groups
+  // (groups_active_by_business) filtering on id, one row per group. The caller checks the owner.
+  const where = selector === 'pk' ? 'g.pk = $1' : 'g.group_id = $1 AND g.deleted_at IS NULL';
+  const [limit, key] = ['$2', '$3'];
+  const condition =
+    direction === 'after' ? `AND seq > ${key}` : direction === 'before' ? `AND seq < ${key}` : '';
+  const columns = GROUP_COLUMNS.split(',')
+    .map((column) => `g.${column.trim()}`)
+    .join(', ');
+  return `SELECT ${columns}, p.n, p.first, p.last, p.items,
+      EXISTS (SELECT 1 FROM join_requests WHERE group_pk = g.pk AND status = 'pending' AND seq > p.last) AS more,
+      EXISTS (SELECT 1 FROM join_requests WHERE group_pk = g.pk AND status = 'pending' AND seq < p.first) AS earlier
+    FROM groups AS g
+    CROSS JOIN LATERAL (
+      SELECT count(*)::int AS n, min(seq) AS first, max(seq) AS last, string_agg(wire_json, ',' ORDER BY seq) AS items
+      FROM (SELECT seq, wire_json FROM join_requests
+            WHERE group_pk = g.pk AND status = 'pending' ${condition}
+            ORDER BY seq ${direction === 'before' ? 'DESC' : 'ASC'} LIMIT ${limit}) AS page) AS p
+    WHERE ${where}`;
 }
-const PAGE_FIRST = renderedPageSql('', 'ASC');
-const PAGE_AFTER = renderedPageSql('AND seq > $3', 'ASC');
-const PAGE_BEFORE = renderedPageSql('AND seq < $3', 'DESC');
+
+type PageRow = GroupRow & {
+  n: number;
+  first: number | null;
+  last: number | null;
+  items: string | null;
+  more: boolean;
+  earlier: boolean;
+};
+
+function toRenderedPage(row: PageRow | undefined): RenderedJoinRequestPage {
+  if (row === undefined || row.n === 0 || row.first === null || row.last === null) {
+    return { itemsJson: '', count: 0, firstKey: 0, lastKey: 0, hasNext: false, hasPrevious: false };
+  }
+  return {
+    itemsJson: row.items ?? '',
+    count: row.n,
+    firstKey: row.first,
+    lastKey: row.last,
+    hasNext: row.more,
+    hasPrevious: row.earlier,
+  };
+}
+
+function directionOf(query: KeysetQuery): { direction: 'first' | 'after' | 'before'; key: number[] } {
+  if (query.after !== undefined) return { direction: 'after', key: [query.after] };
+  if (query.before !== undefined) return { direction: 'before', key: [query.before] };
+  return { direction: 'first', key: [] };
+}
 
 function quoteIdentifier(name: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid schema name: ${name}`);
@@ -393,37 +434,38 @@ export class PostgresStore implements Store {
   }
 
   async listPendingJoinRequests(groupPk: number, query: KeysetQuery): Promise<RenderedJoinRequestPage> {
-    const row = await this.#one<{
-      n: number;
-      first: number | null;
-      last: number | null;
-      items: string | null;
-      more: boolean;
-      earlier: boolean;
-    }>(
-      query.after !== undefined ? PAGE_AFTER : query.before !== undefined ? PAGE_BEFORE : PAGE_FIRST,
-      query.after !== undefined
-        ? [groupPk, query.limit, query.after]
-        : query.before !== undefined
-          ? [groupPk, query.limit, query.before]
-          : [groupPk, query.limit],
-      query.after !== undefined
-        ? 'gg_page_after'
-        : query.before !== undefined
-          ? 'gg_page_before'
-          : 'gg_page_first',
+    const { direction, key } = directionOf(query);
+    const row = await this.#one<PageRow>(
+      pageSql('pk', direction),
+      [groupPk, query.limit, ...key],
+      `gg_page_${direction}`,
     );
-    if (row === undefined || row.n === 0 || row.first === null || row.last === null) {
-      return { itemsJson: '', count: 0, firstKey: 0, lastKey: 0, hasNext: false, hasPrevious: false };
+    return toRenderedPage(row);
+  }
+
+  async listPendingJoinRequestsOfGroup(
+    groupId: string,
+    businessPk: number,
+    query: KeysetQuery,
+  ): Promise<{ group: GroupRecord; page: RenderedJoinRequestPage } | undefined> {
+    // A cached group leaves only the page to read; otherwise one query reads both (measured: the by-pk page
+    // query is the faster of the two, so the folded one is kept for misses).
+    const cached = this.#groups.get(groupId);
+    if (cached !== undefined) {
+      return cached.businessPk === businessPk
+        ? { group: cached, page: await this.listPendingJoinRequests(cached.pk, query) }
+        : undefined;
     }
-    return {
-      itemsJson: row.items ?? '',
-      count: row.n,
-      firstKey: row.first,
-      lastKey: row.last,
-      hasNext: row.more,
-      hasPrevious: row.earlier,
-    };
+    const { direction, key } = directionOf(query);
+    const row = await this.#one<PageRow>(
+      pageSql('id', direction),
+      [groupId, query.limit, ...key],
+      `gg_group_page_${direction}`,
+    );
+    if (row === undefined) return undefined;
+    const group = toGroup(row);
+    this.#groups.set(groupId, group);
+    return group.businessPk === businessPk ? { group, page: toRenderedPage(row) } : undefined;
   }
 
   async decideJoinRequests(

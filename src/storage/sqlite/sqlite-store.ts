@@ -480,6 +480,17 @@ export class SqliteStore implements Store {
     };
   }
 
+  async listPendingJoinRequestsOfGroup(
+    groupId: string,
+    businessPk: number,
+    query: KeysetQuery,
+  ): Promise<{ group: GroupRecord; page: RenderedJoinRequestPage } | undefined> {
+    // The group usually comes from the in-memory cache, so two steps cost no more than one here.
+    const group = await this.findGroupById(groupId);
+    if (group === undefined || group.businessPk !== businessPk) return undefined;
+    return { group, page: await this.listPendingJoinRequests(group.pk, query) };
+  }
+
   async decideJoinRequests(
     groupPk: number,
     joinRequestIds: readonly string[],

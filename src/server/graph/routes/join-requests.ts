@@ -9,9 +9,9 @@ import { MAX_JOIN_REQUESTS_PER_CALL } from '../../../contract/limits.js';
 import { decisionResponse, uniqueIds } from '../../../domain/join-requests.js';
 import type { Decision } from '../../../storage/store.js';
 import { registerEdge, type EdgeDependencies, type EdgeHandler, type GraphContext } from '../edge-router.js';
-import { baseUrl, buildPaging, readPageRequest } from '../paging.js';
+import { baseUrl, buildPaging, keysetQueryOf, pageRequestFor, readPageParams } from '../paging.js';
 import { compileParams } from '../params.js';
-import { resolveGroup } from '../resolve-node.js';
+import { objectNotFound, resolveGroup } from '../resolve-node.js';
 import { ITEM_ERROR_SCHEMA } from '../response-schemas.js';
 import { lazySerializer } from '../lazy-serializer.js';
 
@@ -65,9 +65,18 @@ export function registerJoinRequestRoutes(
   const { store } = deps;
 
   const list: EdgeHandler = async (context: GraphContext) => {
-    const group = await resolveGroup(context, store);
-    const pageRequest = readPageRequest(context, 'join_requests', group.groupNumber);
-    const page = await store.listPendingJoinRequests(group.pk, pageRequest.query);
+    const params = readPageParams(context, 'join_requests');
+    // An unknown group answers 100/33 before a bad cursor answers 131059, as when the group is looked up first.
+    if (params.cursor === null) await resolveGroup(context, store);
+    const found = await store.listPendingJoinRequestsOfGroup(
+      context.nodeId,
+      context.caller.business.pk,
+      keysetQueryOf(params),
+    );
+    if (found === undefined) throw objectNotFound(context);
+    const { group, page } = found;
+    // The page was read by the cursor's key; only now is its group known, to refuse a cursor of another group.
+    const pageRequest = pageRequestFor(params, group.groupNumber);
     if (page.count === 0) return { body: '{"data":[]}' };
     const edgeUrl = `${baseUrl(context, options.publicUrl)}/${context.version}/${group.groupId}/join_requests`;
     const paging = buildPaging(context, page, pageRequest, edgeUrl);
