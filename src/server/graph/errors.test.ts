@@ -109,6 +109,42 @@ describe('authentication', () => {
   });
 });
 
+describe('Graph headers', () => {
+  it('reports the business use-case usage as a JSON string keyed by WABA, counting calls in the hour', async () => {
+    const usage = async () => {
+      const res = await h.graph({ method: 'GET', url, token: business.access_token });
+      return JSON.parse(String(res.headers['x-business-use-case-usage'])) as Record<
+        string,
+        {
+          type: string;
+          call_count: number;
+          total_cputime: number;
+          total_time: number;
+          estimated_time_to_regain_access: number;
+        }[]
+      >;
+    };
+    const first = await usage();
+    assert.deepEqual(Object.keys(first), [business.waba_id]);
+    assert.deepEqual(first[business.waba_id]?.[0], {
+      type: 'whatsapp_business_management',
+      call_count: 0,
+      total_cputime: 0,
+      total_time: 0,
+      estimated_time_to_regain_access: 0,
+    });
+    // 1% of the 5,000-an-hour quota is 50 calls.
+    for (let i = 0; i < 50; i++) await h.graph({ method: 'GET', url, token: business.access_token });
+    assert.equal((await usage())[business.waba_id]?.[0]?.call_count, 1);
+  });
+
+  it('sends no usage header when the caller is not authenticated', async () => {
+    const res = await h.graph({ method: 'GET', url, token: null });
+    assert.equal(res.headers['x-business-use-case-usage'], undefined);
+    assert.equal(res.headers['facebook-api-version'], 'v23.0');
+  });
+});
+
 describe('nodes and paths', () => {
   it("answers an unknown group, and another business's group, alike with 100 subcode 33", async () => {
     const other = await h.createBusiness('Other business');
