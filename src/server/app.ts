@@ -12,7 +12,7 @@ import { controlRoutes } from './control/routes.js';
 import { registerGroupRoutes } from './graph/routes/groups.js';
 import { registerInviteLinkRoutes } from './graph/routes/invite-link.js';
 import { registerJoinRequestRoutes } from './graph/routes/join-requests.js';
-import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
 import { registerGraphHeaders } from './plugins/graph-headers.js';
 import { UsageMeter } from './usage-meter.js';
 
@@ -43,6 +43,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     trustProxy: true,
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     // The control API's schemas are static and tested; validating them against the meta-schema at each start
     // would compile the meta-schema first.
     ajv: { customOptions: { validateSchema: false } },
