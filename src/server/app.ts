@@ -10,6 +10,7 @@ import { newTraceId } from '../domain/ids.js';
 import type { Store } from '../storage/store.js';
 import { controlRoutes } from './control/routes.js';
 import { registerGroupRoutes } from './graph/routes/groups.js';
+import { registerGroupNodeRoutes } from './graph/routes/group-node.js';
 import { registerInviteLinkRoutes } from './graph/routes/invite-link.js';
 import { registerJoinRequestRoutes } from './graph/routes/join-requests.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
@@ -74,6 +75,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     maxGroupsPerPhoneNumber: config.maxGroupsPerPhoneNumber,
   });
   registerInviteLinkRoutes(app, edgeDeps);
+  registerGroupNodeRoutes(app, edgeDeps);
 
   await app.register(controlRoutes, {
     prefix: '/_groupgate',

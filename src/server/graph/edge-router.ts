@@ -77,7 +77,8 @@ export function registerEdge(app: FastifyInstance, deps: EdgeDependencies, defin
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const { version: segment, node } = request.params as { version: string; node: string };
       const version = resolveVersion(segment);
-      if (version === undefined) throw unknownPathError(request.url);
+      // Not a version: the not-found handler decides (a control-API path, or Graph's unknown path components).
+      if (version === undefined) return reply.callNotFound();
       request.graphVersion = version;
       const params = mergeParams(request);
       const method = effectiveMethod(request, params);

@@ -9,7 +9,6 @@ import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import { newTraceId } from '../../domain/ids.js';
 import { GraphError, invalidParameter } from '../graph-error.js';
 import { unknownPathError } from '../graph/edge-router.js';
-import { resolveVersion } from '../graph/versions.js';
 import { setGraphHeaders } from './graph-headers.js';
 
 function isFastifyError(error: unknown): error is FastifyError {
@@ -145,12 +144,6 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): v
     if (segments.length === 1) {
       throw new GraphError(GRAPH_ERRORS.OBJECT_NOT_FOUND, {
         params: { method: request.method.toLowerCase(), id: segments[0] ?? '' },
-      });
-    }
-    if (segments.length === 2 && resolveVersion(segments[0] ?? '') !== undefined) {
-      // The node itself: Groupgate serves its edges, not (yet) the node's own fields.
-      throw new GraphError(GRAPH_ERRORS.UNSUPPORTED_METHOD, {
-        params: { method: request.method.toLowerCase() },
       });
     }
     throw unknownPathError(request.url);

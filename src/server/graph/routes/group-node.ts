@@ -1,0 +1,63 @@
+/**
+ * @module server/graph/routes/group-node — `GET /{version}/{group_id}?fields=…`, the group's own fields (GroupInfo).
+ * With no `fields`, only `id` and `messaging_product` come back, as Meta documents; an unknown field is Graph's
+ * usual `(#100) Tried accessing nonexisting field`.
+ * @see https://developers.facebook.com/documentation/business-messaging/whatsapp/groups/reference
+ */
+import type { FastifyInstance } from 'fastify';
+import type { GroupRecord, Store } from '../../../storage/store.js';
+import { invalidParameter } from '../../graph-error.js';
+import { registerEdge, type EdgeDependencies } from '../edge-router.js';
+import { stringParam } from '../params.js';
+import { resolveGroup } from '../resolve-node.js';
+
+type FieldValue = string | number | boolean | { wa_id: string }[];
+
+/** Each field Meta's GroupInfo has, and how to read it. */
+const FIELDS: Readonly<
+  Record<string, (group: GroupRecord, store: Store) => Promise<FieldValue> | FieldValue>
+> = {
+  join_approval_mode: (group) => group.joinApprovalMode,
+  subject: (group) => group.subject,
+  description: (group) => group.description,
+  // Suspension arrives with the group lifecycle; until then no group is suspended.
+  suspended: () => false,
+  creation_timestamp: (group) => group.createdAt,
+  participants: async (group, store) =>
+    (await store.listParticipants(group.pk)).map((waId) => ({ wa_id: waId })),
+  total_participant_count: async (group, store) => (await store.listParticipants(group.pk)).length,
+};
+
+function requestedFields(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const fields = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((field) => field.trim())
+        .filter((field) => field !== ''),
+    ),
+  ];
+  for (const field of fields) {
+    if (field !== 'id' && field !== 'messaging_product' && !(field in FIELDS)) {
+      throw invalidParameter(`Tried accessing nonexisting field (${field}) on node type (WhatsAppGroup)`);
+    }
+  }
+  return fields;
+}
+
+export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependencies): void {
+  registerEdge(app, deps, {
+    handlers: {
+      GET: async (context) => {
+        const group = await resolveGroup(context, deps.store);
+        const body: Record<string, FieldValue> = { id: group.groupId, messaging_product: 'whatsapp' };
+        for (const field of requestedFields(stringParam(context.params, 'fields'))) {
+          const read = FIELDS[field];
+          if (read !== undefined) body[field] = await read(group, deps.store);
+        }
+        return { body: JSON.stringify(body) };
+      },
+    },
+  });
+}
