@@ -23,6 +23,3 @@ export function mintGroup(business: BusinessRecord, settings: GroupSettings, now
     createdAt: now,
   };
 }
-
-/** Ids are random; a collision is astronomically rare but possible, so creation retries a few times. */
-export const MINT_ATTEMPTS = 5;

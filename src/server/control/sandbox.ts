@@ -5,24 +5,14 @@
 import { INVITE_LINK_PREFIX } from '../../contract/limits.js';
 import { mintBusiness } from '../../domain/businesses.js';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
-import { MINT_ATTEMPTS } from '../../domain/groups.js';
 import { joinRequestIdFor, newAccessToken } from '../../domain/ids.js';
-import { StoreConflictError, type BusinessRecord, type Store } from '../../storage/store.js';
+import type { BusinessRecord, Store } from '../../storage/store.js';
+import { withFreshIds } from '../../storage/with-fresh-ids.js';
 import { GraphError } from '../graph-error.js';
 
 export interface CreatedBusiness {
   business: BusinessRecord;
   accessToken: string;
-}
-
-async function withFreshIds<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!(error instanceof StoreConflictError) || i >= MINT_ATTEMPTS) throw error;
-    }
-  }
 }
 
 export async function createBusinessWithToken(

@@ -24,6 +24,7 @@ import {
   type Store,
   type TokenLookup,
 } from '../store.js';
+import { RecordCache } from '../record-cache.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { toBusiness, toGroup, type BusinessRow, type GroupRow } from '../rows.js';
 
@@ -181,40 +182,13 @@ async function migrate(client: pg.PoolClient): Promise<void> {
 const RECORD_TTL_MS = 1000;
 const RECORD_CACHE_ENTRIES = 20_000;
 
-class TtlCache<V> {
-  readonly #entries = new Map<string, { value: V; expires: number }>();
-
-  get(key: string): V | undefined {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.expires > performance.now()) return entry.value;
-    this.#entries.delete(key);
-    return undefined;
-  }
-
-  set(key: string, value: V): void {
-    if (this.#entries.size >= RECORD_CACHE_ENTRIES) this.#entries.clear();
-    this.#entries.set(key, { value, expires: performance.now() + RECORD_TTL_MS });
-  }
-
-  delete(key: string): void {
-    this.#entries.delete(key);
-  }
-
-  clear(): void {
-    this.#entries.clear();
-  }
-
-  *entries(): IterableIterator<[string, V]> {
-    for (const [key, entry] of this.#entries) yield [key, entry.value];
-  }
-}
-
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
-  readonly #tokens = new TtlCache<TokenLookup>();
-  readonly #groups = new TtlCache<GroupRecord>();
+  readonly #tokens = new RecordCache<string, TokenLookup>(RECORD_CACHE_ENTRIES, RECORD_TTL_MS);
+  readonly #groups = new RecordCache<string, GroupRecord>(RECORD_CACHE_ENTRIES, RECORD_TTL_MS);
+  /** group pk → group id, to forget a cached group when a write names it by pk. */
+  readonly #groupIds = new Map<number, string>();
 
   constructor(pool: pg.Pool) {
     this.#pool = pool;
@@ -388,14 +362,19 @@ export class PostgresStore implements Store {
     const cached = this.#groups.get(groupId);
     if (cached !== undefined) return cached;
     const group = await this.#groupWhere('group_id', groupId);
-    if (group !== undefined) this.#groups.set(groupId, group);
+    if (group !== undefined) this.#rememberGroup(group);
     return group;
   }
 
   /** Called after every write through this instance that changes a group's row. */
   #forgetGroup(groupPk: number): void {
-    // Entries are few and short-lived; finding the one by pk is cheaper than keeping a second index.
-    for (const [key, group] of this.#groups.entries()) if (group.pk === groupPk) this.#groups.delete(key);
+    const groupId = this.#groupIds.get(groupPk);
+    if (groupId !== undefined) this.#groups.delete(groupId);
+  }
+
+  #rememberGroup(group: GroupRecord): void {
+    this.#groups.set(group.groupId, group);
+    this.#groupIds.set(group.pk, group.groupId);
   }
 
   findGroupByInviteCode(inviteCode: string): Promise<GroupRecord | undefined> {
@@ -464,7 +443,7 @@ export class PostgresStore implements Store {
     );
     if (row === undefined) return undefined;
     const group = toGroup(row);
-    this.#groups.set(groupId, group);
+    this.#rememberGroup(group);
     return group.businessPk === businessPk ? { group, page: toRenderedPage(row) } : undefined;
   }
 
@@ -604,6 +583,7 @@ export class PostgresStore implements Store {
   async reset(): Promise<void> {
     this.#tokens.clear();
     this.#groups.clear();
+    this.#groupIds.clear();
     await this.#pool.query(
       'TRUNCATE join_requests, participants, groups, access_tokens, businesses RESTART IDENTITY CASCADE',
     );

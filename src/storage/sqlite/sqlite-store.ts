@@ -22,6 +22,7 @@ import {
   type Store,
   type TokenLookup,
 } from '../store.js';
+import { RecordCache } from '../record-cache.js';
 import { GroupCommit } from './group-commit.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { toBusiness, toGroup, type BusinessRow, type GroupRow } from '../rows.js';
@@ -37,37 +38,6 @@ export interface SqliteStoreOptions {
    * tokens and groups coherent, so an exclusive store keeps them (bounded; see `RecordCache`). @default false
    */
   exclusive?: boolean;
-}
-
-/**
- * A bounded map of records read on every call (tokens, groups). Only sound while this process is the file's sole
- * writer, i.e. in exclusive mode, and only because every write path below forgets what it changes.
- */
-class RecordCache<K, V> {
-  readonly #entries = new Map<K, V>();
-  readonly #max: number;
-
-  constructor(max: number) {
-    this.#max = max;
-  }
-
-  get(key: K): V | undefined {
-    return this.#entries.get(key);
-  }
-
-  set(key: K, value: V): void {
-    // Dropping everything at the bound is crude but O(1) and never wrong: a miss just reads the database.
-    if (this.#entries.size >= this.#max) this.#entries.clear();
-    this.#entries.set(key, value);
-  }
-
-  delete(key: K): void {
-    this.#entries.delete(key);
-  }
-
-  clear(): void {
-    this.#entries.clear();
-  }
 }
 
 const CACHE_ENTRIES = 20_000;

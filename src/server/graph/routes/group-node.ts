@@ -5,7 +5,7 @@
  * @see https://developers.facebook.com/documentation/business-messaging/whatsapp/groups/reference
  */
 import type { FastifyInstance } from 'fastify';
-import type { GroupRecord, Store } from '../../../storage/store.js';
+import type { GroupRecord } from '../../../storage/store.js';
 import { invalidParameter } from '../../graph-error.js';
 import { registerEdge, type EdgeDependencies } from '../edge-router.js';
 import { stringParam } from '../params.js';
@@ -13,9 +13,12 @@ import { resolveGroup } from '../resolve-node.js';
 
 type FieldValue = string | number | boolean | { wa_id: string }[];
 
+/** Reads a group's participants at most once per request, whichever fields ask for them. */
+type Participants = () => Promise<string[]>;
+
 /** Each field Meta's GroupInfo has, and how to read it. */
 const FIELDS: Readonly<
-  Record<string, (group: GroupRecord, store: Store) => Promise<FieldValue> | FieldValue>
+  Record<string, (group: GroupRecord, participants: Participants) => Promise<FieldValue> | FieldValue>
 > = {
   join_approval_mode: (group) => group.joinApprovalMode,
   subject: (group) => group.subject,
@@ -23,9 +26,8 @@ const FIELDS: Readonly<
   // Suspension arrives with the group lifecycle; until then no group is suspended.
   suspended: () => false,
   creation_timestamp: (group) => group.createdAt,
-  participants: async (group, store) =>
-    (await store.listParticipants(group.pk)).map((waId) => ({ wa_id: waId })),
-  total_participant_count: async (group, store) => (await store.listParticipants(group.pk)).length,
+  participants: async (_group, participants) => (await participants()).map((waId) => ({ wa_id: waId })),
+  total_participant_count: async (_group, participants) => (await participants()).length,
 };
 
 function requestedFields(raw: string | undefined): string[] {
@@ -52,9 +54,11 @@ export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependen
       GET: async (context) => {
         const group = await resolveGroup(context, deps.store);
         const body: Record<string, FieldValue> = { id: group.groupId, messaging_product: 'whatsapp' };
+        let participants: Promise<string[]> | undefined;
+        const readParticipants = () => (participants ??= deps.store.listParticipants(group.pk));
         for (const field of requestedFields(stringParam(context.params, 'fields'))) {
           const read = FIELDS[field];
-          if (read !== undefined) body[field] = await read(group, deps.store);
+          if (read !== undefined) body[field] = await read(group, readParticipants);
         }
         return { body: JSON.stringify(body) };
       },

@@ -9,8 +9,9 @@ import type { FastifyInstance } from 'fastify';
 import type { CreateGroupBody } from '../../../contract/groups.js';
 import { MAX_DESCRIPTION_LENGTH, MAX_SUBJECT_LENGTH } from '../../../contract/limits.js';
 import { GRAPH_ERRORS } from '../../../domain/error-catalog.js';
-import { MINT_ATTEMPTS, mintGroup } from '../../../domain/groups.js';
-import { StoreConflictError, type GroupRecord } from '../../../storage/store.js';
+import { mintGroup } from '../../../domain/groups.js';
+import type { GroupRecord } from '../../../storage/store.js';
+import { withFreshIds } from '../../../storage/with-fresh-ids.js';
 import { GraphError, invalidParameter } from '../../graph-error.js';
 import { registerEdge, type EdgeDependencies, type EdgeHandler } from '../edge-router.js';
 import { baseUrl, buildPaging, positionOf, readPageRequest } from '../paging.js';
@@ -84,22 +85,18 @@ export function registerGroupRoutes(
       description: body.description ?? '',
       joinApprovalMode: body.join_approval_mode ?? 'auto_approve',
     };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const created = await store.createGroup(
-          mintGroup(context.caller.business, settings, context.now),
-          options.maxGroupsPerPhoneNumber,
-        );
-        if (created === 'limit_reached') {
-          throw new GraphError(GRAPH_ERRORS.GROUP_CREATE_LIMIT, {
-            details: `This phone number already has ${options.maxGroupsPerPhoneNumber} active groups.`,
-          });
-        }
-        return { body: serializeCreated({ messaging_product: 'whatsapp', request_id: created.requestId }) };
-      } catch (error) {
-        if (!(error instanceof StoreConflictError) || attempt >= MINT_ATTEMPTS) throw error;
-      }
+    const created = await withFreshIds(() =>
+      store.createGroup(
+        mintGroup(context.caller.business, settings, context.now),
+        options.maxGroupsPerPhoneNumber,
+      ),
+    );
+    if (created === 'limit_reached') {
+      throw new GraphError(GRAPH_ERRORS.GROUP_CREATE_LIMIT, {
+        details: `This phone number already has ${options.maxGroupsPerPhoneNumber} active groups.`,
+      });
     }
+    return { body: serializeCreated({ messaging_product: 'whatsapp', request_id: created.requestId }) };
   };
 
   const list: EdgeHandler = async (context) => {
