@@ -44,8 +44,25 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['../server/*', '../../server/*', '../cli/*', '../../cli/*', 'fastify'] },
+        {
+          patterns: [
+            '../server/*',
+            '../../server/*',
+            '../cli/*',
+            '../../cli/*',
+            '../webhooks/*',
+            '../../webhooks/*',
+            'fastify',
+          ],
+        },
       ],
+    },
+  },
+  {
+    // The delivery worker runs beside the HTTP server, not inside it.
+    files: ['src/webhooks/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['../server/*', '../cli/*', 'fastify'] }],
     },
   },
 );

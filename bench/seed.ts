@@ -9,6 +9,9 @@ import type { BusinessRecord, GroupRecord } from '../src/domain/records.js';
 import type { Store } from '../src/storage/store.js';
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 
+/** The benchmark measures the API, not the webhook outbox: seeding queues no events. */
+const NO_EVENTS = () => [];
+
 export interface Seeded {
   business: BusinessRecord;
   accessToken: string;
@@ -37,6 +40,7 @@ export async function seedGroups(store: Store, total: number, groups: number, de
         now,
       ),
       groups,
+      NO_EVENTS,
     );
     if (created === 'limit_reached') throw new Error('group limit');
     all.push(created);
@@ -59,12 +63,16 @@ export async function seed(path: string, total: number, groups: number, deepPage
   let waId = 10_000_000_000;
   const ask = (group: GroupRecord) => {
     const id = String(waId++);
-    return store.requestToJoin(group, {
-      waId: id,
-      joinRequestId: joinRequestIdFor(id, group.groupNumber),
-      now,
-      maxParticipants: 1_000_000,
-    });
+    return store.requestToJoin(
+      group,
+      {
+        waId: id,
+        joinRequestId: joinRequestIdFor(id, group.groupNumber),
+        now,
+        maxParticipants: 1_000_000,
+      },
+      NO_EVENTS,
+    );
   };
   const started = Date.now();
   for (let i = 0; i < deepCount; i++) await ask(deep);

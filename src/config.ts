@@ -3,7 +3,38 @@
  * explicitly; CLI flags override the environment through the same `overrides` object.
  */
 import { DEFAULT_MAX_PARTICIPANTS, MAX_GROUPS_PER_PHONE_NUMBER } from './contract/limits.js';
+import { WEBHOOK_FIELDS, type WebhookField } from './contract/webhooks.js';
 import { newAdminToken } from './domain/ids.js';
+
+/** Meta's 131208 threshold, which Meta does not publish: off unless set. */
+export interface GroupRateLimit {
+  operations: number;
+  windowSeconds: number;
+}
+
+/** Parses `<operations>/<seconds>`, e.g. `30/60`. */
+export function parseGroupRateLimit(raw: string): GroupRateLimit {
+  const match = /^(\d+)\/(\d+)$/.exec(raw.trim());
+  const operations = Number(match?.[1]);
+  const windowSeconds = Number(match?.[2]);
+  if (match === null || operations < 1 || windowSeconds < 1) {
+    throw new Error(`a group rate limit is <operations>/<seconds>, e.g. 30/60; got "${raw}"`);
+  }
+  return { operations, windowSeconds };
+}
+
+export function parseWebhookFields(raw: string): WebhookField[] {
+  const fields = raw
+    .split(',')
+    .map((field) => field.trim())
+    .filter((field) => field !== '');
+  for (const field of fields) {
+    if (!(WEBHOOK_FIELDS as readonly string[]).includes(field)) {
+      throw new Error(`unknown webhook field "${field}"; the fields are ${WEBHOOK_FIELDS.join(', ')}`);
+    }
+  }
+  return fields as WebhookField[];
+}
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -37,6 +68,29 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Create a demo business and group with pending join requests when the store is empty. @default false */
   readonly seedDemo: boolean;
+  /**
+   * Callback URL for every app without webhook settings of its own (those are set through the control API).
+   * Verified with Meta's hub.challenge handshake at start. (`GROUPGATE_WEBHOOK_URL`)
+   */
+  readonly webhookUrl: string | undefined;
+  /** Sent as `hub.verify_token` in that handshake. @default 'groupgate' (`GROUPGATE_WEBHOOK_VERIFY_TOKEN`) */
+  readonly webhookVerifyToken: string;
+  /** Fields the default callback receives. @default all four (`GROUPGATE_WEBHOOK_FIELDS`, comma-separated) */
+  readonly webhookFields: readonly WebhookField[];
+  /** Per delivery attempt. @default 10000 (`GROUPGATE_WEBHOOK_TIMEOUT_MS`) */
+  readonly webhookTimeoutMs: number;
+  /** Deliveries in flight at once, per instance. @default 8 (`GROUPGATE_WEBHOOK_CONCURRENCY`) */
+  readonly webhookConcurrency: number;
+  /** Backoff before the third attempt, doubling after. @default 10000 (`GROUPGATE_WEBHOOK_RETRY_BASE_MS`) */
+  readonly webhookRetryBaseMs: number;
+  /** Longest wait between attempts. @default 3600000 (`GROUPGATE_WEBHOOK_RETRY_MAX_MS`) */
+  readonly webhookRetryMaxMs: number;
+  /** How long an event is retried before it is dropped; Meta's is 7 days. (`GROUPGATE_WEBHOOK_RETRY_WINDOW_MS`) */
+  readonly webhookRetryWindowMs: number;
+  /** How often to look for events other instances queued. @default 1000 (`GROUPGATE_WEBHOOK_POLL_MS`) */
+  readonly webhookPollMs: number;
+  /** 131208 threshold per phone number and instance; undefined: off. (`GROUPGATE_GROUP_RATE_LIMIT`, e.g. 30/60) */
+  readonly groupRateLimit: GroupRateLimit | undefined;
 }
 
 export type ConfigOverrides = Partial<{ -readonly [K in keyof Config]: Config[K] }>;
@@ -68,6 +122,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     throw new Error(`GROUPGATE_PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`);
   }
   const adminToken = overrides.adminToken ?? readEnv(env, 'GROUPGATE_ADMIN_TOKEN');
+  const webhookUrl = overrides.webhookUrl ?? readEnv(env, 'GROUPGATE_WEBHOOK_URL');
+  if (webhookUrl !== undefined && !/^https?:\/\/[^/]+/.test(webhookUrl)) {
+    throw new Error(`GROUPGATE_WEBHOOK_URL must be an http(s) URL, got "${webhookUrl}"`);
+  }
+  const rateLimit = readEnv(env, 'GROUPGATE_GROUP_RATE_LIMIT');
+  const ms = (name: string, fallback: number) =>
+    integer(name, readEnv(env, name), fallback, 0, 365 * 24 * 3_600_000);
   return Object.freeze({
     port: overrides.port ?? integer('GROUPGATE_PORT', readEnv(env, 'GROUPGATE_PORT'), 4004, 0, 65535),
     host: overrides.host ?? readEnv(env, 'GROUPGATE_HOST') ?? '127.0.0.1',
@@ -97,5 +158,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       ),
     logLevel: logLevel as LogLevel,
     seedDemo: overrides.seedDemo ?? false,
+    webhookUrl,
+    webhookVerifyToken:
+      overrides.webhookVerifyToken ?? readEnv(env, 'GROUPGATE_WEBHOOK_VERIFY_TOKEN') ?? 'groupgate',
+    webhookFields: Object.freeze(
+      overrides.webhookFields ??
+        parseWebhookFields(readEnv(env, 'GROUPGATE_WEBHOOK_FIELDS') ?? WEBHOOK_FIELDS.join(',')),
+    ),
+    webhookTimeoutMs: overrides.webhookTimeoutMs ?? ms('GROUPGATE_WEBHOOK_TIMEOUT_MS', 10_000),
+    webhookConcurrency:
+      overrides.webhookConcurrency ??
+      integer('GROUPGATE_WEBHOOK_CONCURRENCY', readEnv(env, 'GROUPGATE_WEBHOOK_CONCURRENCY'), 8, 1, 1000),
+    webhookRetryBaseMs: overrides.webhookRetryBaseMs ?? ms('GROUPGATE_WEBHOOK_RETRY_BASE_MS', 10_000),
+    webhookRetryMaxMs: overrides.webhookRetryMaxMs ?? ms('GROUPGATE_WEBHOOK_RETRY_MAX_MS', 3_600_000),
+    webhookRetryWindowMs:
+      overrides.webhookRetryWindowMs ?? ms('GROUPGATE_WEBHOOK_RETRY_WINDOW_MS', 7 * 24 * 3_600_000),
+    webhookPollMs: overrides.webhookPollMs ?? ms('GROUPGATE_WEBHOOK_POLL_MS', 1000),
+    groupRateLimit:
+      'groupRateLimit' in overrides
+        ? overrides.groupRateLimit
+        : rateLimit === undefined
+          ? undefined
+          : parseGroupRateLimit(rateLimit),
   });
 }

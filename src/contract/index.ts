@@ -4,3 +4,4 @@ export type * from './paging.js';
 export type * from './join-requests.js';
 export type * from './groups.js';
 export * from './limits.js';
+export * from './webhooks.js';

@@ -12,6 +12,8 @@ export const DEFAULT_MAX_PARTICIPANTS = 8;
 export const MAX_GROUPS_PER_PHONE_NUMBER = 10_000;
 export const MAX_SUBJECT_LENGTH = 128;
 export const MAX_DESCRIPTION_LENGTH = 2048;
+/** Users one remove-participants call takes. */
+export const MAX_PARTICIPANTS_PER_CALL = 8;
 
 /** The API version Groupgate reports when a call names none it knows better. */
 export const LATEST_API_VERSION = 'v23.0';

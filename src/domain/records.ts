@@ -3,6 +3,9 @@
  * the outcomes of deciding them. Storage backends persist these; the server and domain rules work on them.
  */
 import type { JoinApprovalMode } from '../contract/groups.js';
+import type { WebhookField } from '../contract/webhooks.js';
+
+export type { WebhookField };
 
 export interface BusinessRecord {
   pk: number;
@@ -43,11 +46,32 @@ export interface GroupRecord {
   description: string;
   joinApprovalMode: JoinApprovalMode;
   inviteCode: string;
+  /** False once the business deleted the invite link: nobody can join until a new one is created. */
+  inviteLinkActive: boolean;
   participantCount: number;
   createdAt: number;
+  /** True while WhatsApp has the group suspended (calls on it fail with 131207). */
+  suspended: boolean;
 }
 
-export type NewGroup = Omit<GroupRecord, 'pk' | 'participantCount'>;
+export type NewGroup = Omit<GroupRecord, 'pk' | 'participantCount' | 'suspended' | 'inviteLinkActive'>;
+
+/** A settings change; absent fields stay as they are. */
+export interface GroupPatch {
+  subject?: string;
+  description?: string;
+  /** Hex SHA-256 of the new JPEG profile picture. */
+  photoSha256?: string;
+}
+
+export type RemovalOutcome =
+  { waId: string; result: 'removed' } | { waId: string; result: 'not_participant' };
+
+export interface RemoveOptions {
+  now: number;
+  /** Removed by the business: the user can no longer join through the invite link. A user who leaves can. */
+  ban: boolean;
+}
 
 /**
  * A page of pending join requests with `data` already rendered as Meta's JSON items, joined by commas. Listing is
@@ -101,10 +125,97 @@ export interface DecideOptions {
   maxParticipants: number;
 }
 
+/** One `value.groups[]` item to deliver, queued in the same transaction as the change it reports. */
+export interface NewWebhookEvent {
+  businessPk: number;
+  /** Events of one group are delivered in order; see docs/webhooks.md. */
+  groupPk: number;
+  field: WebhookField;
+  /** The `groups[]` item, serialised once when the event happens. */
+  itemJson: string;
+  /** Unix milliseconds. */
+  createdAt: number;
+}
+
+/**
+ * The webhook events a state change produces, derived from its outcome inside the change's own transaction: a crash
+ * can neither lose an event whose change committed nor leave one whose change did not.
+ */
+export type EventsFor<Outcome> = (outcome: Outcome) => readonly NewWebhookEvent[];
+
+export type WebhookEventState = 'pending' | 'delivered' | 'failed' | 'skipped';
+
+export interface WebhookSettings {
+  appId: string;
+  callbackUrl: string;
+  verifyToken: string;
+  fields: WebhookField[];
+  updatedAt: number;
+}
+
+/** An event as the delivery log shows it. Times are Unix milliseconds. */
+export interface WebhookEventRecord {
+  id: number;
+  businessPk: number;
+  appId: string;
+  groupId: string;
+  field: WebhookField;
+  itemJson: string;
+  state: WebhookEventState;
+  attempts: number;
+  createdAt: number;
+  nextAttemptAt: number | null;
+  deliveredAt: number | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  lastLatencyMs: number | null;
+}
+
+export interface WebhookAttempt {
+  eventId: number;
+  attempt: number;
+  startedAt: number;
+  durationMs: number;
+  url: string;
+  statusCode: number | null;
+  error: string | null;
+}
+
+/** An event claimed for delivery, with what the sender needs: the business's identity, app secret and settings. */
+export interface ClaimedWebhookEvent {
+  id: number;
+  groupPk: number;
+  field: WebhookField;
+  itemJson: string;
+  attempts: number;
+  createdAt: number;
+  wabaId: string;
+  phoneNumberId: string;
+  displayPhoneNumber: string;
+  appId: string;
+  appSecret: string;
+  /** The app's own settings; undefined when it has none (the server's default then applies). */
+  settings: WebhookSettings | undefined;
+}
+
+/** Where an attempt leaves its event. */
+export type AttemptVerdict =
+  { state: 'delivered' | 'failed' | 'skipped' } | { state: 'pending'; nextAttemptAt: number };
+
+export interface WebhookEventFilter {
+  appId?: string;
+  groupId?: string;
+  state?: WebhookEventState;
+  /** Only events with a smaller id: the log pages backwards from the newest. */
+  beforeId?: number;
+  limit: number;
+}
+
 export type JoinOutcome =
   | { status: 'requested'; joinRequestId: string; created: boolean }
   | { status: 'joined' }
   | { status: 'already_participant' }
+  | { status: 'removed' }
   | { status: 'group_full' };
 
 export interface JoinInput {

@@ -13,6 +13,9 @@ import { registerGroupRoutes } from './graph/routes/groups.js';
 import { registerGroupNodeRoutes } from './graph/routes/group-node.js';
 import { registerInviteLinkRoutes } from './graph/routes/invite-link.js';
 import { registerJoinRequestRoutes } from './graph/routes/join-requests.js';
+import { registerParticipantRoutes } from './graph/routes/participants.js';
+import { GroupRateLimiter } from './group-rate-limit.js';
+import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
 import { registerGraphHeaders } from './plugins/graph-headers.js';
 import { UsageMeter } from './usage-meter.js';
@@ -21,6 +24,8 @@ export interface AppDependencies {
   store: Store;
   /** Unix seconds; injectable so tests can move time (token expiry). */
   clock?: () => number;
+  /** Deliver webhooks from this instance. @default true */
+  deliverWebhooks?: boolean;
 }
 
 /** 1 MiB: a thousand ids in one call is about 50 KiB. */
@@ -28,7 +33,20 @@ export const BODY_LIMIT = 1024 * 1024;
 
 export type AppConfig = Pick<
   Config,
-  'publicUrl' | 'adminToken' | 'maxParticipants' | 'maxGroupsPerPhoneNumber' | 'logLevel'
+  | 'publicUrl'
+  | 'adminToken'
+  | 'maxParticipants'
+  | 'maxGroupsPerPhoneNumber'
+  | 'logLevel'
+  | 'webhookUrl'
+  | 'webhookFields'
+  | 'webhookTimeoutMs'
+  | 'webhookConcurrency'
+  | 'webhookRetryBaseMs'
+  | 'webhookRetryMaxMs'
+  | 'webhookRetryWindowMs'
+  | 'webhookPollMs'
+  | 'groupRateLimit'
 >;
 
 export async function buildApp(config: AppConfig, deps: AppDependencies): Promise<FastifyInstance> {
@@ -65,7 +83,31 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     attachFieldsToBody: 'keyValues',
     limits: { fieldSize: BODY_LIMIT, fields: 100, files: 1, fileSize: 5 * 1024 * 1024, parts: 101 },
   });
-  const edgeDeps = { store: deps.store, clock };
+  const dispatcher = new WebhookDispatcher(deps.store, {
+    retry: {
+      baseDelayMs: config.webhookRetryBaseMs,
+      maxDelayMs: config.webhookRetryMaxMs,
+      windowMs: config.webhookRetryWindowMs,
+    },
+    timeoutMs: config.webhookTimeoutMs,
+    concurrency: config.webhookConcurrency,
+    pollIntervalMs: config.webhookPollMs,
+    defaultSubscription:
+      config.webhookUrl === undefined
+        ? undefined
+        : { callbackUrl: config.webhookUrl, fields: config.webhookFields },
+    onError: (error) => app.log.error({ err: error }, 'webhook dispatcher'),
+  });
+  if (deps.deliverWebhooks !== false) {
+    app.addHook('onReady', async () => dispatcher.start());
+    app.addHook('onClose', async () => dispatcher.stop());
+  }
+  const edgeDeps = {
+    store: deps.store,
+    clock,
+    webhooks: dispatcher,
+    rateLimiter: new GroupRateLimiter(config.groupRateLimit),
+  };
   registerJoinRequestRoutes(app, edgeDeps, {
     publicUrl: config.publicUrl,
     maxParticipants: config.maxParticipants,
@@ -75,6 +117,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     maxGroupsPerPhoneNumber: config.maxGroupsPerPhoneNumber,
   });
   registerInviteLinkRoutes(app, edgeDeps);
+  registerParticipantRoutes(app, edgeDeps);
   registerGroupNodeRoutes(app, edgeDeps);
 
   await app.register(controlRoutes, {
@@ -83,6 +126,8 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     clock,
     adminToken: config.adminToken,
     maxParticipants: config.maxParticipants,
+    webhooks: dispatcher,
+    webhookTimeoutMs: config.webhookTimeoutMs,
   });
   return app;
 }

@@ -3,7 +3,16 @@
  * schemas differ only in dialect; the columns a record is read from do not.
  */
 import type { JoinApprovalMode } from '../contract/groups.js';
-import type { BusinessRecord, GroupRecord } from '../domain/records.js';
+import type {
+  BusinessRecord,
+  ClaimedWebhookEvent,
+  GroupRecord,
+  WebhookAttempt,
+  WebhookEventRecord,
+  WebhookEventState,
+  WebhookField,
+  WebhookSettings,
+} from '../domain/records.js';
 
 export interface BusinessRow {
   pk: number;
@@ -27,8 +36,11 @@ export interface GroupRow {
   description: string;
   join_approval_mode: JoinApprovalMode;
   invite_code: string;
+  /** 0/1 from SQLite, a boolean from PostgreSQL. */
+  invite_link_active: number | boolean;
   participant_count: number;
   created_at: number;
+  suspended_at: number | null;
 }
 
 export function toBusiness(row: BusinessRow): BusinessRecord {
@@ -56,7 +68,138 @@ export function toGroup(row: GroupRow): GroupRecord {
     description: row.description,
     joinApprovalMode: row.join_approval_mode,
     inviteCode: row.invite_code,
+    inviteLinkActive: row.invite_link_active === true || row.invite_link_active === 1,
     participantCount: row.participant_count,
     createdAt: row.created_at,
+    suspended: row.suspended_at !== null,
+  };
+}
+
+/** Columns of the delivery log: the event, with its app and group ids. */
+export const WEBHOOK_EVENT_COLUMNS = `e.id, e.business_pk, b.app_id, g.group_id, e.field, e.item_json, e.state,
+  e.attempts, e.created_at, e.next_attempt_at, e.delivered_at, e.last_status_code, e.last_error, e.last_latency_ms`;
+
+export interface WebhookEventRow {
+  id: number;
+  business_pk: number;
+  app_id: string;
+  group_id: string;
+  field: WebhookField;
+  item_json: string;
+  state: WebhookEventState;
+  attempts: number;
+  created_at: number;
+  next_attempt_at: number | null;
+  delivered_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_latency_ms: number | null;
+}
+
+export function toWebhookEvent(row: WebhookEventRow): WebhookEventRecord {
+  return {
+    id: row.id,
+    businessPk: row.business_pk,
+    appId: row.app_id,
+    groupId: row.group_id,
+    field: row.field,
+    itemJson: row.item_json,
+    state: row.state,
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    nextAttemptAt: row.state === 'pending' ? row.next_attempt_at : null,
+    deliveredAt: row.delivered_at,
+    lastStatusCode: row.last_status_code,
+    lastError: row.last_error,
+    lastLatencyMs: row.last_latency_ms,
+  };
+}
+
+export interface WebhookAttemptRow {
+  event_id: number;
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  url: string;
+  status_code: number | null;
+  error: string | null;
+}
+
+export function toWebhookAttempt(row: WebhookAttemptRow): WebhookAttempt {
+  return {
+    eventId: row.event_id,
+    attempt: row.attempt,
+    startedAt: row.started_at,
+    durationMs: row.duration_ms,
+    url: row.url,
+    statusCode: row.status_code,
+    error: row.error,
+  };
+}
+
+export interface WebhookSettingsRow {
+  app_id: string;
+  callback_url: string;
+  verify_token: string;
+  fields: string;
+  updated_at: number;
+}
+
+export function toWebhookSettings(row: WebhookSettingsRow): WebhookSettings {
+  return {
+    appId: row.app_id,
+    callbackUrl: row.callback_url,
+    verifyToken: row.verify_token,
+    fields: JSON.parse(row.fields) as WebhookField[],
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Columns of a claimed event: the event, its business's identity and secret, and the app's settings if any. */
+export const CLAIMED_EVENT_COLUMNS = `e.id, e.group_pk, e.field, e.item_json, e.attempts, e.created_at,
+  b.waba_id, b.phone_number_id, b.display_phone_number, b.app_id, b.app_secret,
+  w.callback_url, w.verify_token, w.fields, w.updated_at`;
+
+export interface ClaimedEventRow {
+  id: number;
+  group_pk: number;
+  field: WebhookField;
+  item_json: string;
+  attempts: number;
+  created_at: number;
+  waba_id: string;
+  phone_number_id: string;
+  display_phone_number: string;
+  app_id: string;
+  app_secret: string;
+  callback_url: string | null;
+  verify_token: string | null;
+  fields: string | null;
+  updated_at: number | null;
+}
+
+export function toClaimedEvent(row: ClaimedEventRow): ClaimedWebhookEvent {
+  return {
+    id: row.id,
+    groupPk: row.group_pk,
+    field: row.field,
+    itemJson: row.item_json,
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    wabaId: row.waba_id,
+    phoneNumberId: row.phone_number_id,
+    displayPhoneNumber: row.display_phone_number,
+    appId: row.app_id,
+    appSecret: row.app_secret,
+    settings:
+      row.callback_url === null
+        ? undefined
+        : toWebhookSettings({
+            app_id: row.app_id,
+            callback_url: row.callback_url,
+            verify_token: row.verify_token ?? '',
+            fields: row.fields ?? '[]',
+            updated_at: row.updated_at ?? 0,
+          }),
   };
 }

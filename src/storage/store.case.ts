@@ -24,6 +24,8 @@ export interface StoreContractOptions {
 }
 
 const NOW = 1_790_000_000;
+/** Most tests look at state, not webhooks: their changes queue no events. */
+const NO_EVENTS = () => [];
 const CAP = { now: NOW, maxParticipants: 8 };
 
 export function runStoreContract({ name, open, skip }: StoreContractOptions): void {
@@ -43,6 +45,7 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
       const created = await store.createGroup(
         mintGroup(business, { subject: 'G', description: '', joinApprovalMode: mode }, NOW),
         10_000,
+        NO_EVENTS,
       );
       assert.notEqual(created, 'limit_reached');
       return created as GroupRecord;
@@ -57,12 +60,16 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
     }
 
     async function ask(group: GroupRecord, waId: string, now = NOW): Promise<string> {
-      const outcome = await store.requestToJoin(group, {
-        waId,
-        joinRequestId: joinRequestIdFor(waId, group.groupNumber),
-        now,
-        maxParticipants: 8,
-      });
+      const outcome = await store.requestToJoin(
+        group,
+        {
+          waId,
+          joinRequestId: joinRequestIdFor(waId, group.groupNumber),
+          now,
+          maxParticipants: 8,
+        },
+        NO_EVENTS,
+      );
       assert.equal(outcome.status, 'requested');
       return (outcome as { joinRequestId: string }).joinRequestId;
     }
@@ -149,24 +156,37 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
         const group = await newGroup();
         const id = await ask(group, '16505550001');
         assert.equal((await store.findGroupById(group.groupId))?.participantCount, 0);
-        await store.decideJoinRequests(group.pk, [id], 'approve', CAP);
+        await store.decideJoinRequests(group.pk, [id], 'approve', CAP, NO_EVENTS);
         assert.equal((await store.findGroupById(group.groupId))?.participantCount, 1);
         const open = await newGroup('auto_approve');
         assert.equal((await store.findGroupById(open.groupId))?.participantCount, 0);
-        await store.requestToJoin(open, {
-          waId: '16505550002',
-          joinRequestId: 'x',
-          now: NOW,
-          maxParticipants: 8,
-        });
+        await store.requestToJoin(
+          open,
+          {
+            waId: '16505550002',
+            joinRequestId: 'x',
+            now: NOW,
+            maxParticipants: 8,
+          },
+          NO_EVENTS,
+        );
         assert.equal((await store.findGroupById(open.groupId))?.participantCount, 1);
       });
 
       it('stops creating at the per-number limit', async () => {
         const settings = { subject: 'G', description: '', joinApprovalMode: 'auto_approve' as const };
-        assert.notEqual(await store.createGroup(mintGroup(business, settings, NOW), 2), 'limit_reached');
-        assert.notEqual(await store.createGroup(mintGroup(business, settings, NOW), 2), 'limit_reached');
-        assert.equal(await store.createGroup(mintGroup(business, settings, NOW), 2), 'limit_reached');
+        assert.notEqual(
+          await store.createGroup(mintGroup(business, settings, NOW), 2, NO_EVENTS),
+          'limit_reached',
+        );
+        assert.notEqual(
+          await store.createGroup(mintGroup(business, settings, NOW), 2, NO_EVENTS),
+          'limit_reached',
+        );
+        assert.equal(
+          await store.createGroup(mintGroup(business, settings, NOW), 2, NO_EVENTS),
+          'limit_reached',
+        );
       });
 
       it('refuses a duplicate group id as a StoreConflictError', async () => {
@@ -174,7 +194,10 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
         const copy = {
           ...mintGroup(business, { subject: 'G', description: '', joinApprovalMode: 'auto_approve' }, NOW),
         };
-        await assert.rejects(store.createGroup({ ...copy, groupId: group.groupId }, 10), StoreConflictError);
+        await assert.rejects(
+          store.createGroup({ ...copy, groupId: group.groupId }, 10, NO_EVENTS),
+          StoreConflictError,
+        );
       });
     });
 
@@ -183,12 +206,16 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
         const group = await newGroup();
         const id = await ask(group, '16505550001');
         assert.deepEqual(
-          await store.requestToJoin(group, {
-            waId: '16505550001',
-            joinRequestId: id,
-            now: NOW + 9,
-            maxParticipants: 8,
-          }),
+          await store.requestToJoin(
+            group,
+            {
+              waId: '16505550001',
+              joinRequestId: id,
+              now: NOW + 9,
+              maxParticipants: 8,
+            },
+            NO_EVENTS,
+          ),
           { status: 'requested', joinRequestId: id, created: false },
         );
         const page = await pending(group);
@@ -201,7 +228,7 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
       it('adds users directly on auto-approve groups, up to the cap', async () => {
         const group = await newGroup('auto_approve');
         const join = (waId: string) =>
-          store.requestToJoin(group, { waId, joinRequestId: 'x', now: NOW, maxParticipants: 2 });
+          store.requestToJoin(group, { waId, joinRequestId: 'x', now: NOW, maxParticipants: 2 }, NO_EVENTS);
         assert.deepEqual(await join('16505550001'), { status: 'joined' });
         assert.deepEqual(await join('16505550001'), { status: 'already_participant' });
         assert.deepEqual(await join('16505550002'), { status: 'joined' });
@@ -213,8 +240,8 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
       it('lets a user withdraw a pending request, once', async () => {
         const group = await newGroup();
         const id = await ask(group, '16505550001');
-        assert.equal(await store.cancelJoinRequest(group.pk, id, NOW), id);
-        assert.equal(await store.cancelJoinRequest(group.pk, id, NOW), undefined);
+        assert.equal(await store.cancelJoinRequest(group.pk, id, NOW, NO_EVENTS), id);
+        assert.equal(await store.cancelJoinRequest(group.pk, id, NOW, NO_EVENTS), undefined);
         assert.deepEqual((await pending(group)).items, []);
       });
     });
@@ -284,11 +311,11 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
       it('approves and rejects once, reporting everything else as not pending', async () => {
         const group = await newGroup();
         const [a, b] = [await ask(group, '16505550001'), await ask(group, '16505550002')];
-        assert.deepEqual(await store.decideJoinRequests(group.pk, [a, 'nope'], 'approve', CAP), [
+        assert.deepEqual(await store.decideJoinRequests(group.pk, [a, 'nope'], 'approve', CAP, NO_EVENTS), [
           { joinRequestId: a, result: 'decided', waId: '16505550001' },
           { joinRequestId: 'nope', result: 'not_pending' },
         ]);
-        assert.deepEqual(await store.decideJoinRequests(group.pk, [a, b], 'reject', CAP), [
+        assert.deepEqual(await store.decideJoinRequests(group.pk, [a, b], 'reject', CAP, NO_EVENTS), [
           { joinRequestId: a, result: 'not_pending' },
           { joinRequestId: b, result: 'decided', waId: '16505550002' },
         ]);
@@ -299,10 +326,16 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
         const group = await newGroup();
         const ids: string[] = [];
         for (let i = 0; i < 3; i++) ids.push(await ask(group, `1650555000${i}`));
-        const outcomes = await store.decideJoinRequests(group.pk, ids, 'approve', {
-          now: NOW,
-          maxParticipants: 2,
-        });
+        const outcomes = await store.decideJoinRequests(
+          group.pk,
+          ids,
+          'approve',
+          {
+            now: NOW,
+            maxParticipants: 2,
+          },
+          NO_EVENTS,
+        );
         assert.deepEqual(
           outcomes.map((o) => o.result),
           ['decided', 'decided', 'group_full'],
@@ -320,6 +353,7 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
             ids.filter((_, j) => (j + i) % 3 !== 0),
             i % 2 === 0 ? 'approve' : 'reject',
             { now: NOW, maxParticipants: 1000 },
+            NO_EVENTS,
           ),
         );
         const results = await Promise.all(calls);

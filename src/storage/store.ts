@@ -5,7 +5,17 @@
  * writes across two calls.
  */
 import type {
+  AttemptVerdict,
   BusinessRecord,
+  ClaimedWebhookEvent,
+  EventsFor,
+  GroupPatch,
+  RemovalOutcome,
+  RemoveOptions,
+  WebhookAttempt,
+  WebhookEventFilter,
+  WebhookEventRecord,
+  WebhookSettings,
   Decision,
   DecideOptions,
   DecisionOutcome,
@@ -29,6 +39,7 @@ export interface Store {
   createBusiness(business: NewBusiness): Promise<BusinessRecord>;
   findBusinessByPhoneNumberId(phoneNumberId: string): Promise<BusinessRecord | undefined>;
   findBusinessByWabaId(wabaId: string): Promise<BusinessRecord | undefined>;
+  findBusinessByAppId(appId: string): Promise<BusinessRecord | undefined>;
   /** The oldest business with this name, if any (the demo seed finds its own business this way). */
   findBusinessByName(name: string): Promise<BusinessRecord | undefined>;
 
@@ -37,12 +48,38 @@ export interface Store {
   /** True when the token existed and was not already revoked. */
   revokeAccessToken(token: string, now: number): Promise<boolean>;
 
-  /** Creates the group unless the business already has `maxGroups` active groups (then returns 'limit_reached'). */
-  createGroup(group: NewGroup, maxGroups: number): Promise<GroupRecord | 'limit_reached'>;
+  /**
+   * Creates the group unless the business already has `maxGroups` active groups (then returns 'limit_reached').
+   * `events` here and below: the webhook events the change produces, queued in its transaction.
+   */
+  createGroup(
+    group: NewGroup,
+    maxGroups: number,
+    events: EventsFor<GroupRecord>,
+  ): Promise<GroupRecord | 'limit_reached'>;
+  /** An active (not deleted) group, suspended or not. */
   findGroupById(groupId: string): Promise<GroupRecord | undefined>;
+  /** The group whose active invite link has this code. */
   findGroupByInviteCode(inviteCode: string): Promise<GroupRecord | undefined>;
   /** Active groups of a business, newest first. */
   listGroups(businessPk: number, query: KeysetQuery): Promise<KeysetPage<GroupRecord>>;
+  /** Changes subject, description or photo; undefined when the group is gone. */
+  updateGroup(
+    groupPk: number,
+    patch: GroupPatch,
+    events: EventsFor<GroupRecord>,
+  ): Promise<GroupRecord | undefined>;
+  /** Deletes the group and removes every participant; false when it was already gone. */
+  deleteGroup(groupPk: number, now: number, events: EventsFor<GroupRecord>): Promise<boolean>;
+  /** A new invite code (the old link dies), or null to delete the link. */
+  setInviteCode(groupPk: number, inviteCode: string | null): Promise<GroupRecord | undefined>;
+  /** Suspends or clears a suspension; undefined when the group is gone or already in that state. */
+  setSuspended(
+    groupPk: number,
+    suspended: boolean,
+    now: number,
+    events: EventsFor<GroupRecord>,
+  ): Promise<GroupRecord | undefined>;
 
   /** Pending join requests of a group, oldest first, rendered for the wire. */
   listPendingJoinRequests(groupPk: number, query: KeysetQuery): Promise<RenderedJoinRequestPage>;
@@ -64,13 +101,45 @@ export interface Store {
     joinRequestIds: readonly string[],
     decision: Decision,
     options: DecideOptions,
+    events: EventsFor<DecisionOutcome[]>,
   ): Promise<DecisionOutcome[]>;
 
   /** A user opens the invite link: a pending request on approval_required groups, membership on auto_approve. */
-  requestToJoin(group: GroupRecord, input: JoinInput): Promise<JoinOutcome>;
+  requestToJoin(group: GroupRecord, input: JoinInput, events: EventsFor<JoinOutcome>): Promise<JoinOutcome>;
   /** The user withdraws their pending request; returns its id, or undefined when it was not pending. */
-  cancelJoinRequest(groupPk: number, joinRequestId: string, now: number): Promise<string | undefined>;
+  cancelJoinRequest(
+    groupPk: number,
+    joinRequestId: string,
+    now: number,
+    events: EventsFor<string>,
+  ): Promise<string | undefined>;
   listParticipants(groupPk: number): Promise<string[]>;
+  /** Removes each user (de-duplicated) that is a participant, in one atomic step. */
+  removeParticipants(
+    groupPk: number,
+    waIds: readonly string[],
+    options: RemoveOptions,
+    events: EventsFor<RemovalOutcome[]>,
+  ): Promise<RemovalOutcome[]>;
+
+  /**
+   * Takes up to `limit` due events for delivery and hides them from other claimers until `leaseUntil`. Only the
+   * oldest undelivered event of each group is ever due, so a group's events go out one at a time, in order.
+   */
+  claimWebhookEvents(now: number, limit: number, leaseUntil: number): Promise<ClaimedWebhookEvent[]>;
+  /** Logs one delivery attempt and moves its event on (and out of its lease). */
+  recordWebhookAttempt(attempt: WebhookAttempt, verdict: AttemptVerdict): Promise<void>;
+  /** The delivery log, newest first. */
+  listWebhookEvents(filter: WebhookEventFilter): Promise<WebhookEventRecord[]>;
+  findWebhookEvent(
+    id: number,
+  ): Promise<{ event: WebhookEventRecord; attempts: WebhookAttempt[] } | undefined>;
+  /** Queues the event again for delivery now, whatever its state; false when there is no such event. */
+  replayWebhookEvent(id: number, now: number): Promise<boolean>;
+  findWebhookSettings(appId: string): Promise<WebhookSettings | undefined>;
+  saveWebhookSettings(settings: WebhookSettings): Promise<void>;
+  /** Replaces the app secret webhooks are signed with; false when no business has this app. */
+  setAppSecret(appId: string, appSecret: string): Promise<boolean>;
 
   /** Empties every table; the schema stays. */
   reset(): Promise<void>;

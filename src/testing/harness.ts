@@ -3,6 +3,7 @@
  * `graph()` is checked against Meta's OpenAPI spec and Graph's header conventions before the test sees it, so no
  * test can pass on a response Meta would never send.
  */
+import { WEBHOOK_FIELDS } from '../contract/webhooks.js';
 import assert from 'node:assert/strict';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp, type AppConfig } from '../server/app.js';
@@ -145,6 +146,16 @@ export class Harness {
         maxParticipants: 8,
         maxGroupsPerPhoneNumber: 10_000,
         logLevel: 'silent',
+        webhookUrl: undefined,
+        webhookFields: WEBHOOK_FIELDS,
+        // Fast retries, so that tests of the retry path take milliseconds.
+        webhookTimeoutMs: 2000,
+        webhookConcurrency: 4,
+        webhookRetryBaseMs: 50,
+        webhookRetryMaxMs: 400,
+        webhookRetryWindowMs: 5000,
+        webhookPollMs: 50,
+        groupRateLimit: undefined,
         ...options.config,
       },
       { store, clock: () => ref.harness?.now ?? 0 },

@@ -6,7 +6,10 @@
 import { joinRequestIdFor } from '../../domain/ids.js';
 import { mintGroup } from '../../domain/groups.js';
 import type { BusinessRecord, GroupRecord, Store } from '../../storage/store.js';
-import { createBusinessWithToken, issueToken } from './sandbox.js';
+import { groupCreated } from '../../domain/webhook-items.js';
+import { inviteLinkFor } from '../graph/routes/invite-link.js';
+import { outboxOf } from '../webhook-events.js';
+import { createBusinessWithToken, issueToken, joinEvents } from './sandbox.js';
 
 export const DEMO_BUSINESS_NAME = 'Groupgate demo';
 const DEMO_USERS = ['16505550101', '16505550102', '16505550103', '16505550104', '16505550105'];
@@ -42,15 +45,16 @@ export async function seedDemo(
       now,
     ),
     maxGroups,
+    (group) => outboxOf(group, groupCreated(group, inviteLinkFor(group.inviteCode), now)),
   );
   if (created === 'limit_reached') return { business, accessToken, group: undefined, createdNow: true };
   for (const [i, waId] of DEMO_USERS.entries()) {
-    await store.requestToJoin(created, {
-      waId,
-      joinRequestId: joinRequestIdFor(waId, created.groupNumber),
-      now: now - (DEMO_USERS.length - i) * 60,
-      maxParticipants,
-    });
+    const at = now - (DEMO_USERS.length - i) * 60;
+    await store.requestToJoin(
+      created,
+      { waId, joinRequestId: joinRequestIdFor(waId, created.groupNumber), now: at, maxParticipants },
+      joinEvents(created, waId, at),
+    );
   }
   return { business, accessToken, group: created, createdNow: true };
 }

@@ -124,14 +124,23 @@ describe('control API', () => {
     const doc = res.json() as { openapi: string; paths: Record<string, unknown> };
     assert.match(doc.openapi, /^3\./);
     assert.deepEqual(Object.keys(doc.paths).sort(), [
+      '/_groupgate/apps/{app_id}/webhook',
       '/_groupgate/businesses',
       '/_groupgate/businesses/{waba_id}/tokens',
       '/_groupgate/groups/{group_id}',
+      '/_groupgate/groups/{group_id}/clear_suspension',
+      '/_groupgate/groups/{group_id}/suspend',
       '/_groupgate/health',
       '/_groupgate/reset',
+      '/_groupgate/simulations',
+      '/_groupgate/simulations/{id}',
       '/_groupgate/tokens/{token}',
       '/_groupgate/users/{wa_id}/cancel_join',
       '/_groupgate/users/{wa_id}/join',
+      '/_groupgate/users/{wa_id}/leave',
+      '/_groupgate/webhooks/deliveries',
+      '/_groupgate/webhooks/deliveries/{id}',
+      '/_groupgate/webhooks/deliveries/{id}/replay',
     ]);
   });
 

@@ -13,12 +13,18 @@ import { GraphError } from '../graph-error.js';
 import { lazyRequire } from '../lazy-require.js';
 import { inviteLinkFor } from '../graph/routes/invite-link.js';
 import { createBusinessWithToken, issueToken, simulateCancelJoin, simulateJoin } from './sandbox.js';
+import { ERROR_RESPONSE, SECURED, TAGS, WA_ID } from './schemas.js';
+import { registerSimulationRoutes } from './simulation-routes.js';
+import { registerWebhookRoutes } from './webhook-routes.js';
+import type { WebhookNotifier } from '../webhook-events.js';
 
 export interface ControlDependencies {
   store: Store;
   clock: () => number;
   adminToken: string;
   maxParticipants: number;
+  webhooks: WebhookNotifier;
+  webhookTimeoutMs: number;
 }
 
 /**
@@ -74,28 +80,6 @@ function lazyValidator(schema: object): LazyValidator {
   );
   return validate;
 }
-
-const TAGS = ['control'];
-const WA_ID = {
-  type: 'string',
-  pattern: '^[1-9][0-9]{6,14}$',
-  description: 'Phone number in international form, digits only.',
-};
-const ERROR_RESPONSE = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: {
-        message: { type: 'string' },
-        type: { type: 'string' },
-        code: { type: 'integer' },
-        fbtrace_id: { type: 'string' },
-      },
-    },
-  },
-};
-const SECURED = [{ adminToken: [] }];
 
 function isAdmin(request: FastifyRequest, adminToken: string): boolean {
   const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
@@ -264,7 +248,9 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
     async (request) => {
       const { wa_id: waId } = request.params as { wa_id: string };
       const { invite_link: inviteLink } = request.body as { invite_link: string };
-      return simulateJoin(store, waId, inviteLink, clock(), deps.maxParticipants);
+      const result = await simulateJoin(store, waId, inviteLink, clock(), deps.maxParticipants);
+      deps.webhooks.wake();
+      return result;
     },
   );
 
@@ -295,6 +281,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       const { wa_id: waId } = request.params as { wa_id: string };
       const { group_id: groupId } = request.body as { group_id: string };
       const joinRequestId = await simulateCancelJoin(store, waId, groupId, clock());
+      deps.webhooks.wake();
       return { status: 'cancelled', join_request_id: joinRequestId };
     },
   );
@@ -315,7 +302,8 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
               subject: { type: 'string' },
               description: { type: 'string' },
               join_approval_mode: { type: 'string' },
-              invite_link: { type: 'string' },
+              invite_link: { type: ['string', 'null'] },
+              suspended: { type: 'boolean' },
               request_id: { type: 'string' },
               creation_timestamp: { type: 'integer' },
               participants: { type: 'array', items: { type: 'string' } },
@@ -337,7 +325,8 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
         subject: group.subject,
         description: group.description,
         join_approval_mode: group.joinApprovalMode,
-        invite_link: inviteLinkFor(group.inviteCode),
+        invite_link: group.inviteLinkActive ? inviteLinkFor(group.inviteCode) : null,
+        suspended: group.suspended,
         request_id: group.requestId,
         creation_timestamp: group.createdAt,
         participants: await store.listParticipants(group.pk),
@@ -350,7 +339,8 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
     {
       schema: {
         tags: TAGS,
-        summary: 'Empty every table: businesses, tokens, groups, requests. The admin token stays.',
+        summary:
+          'Empty every table: businesses, tokens, groups, requests, webhook settings and the delivery log. The admin token stays.',
         security: SECURED,
         response: { 200: { type: 'object', properties: { success: { type: 'boolean' } } } },
       },
@@ -360,6 +350,9 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       return { success: true };
     },
   );
+
+  registerSimulationRoutes(app, deps);
+  registerWebhookRoutes(app, deps);
 
   let document: Promise<unknown> | undefined;
   app.get('/openapi.json', { schema: { hide: true } }, async () => (document ??= buildOpenApiDocument(deps)));

@@ -6,9 +6,16 @@ import { INVITE_LINK_PREFIX } from '../../contract/limits.js';
 import { mintBusiness } from '../../domain/businesses.js';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import { joinRequestIdFor, newAccessToken } from '../../domain/ids.js';
-import type { BusinessRecord, Store } from '../../storage/store.js';
+import {
+  joinRequestChanged,
+  participantLeft,
+  participantsJoined,
+  statusChanged,
+} from '../../domain/webhook-items.js';
+import type { BusinessRecord, EventsFor, GroupRecord, JoinOutcome, Store } from '../../storage/store.js';
 import { withFreshIds } from '../../storage/with-fresh-ids.js';
 import { GraphError } from '../graph-error.js';
+import { outboxOf } from '../webhook-events.js';
 
 export interface CreatedBusiness {
   business: BusinessRecord;
@@ -38,8 +45,19 @@ export async function issueToken(
   });
 }
 
-function controlError(template: typeof GRAPH_ERRORS.CONTROL_NOT_FOUND, details: string): GraphError {
+export function controlError(template: typeof GRAPH_ERRORS.CONTROL_NOT_FOUND, details: string): GraphError {
   return new GraphError(template, { params: { details }, details });
+}
+
+/** What a user opening the invite link reports: a new join request, or a new participant. */
+export function joinEvents(group: GroupRecord, waId: string, now: number): EventsFor<JoinOutcome> {
+  return (outcome) => {
+    if (outcome.status === 'joined') return outboxOf(group, participantsJoined(group, [waId], false, now));
+    if (outcome.status === 'requested' && outcome.created) {
+      return outboxOf(group, joinRequestChanged(group, 'created', outcome.joinRequestId, waId, now));
+    }
+    return [];
+  };
 }
 
 export type JoinResult = { status: 'requested'; join_request_id: string } | { status: 'joined' };
@@ -60,12 +78,17 @@ export async function simulateJoin(
       `The invite link ${inviteLink} does not open any group: it was reset, deleted, or never existed.`,
     );
   }
-  const outcome = await store.requestToJoin(group, {
-    waId,
-    joinRequestId: joinRequestIdFor(waId, group.groupNumber),
-    now,
-    maxParticipants,
-  });
+  if (group.suspended) {
+    throw controlError(
+      GRAPH_ERRORS.CONTROL_CONFLICT,
+      'The group is suspended: nobody can join it until it is cleared.',
+    );
+  }
+  const outcome = await store.requestToJoin(
+    group,
+    { waId, joinRequestId: joinRequestIdFor(waId, group.groupNumber), now, maxParticipants },
+    joinEvents(group, waId, now),
+  );
   switch (outcome.status) {
     case 'requested':
       return { status: 'requested', join_request_id: outcome.joinRequestId };
@@ -76,6 +99,11 @@ export async function simulateJoin(
         GRAPH_ERRORS.CONTROL_CONFLICT,
         `User ${waId} is already a participant of the group.`,
       );
+    case 'removed':
+      throw controlError(
+        GRAPH_ERRORS.CONTROL_CONFLICT,
+        `User ${waId} was removed from the group by the business and cannot join through the invite link again.`,
+      );
     case 'group_full':
       throw controlError(
         GRAPH_ERRORS.CONTROL_CONFLICT,
@@ -84,18 +112,24 @@ export async function simulateJoin(
   }
 }
 
+export async function findGroupOrFail(store: Store, groupId: string): Promise<GroupRecord> {
+  const group = await store.findGroupById(groupId);
+  if (group === undefined) throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No group ${groupId}.`);
+  return group;
+}
+
 export async function simulateCancelJoin(
   store: Store,
   waId: string,
   groupId: string,
   now: number,
 ): Promise<string> {
-  const group = await store.findGroupById(groupId);
-  if (group === undefined) throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No group ${groupId}.`);
+  const group = await findGroupOrFail(store, groupId);
   const joinRequestId = await store.cancelJoinRequest(
     group.pk,
     joinRequestIdFor(waId, group.groupNumber),
     now,
+    (id) => outboxOf(group, joinRequestChanged(group, 'revoked', id, waId, now)),
   );
   if (joinRequestId === undefined) {
     throw controlError(
@@ -104,4 +138,35 @@ export async function simulateCancelJoin(
     );
   }
   return joinRequestId;
+}
+
+/** A participant leaves on their own: they may come back through the invite link later. */
+export async function simulateLeave(store: Store, waId: string, groupId: string, now: number): Promise<void> {
+  const group = await findGroupOrFail(store, groupId);
+  const [outcome] = await store.removeParticipants(group.pk, [waId], { now, ban: false }, (outcomes) =>
+    outcomes.some((o) => o.result === 'removed') ? outboxOf(group, participantLeft(group, waId, now)) : [],
+  );
+  if (outcome?.result !== 'removed') {
+    throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `User ${waId} is not a participant of ${groupId}.`);
+  }
+}
+
+/** WhatsApp suspends a group (its checks or user reports), or clears the suspension. */
+export async function simulateSuspension(
+  store: Store,
+  groupId: string,
+  suspended: boolean,
+  now: number,
+): Promise<GroupRecord> {
+  const group = await findGroupOrFail(store, groupId);
+  const changed = await store.setSuspended(group.pk, suspended, now, (g) =>
+    outboxOf(g, statusChanged(g, suspended, now)),
+  );
+  if (changed === undefined) {
+    throw controlError(
+      GRAPH_ERRORS.CONTROL_CONFLICT,
+      `The group is ${suspended ? 'already suspended' : 'not suspended'}.`,
+    );
+  }
+  return changed;
 }

@@ -13,10 +13,26 @@ export function objectNotFound(context: GraphContext): GraphError {
   });
 }
 
-export async function resolveGroup(context: GraphContext, store: Store): Promise<GroupRecord> {
+export interface ResolveGroupOptions {
+  /** Reading the group's fields and deleting it work on a suspended group; everything else answers 131207. */
+  allowSuspended?: boolean;
+}
+
+export async function resolveGroup(
+  context: GraphContext,
+  store: Store,
+  options: ResolveGroupOptions = {},
+): Promise<GroupRecord> {
   const group = await store.findGroupById(context.nodeId);
   if (group === undefined || group.businessPk !== context.caller.business.pk) throw objectNotFound(context);
+  if (group.suspended && options.allowSuspended !== true) throw groupSuspended(group);
   return group;
+}
+
+export function groupSuspended(group: GroupRecord): GraphError {
+  return new GraphError(GRAPH_ERRORS.GROUP_SUSPENDED, {
+    details: `Group ${group.groupId} is suspended by WhatsApp; it cannot be managed until the suspension is cleared.`,
+  });
 }
 
 /** The phone number id must be the caller's own. */

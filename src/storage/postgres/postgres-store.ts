@@ -12,7 +12,17 @@ import {
   type Decision,
   type DecideOptions,
   type DecisionOutcome,
+  type AttemptVerdict,
+  type ClaimedWebhookEvent,
+  type EventsFor,
+  type GroupPatch,
   type GroupRecord,
+  type RemovalOutcome,
+  type RemoveOptions,
+  type WebhookAttempt,
+  type WebhookEventFilter,
+  type WebhookEventRecord,
+  type WebhookSettings,
   type JoinInput,
   type JoinOutcome,
   type KeysetPage,
@@ -26,6 +36,7 @@ import {
 } from '../store.js';
 import { RecordCache } from '../record-cache.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import { PostgresOutbox } from './postgres-outbox.js';
 import { toBusiness, toGroup, type BusinessRow, type GroupRow } from '../rows.js';
 
 export interface PostgresStoreOptions {
@@ -55,7 +66,7 @@ function isUniqueViolation(error: unknown): boolean {
 const BUSINESS_COLUMNS = `pk, waba_id, phone_number_id, phone_digits, display_phone_number, app_id, app_secret,
   name, created_at`;
 const GROUP_COLUMNS = `pk, group_id, group_number, business_pk, request_id, subject, description,
-  join_approval_mode, invite_code, participant_count, created_at`;
+  join_approval_mode, invite_code, invite_link_active, participant_count, created_at, suspended_at`;
 
 /**
  * Same shape as the SQLite page: one row holding the rendered items, the end keys and whether more lie beyond —
@@ -190,8 +201,11 @@ export class PostgresStore implements Store {
   /** group pk → group id, to forget a cached group when a write names it by pk. */
   readonly #groupIds = new Map<number, string>();
 
+  readonly #outbox: PostgresOutbox;
+
   constructor(pool: pg.Pool) {
     this.#pool = pool;
+    this.#outbox = new PostgresOutbox(pool);
   }
 
   /** Runs `work` in one transaction on one connection, rolling back on any error. */
@@ -247,7 +261,7 @@ export class PostgresStore implements Store {
   }
 
   async #businessWhere(
-    column: 'phone_number_id' | 'waba_id',
+    column: 'phone_number_id' | 'waba_id' | 'app_id',
     value: string,
   ): Promise<BusinessRecord | undefined> {
     const row = await this.#one<BusinessRow>(
@@ -263,6 +277,10 @@ export class PostgresStore implements Store {
 
   findBusinessByWabaId(wabaId: string): Promise<BusinessRecord | undefined> {
     return this.#businessWhere('waba_id', wabaId);
+  }
+
+  findBusinessByAppId(appId: string): Promise<BusinessRecord | undefined> {
+    return this.#businessWhere('app_id', appId);
   }
 
   async findBusinessByName(name: string): Promise<BusinessRecord | undefined> {
@@ -315,7 +333,11 @@ export class PostgresStore implements Store {
     return (result.rowCount ?? 0) > 0;
   }
 
-  async createGroup(group: NewGroup, maxGroups: number): Promise<GroupRecord | 'limit_reached'> {
+  async createGroup(
+    group: NewGroup,
+    maxGroups: number,
+    events: EventsFor<GroupRecord>,
+  ): Promise<GroupRecord | 'limit_reached'> {
     try {
       return await this.#transaction(async (client) => {
         // The business row lock makes count-then-insert atomic across instances.
@@ -341,7 +363,9 @@ export class PostgresStore implements Store {
             group.createdAt,
           ],
         );
-        return toGroup(inserted.rows[0] as GroupRow);
+        const created = toGroup(inserted.rows[0] as GroupRow);
+        await this.#outbox.append(client, events(created));
+        return created;
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new StoreConflictError('group identifiers already taken');
@@ -350,8 +374,9 @@ export class PostgresStore implements Store {
   }
 
   async #groupWhere(column: 'group_id' | 'invite_code', value: string): Promise<GroupRecord | undefined> {
+    const active = column === 'invite_code' ? 'AND invite_link_active' : '';
     const row = await this.#one<GroupRow>(
-      `SELECT ${GROUP_COLUMNS} FROM groups WHERE ${column} = $1 AND deleted_at IS NULL`,
+      `SELECT ${GROUP_COLUMNS} FROM groups WHERE ${column} = $1 ${active} AND deleted_at IS NULL`,
       [value],
       `gg_group_by_${column}`,
     );
@@ -452,6 +477,7 @@ export class PostgresStore implements Store {
     joinRequestIds: readonly string[],
     decision: Decision,
     options: DecideOptions,
+    events: EventsFor<DecisionOutcome[]>,
   ): Promise<DecisionOutcome[]> {
     // Forgotten after the commit: forgetting before would let a concurrent read cache the old count again.
     const outcomes = await this.#transaction(async (client) => {
@@ -505,14 +531,29 @@ export class PostgresStore implements Store {
           groupPk,
         ]);
       }
+      await this.#outbox.append(client, events(outcomes));
       return outcomes;
     });
     if (decision === 'approve') this.#forgetGroup(groupPk);
     return outcomes;
   }
 
-  async requestToJoin(group: GroupRecord, input: JoinInput): Promise<JoinOutcome> {
+  async requestToJoin(
+    group: GroupRecord,
+    input: JoinInput,
+    events: EventsFor<JoinOutcome>,
+  ): Promise<JoinOutcome> {
     const outcome = await this.#transaction(async (client): Promise<JoinOutcome> => {
+      const outcome = await this.#join(client, group, input);
+      await this.#outbox.append(client, events(outcome));
+      return outcome;
+    });
+    if (outcome.status === 'joined') this.#forgetGroup(group.pk);
+    return outcome;
+  }
+
+  async #join(client: pg.PoolClient, group: GroupRecord, input: JoinInput): Promise<JoinOutcome> {
+    {
       const locked = await client.query<{ participant_count: number }>(
         'SELECT participant_count FROM groups WHERE pk = $1 FOR UPDATE',
         [group.pk],
@@ -522,6 +563,11 @@ export class PostgresStore implements Store {
         [group.pk, input.waId],
       );
       if (isParticipant.rowCount !== 0) return { status: 'already_participant' as const };
+      const isRemoved = await client.query(
+        'SELECT 1 FROM removed_participants WHERE group_pk = $1 AND wa_id = $2',
+        [group.pk, input.waId],
+      );
+      if (isRemoved.rowCount !== 0) return { status: 'removed' as const };
       if (group.joinApprovalMode === 'approval_required') {
         const existing = await client.query(
           `SELECT 1 FROM join_requests WHERE group_pk = $1 AND join_request_id = $2 AND status = 'pending'`,
@@ -558,18 +604,199 @@ export class PostgresStore implements Store {
         group.pk,
       ]);
       return { status: 'joined' as const };
-    });
-    if (outcome.status === 'joined') this.#forgetGroup(group.pk);
-    return outcome;
+    }
   }
 
-  async cancelJoinRequest(groupPk: number, joinRequestId: string, now: number): Promise<string | undefined> {
-    const row = await this.#one<{ join_request_id: string }>(
-      `UPDATE join_requests SET status = 'revoked', decided_at = $1
-       WHERE group_pk = $2 AND join_request_id = $3 AND status = 'pending' RETURNING join_request_id`,
-      [now, groupPk, joinRequestId],
+  async cancelJoinRequest(
+    groupPk: number,
+    joinRequestId: string,
+    now: number,
+    events: EventsFor<string>,
+  ): Promise<string | undefined> {
+    return this.#transaction(async (client) => {
+      const row = (
+        await client.query<{ join_request_id: string }>(
+          `UPDATE join_requests SET status = 'revoked', decided_at = $1
+           WHERE group_pk = $2 AND join_request_id = $3 AND status = 'pending' RETURNING join_request_id`,
+          [now, groupPk, joinRequestId],
+        )
+      ).rows[0];
+      if (row === undefined) return undefined;
+      await this.#outbox.append(client, events(row.join_request_id));
+      return row.join_request_id;
+    });
+  }
+
+  /** Changes a group's row and queues the events it reports, in one transaction; forgets the cached group. */
+  async #changeGroup(
+    groupPk: number,
+    change: (client: pg.PoolClient) => Promise<GroupRow | undefined>,
+    events: EventsFor<GroupRecord>,
+  ): Promise<GroupRecord | undefined> {
+    const group = await this.#transaction(async (client) => {
+      const row = await change(client);
+      if (row === undefined) return undefined;
+      const changed = toGroup(row);
+      await this.#outbox.append(client, events(changed));
+      return changed;
+    });
+    this.#forgetGroup(groupPk);
+    return group;
+  }
+
+  updateGroup(
+    groupPk: number,
+    patch: GroupPatch,
+    events: EventsFor<GroupRecord>,
+  ): Promise<GroupRecord | undefined> {
+    return this.#changeGroup(
+      groupPk,
+      async (client) =>
+        (
+          await client.query<GroupRow>(
+            `UPDATE groups SET subject = coalesce($2, subject), description = coalesce($3, description),
+               photo_sha256 = coalesce($4, photo_sha256)
+             WHERE pk = $1 AND deleted_at IS NULL RETURNING ${GROUP_COLUMNS}`,
+            [groupPk, patch.subject ?? null, patch.description ?? null, patch.photoSha256 ?? null],
+          )
+        ).rows[0],
+      events,
     );
-    return row?.join_request_id;
+  }
+
+  async deleteGroup(groupPk: number, now: number, events: EventsFor<GroupRecord>): Promise<boolean> {
+    const group = await this.#changeGroup(
+      groupPk,
+      async (client) => {
+        const row = (
+          await client.query<GroupRow>(
+            `UPDATE groups SET deleted_at = $2, participant_count = 0
+             WHERE pk = $1 AND deleted_at IS NULL RETURNING ${GROUP_COLUMNS}`,
+            [groupPk, now],
+          )
+        ).rows[0];
+        if (row !== undefined) await client.query('DELETE FROM participants WHERE group_pk = $1', [groupPk]);
+        return row;
+      },
+      events,
+    );
+    return group !== undefined;
+  }
+
+  async setInviteCode(groupPk: number, inviteCode: string | null): Promise<GroupRecord | undefined> {
+    let row: GroupRow | undefined;
+    try {
+      row = await this.#one<GroupRow>(
+        `UPDATE groups SET invite_code = coalesce($2, invite_code), invite_link_active = $3
+         WHERE pk = $1 AND deleted_at IS NULL RETURNING ${GROUP_COLUMNS}`,
+        [groupPk, inviteCode, inviteCode !== null],
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new StoreConflictError('invite code already taken');
+      throw error;
+    }
+    this.#forgetGroup(groupPk);
+    return row && toGroup(row);
+  }
+
+  setSuspended(
+    groupPk: number,
+    suspended: boolean,
+    now: number,
+    events: EventsFor<GroupRecord>,
+  ): Promise<GroupRecord | undefined> {
+    return this.#changeGroup(
+      groupPk,
+      async (client) =>
+        (
+          await client.query<GroupRow>(
+            `UPDATE groups SET suspended_at = $2
+             WHERE pk = $1 AND deleted_at IS NULL AND (suspended_at IS NULL) = ($2::bigint IS NOT NULL)
+             RETURNING ${GROUP_COLUMNS}`,
+            [groupPk, suspended ? now : null],
+          )
+        ).rows[0],
+      events,
+    );
+  }
+
+  async removeParticipants(
+    groupPk: number,
+    waIds: readonly string[],
+    options: RemoveOptions,
+    events: EventsFor<RemovalOutcome[]>,
+  ): Promise<RemovalOutcome[]> {
+    const unique = [...new Set(waIds)];
+    const outcomes = await this.#transaction(async (client) => {
+      await client.query('SELECT 1 FROM groups WHERE pk = $1 FOR UPDATE', [groupPk]);
+      const removed = new Set(
+        (
+          await client.query<{ wa_id: string }>(
+            'DELETE FROM participants WHERE group_pk = $1 AND wa_id = ANY($2::text[]) RETURNING wa_id',
+            [groupPk, unique],
+          )
+        ).rows.map((r) => r.wa_id),
+      );
+      if (removed.size > 0) {
+        await client.query('UPDATE groups SET participant_count = participant_count - $1 WHERE pk = $2', [
+          removed.size,
+          groupPk,
+        ]);
+      }
+      if (options.ban) {
+        await client.query(
+          `INSERT INTO removed_participants (group_pk, wa_id, removed_at) SELECT $1, unnest($2::text[]), $3
+           ON CONFLICT (group_pk, wa_id) DO UPDATE SET removed_at = excluded.removed_at`,
+          [groupPk, unique, options.now],
+        );
+      }
+      const outcomes = unique.map((waId): RemovalOutcome =>
+        removed.has(waId) ? { waId, result: 'removed' } : { waId, result: 'not_participant' },
+      );
+      await this.#outbox.append(client, events(outcomes));
+      return outcomes;
+    });
+    this.#forgetGroup(groupPk);
+    return outcomes;
+  }
+
+  claimWebhookEvents(now: number, limit: number, leaseUntil: number): Promise<ClaimedWebhookEvent[]> {
+    return this.#outbox.claim(now, limit, leaseUntil);
+  }
+
+  recordWebhookAttempt(attempt: WebhookAttempt, verdict: AttemptVerdict): Promise<void> {
+    return this.#outbox.record(attempt, verdict);
+  }
+
+  listWebhookEvents(filter: WebhookEventFilter): Promise<WebhookEventRecord[]> {
+    return this.#outbox.list(filter);
+  }
+
+  findWebhookEvent(
+    id: number,
+  ): Promise<{ event: WebhookEventRecord; attempts: WebhookAttempt[] } | undefined> {
+    return this.#outbox.find(id);
+  }
+
+  replayWebhookEvent(id: number, now: number): Promise<boolean> {
+    return this.#outbox.replay(id, now);
+  }
+
+  findWebhookSettings(appId: string): Promise<WebhookSettings | undefined> {
+    return this.#outbox.findSettings(appId);
+  }
+
+  saveWebhookSettings(settings: WebhookSettings): Promise<void> {
+    return this.#outbox.saveSettings(settings);
+  }
+
+  async setAppSecret(appId: string, appSecret: string): Promise<boolean> {
+    this.#tokens.clear();
+    const result = await this.#pool.query('UPDATE businesses SET app_secret = $1 WHERE app_id = $2', [
+      appSecret,
+      appId,
+    ]);
+    return (result.rowCount ?? 0) > 0;
   }
 
   async listParticipants(groupPk: number): Promise<string[]> {
@@ -585,7 +812,8 @@ export class PostgresStore implements Store {
     this.#groups.clear();
     this.#groupIds.clear();
     await this.#pool.query(
-      'TRUNCATE join_requests, participants, groups, access_tokens, businesses RESTART IDENTITY CASCADE',
+      `TRUNCATE webhook_attempts, webhook_events, webhook_settings, removed_participants, join_requests,
+         participants, groups, access_tokens, businesses RESTART IDENTITY CASCADE`,
     );
   }
 

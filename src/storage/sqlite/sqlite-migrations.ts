@@ -75,4 +75,63 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         ON join_requests (group_pk, join_request_id) WHERE status = 'pending';
     `,
   },
+  {
+    version: 2,
+    name: 'group lifecycle, removed participants, webhook outbox and delivery log',
+    sql: `
+      ALTER TABLE groups ADD COLUMN suspended_at INTEGER;
+      ALTER TABLE groups ADD COLUMN photo_sha256 TEXT;
+      ALTER TABLE groups ADD COLUMN invite_link_active INTEGER NOT NULL DEFAULT 1;
+
+      -- Users the business removed: they cannot come back through the invite link.
+      CREATE TABLE removed_participants (
+        group_pk INTEGER NOT NULL REFERENCES groups(pk) ON DELETE CASCADE,
+        wa_id TEXT NOT NULL,
+        removed_at INTEGER NOT NULL,
+        PRIMARY KEY (group_pk, wa_id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE webhook_settings (
+        app_id TEXT PRIMARY KEY,
+        callback_url TEXT NOT NULL,
+        verify_token TEXT NOT NULL,
+        fields TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+
+      -- The outbox: written in the transaction of the change it reports. Times are Unix milliseconds.
+      CREATE TABLE webhook_events (
+        id INTEGER PRIMARY KEY,
+        business_pk INTEGER NOT NULL REFERENCES businesses(pk) ON DELETE CASCADE,
+        group_pk INTEGER NOT NULL REFERENCES groups(pk) ON DELETE CASCADE,
+        field TEXT NOT NULL,
+        item_json TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'skipped')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        next_attempt_at INTEGER,
+        lease_until INTEGER,
+        delivered_at INTEGER,
+        last_status_code INTEGER,
+        last_error TEXT,
+        last_latency_ms INTEGER
+      );
+      -- A group's oldest pending event is the only one due: this finds it, and finds nothing older, by seeks.
+      CREATE INDEX webhook_events_pending_by_group ON webhook_events (group_pk, id) WHERE state = 'pending';
+      CREATE INDEX webhook_events_pending ON webhook_events (id) WHERE state = 'pending';
+      CREATE INDEX webhook_events_by_business ON webhook_events (business_pk, id);
+      CREATE INDEX webhook_events_by_group ON webhook_events (group_pk, id);
+
+      CREATE TABLE webhook_attempts (
+        event_id INTEGER NOT NULL REFERENCES webhook_events(id) ON DELETE CASCADE,
+        attempt INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        status_code INTEGER,
+        error TEXT,
+        PRIMARY KEY (event_id, attempt)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -10,7 +10,17 @@ import {
   type Decision,
   type DecideOptions,
   type DecisionOutcome,
+  type AttemptVerdict,
+  type ClaimedWebhookEvent,
+  type EventsFor,
+  type GroupPatch,
   type GroupRecord,
+  type RemovalOutcome,
+  type RemoveOptions,
+  type WebhookAttempt,
+  type WebhookEventFilter,
+  type WebhookEventRecord,
+  type WebhookSettings,
   type JoinInput,
   type JoinOutcome,
   type KeysetPage,
@@ -24,6 +34,7 @@ import {
 } from '../store.js';
 import { RecordCache } from '../record-cache.js';
 import { GroupCommit } from './group-commit.js';
+import { SqliteOutbox } from './sqlite-outbox.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { toBusiness, toGroup, type BusinessRow, type GroupRow } from '../rows.js';
 
@@ -53,7 +64,7 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 const GROUP_COLUMNS = `pk, group_id, group_number, business_pk, request_id, subject, description,
-  join_approval_mode, invite_code, participant_count, created_at`;
+  join_approval_mode, invite_code, invite_link_active, participant_count, created_at, suspended_at`;
 
 /**
  * A whole page in one statement and one row: the items rendered and joined in key order whatever the scan
@@ -149,9 +160,16 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly #db: Database.Database;
   readonly #statements;
-  readonly #decide: GroupCommit<[number, readonly string[], Decision, DecideOptions], DecisionOutcome[]>;
+  readonly #decide: GroupCommit<
+    [number, readonly string[], Decision, DecideOptions, EventsFor<DecisionOutcome[]>],
+    DecisionOutcome[]
+  >;
   readonly #join;
   readonly #createGroup;
+  readonly #outbox: SqliteOutbox;
+  readonly #changeGroup;
+  readonly #cancel;
+  readonly #remove;
   readonly #tokens: RecordCache<string, TokenLookup> | undefined;
   readonly #groups: RecordCache<string, GroupRecord> | undefined;
   /** group pk → group id, to forget a cached group when a write names it by pk. */
@@ -159,6 +177,8 @@ export class SqliteStore implements Store {
 
   constructor(db: Database.Database, cacheRecords = false) {
     this.#db = db;
+    const outbox = new SqliteOutbox(db);
+    this.#outbox = outbox;
     if (cacheRecords) {
       this.#tokens = new RecordCache(CACHE_ENTRIES);
       this.#groups = new RecordCache(CACHE_ENTRIES);
@@ -170,6 +190,7 @@ export class SqliteStore implements Store {
         RETURNING *`),
       businessByPhoneNumberId: db.prepare('SELECT * FROM businesses WHERE phone_number_id = ?'),
       businessByWabaId: db.prepare('SELECT * FROM businesses WHERE waba_id = ?'),
+      businessByAppId: db.prepare('SELECT * FROM businesses WHERE app_id = ?'),
       businessByName: db.prepare('SELECT * FROM businesses WHERE name = ? ORDER BY pk LIMIT 1'),
       insertToken: db.prepare(`INSERT INTO access_tokens (token, business_pk, created_at, expires_at)
         VALUES (?, ?, ?, ?)`),
@@ -187,7 +208,7 @@ export class SqliteStore implements Store {
         RETURNING ${GROUP_COLUMNS}`),
       groupById: db.prepare(`SELECT ${GROUP_COLUMNS} FROM groups WHERE group_id = ? AND deleted_at IS NULL`),
       groupByInviteCode: db.prepare(
-        `SELECT ${GROUP_COLUMNS} FROM groups WHERE invite_code = ? AND deleted_at IS NULL`,
+        `SELECT ${GROUP_COLUMNS} FROM groups WHERE invite_code = ? AND invite_link_active = 1 AND deleted_at IS NULL`,
       ),
       groupsFirst: db.prepare(`SELECT ${GROUP_COLUMNS} FROM groups
         WHERE business_pk = ? AND deleted_at IS NULL ORDER BY pk DESC LIMIT ?`),
@@ -237,13 +258,79 @@ export class SqliteStore implements Store {
       participants: db
         .prepare('SELECT wa_id FROM participants WHERE group_pk = ? ORDER BY joined_at, wa_id')
         .pluck(),
+      isRemoved: db.prepare('SELECT 1 FROM removed_participants WHERE group_pk = ? AND wa_id = ?').pluck(),
+      groupByPk: db.prepare(`SELECT ${GROUP_COLUMNS} FROM groups WHERE pk = ? AND deleted_at IS NULL`),
+      updateGroup: db.prepare(`UPDATE groups SET subject = coalesce(@subject, subject),
+          description = coalesce(@description, description), photo_sha256 = coalesce(@photoSha256, photo_sha256)
+        WHERE pk = @groupPk AND deleted_at IS NULL RETURNING ${GROUP_COLUMNS}`),
+      deleteGroup: db.prepare(`UPDATE groups SET deleted_at = @now, participant_count = 0
+        WHERE pk = @groupPk AND deleted_at IS NULL RETURNING ${GROUP_COLUMNS}`),
+      deleteParticipants: db.prepare('DELETE FROM participants WHERE group_pk = ?'),
+      setInviteCode: db.prepare(`UPDATE groups SET invite_code = coalesce(@code, invite_code),
+          invite_link_active = @active
+        WHERE pk = @groupPk AND deleted_at IS NULL RETURNING ${GROUP_COLUMNS}`),
+      setSuspended: db.prepare(`UPDATE groups SET suspended_at = @suspendedAt
+        WHERE pk = @groupPk AND deleted_at IS NULL AND (suspended_at IS NULL) = (@suspendedAt IS NOT NULL)
+        RETURNING ${GROUP_COLUMNS}`),
+      removeParticipants: db
+        .prepare(
+          `DELETE FROM participants WHERE group_pk = @groupPk AND wa_id IN (SELECT value FROM json_each(@waIds))
+           RETURNING wa_id`,
+        )
+        .pluck(),
+      setAppSecret: db.prepare('UPDATE businesses SET app_secret = ? WHERE app_id = ?'),
+      banParticipants: db.prepare(`INSERT OR REPLACE INTO removed_participants (group_pk, wa_id, removed_at)
+        SELECT @groupPk, value, @now FROM json_each(@waIds)`),
     };
     this.#statements = s;
 
-    this.#createGroup = db.transaction((group: NewGroup, maxGroups: number): GroupRow | 'limit_reached' => {
-      if (Number(s.countActiveGroups.get(group.businessPk)) >= maxGroups) return 'limit_reached';
-      return s.insertGroup.get(group) as GroupRow;
-    });
+    this.#createGroup = db.transaction(
+      (group: NewGroup, maxGroups: number, events: EventsFor<GroupRecord>): GroupRecord | 'limit_reached' => {
+        if (Number(s.countActiveGroups.get(group.businessPk)) >= maxGroups) return 'limit_reached';
+        const created = toGroup(s.insertGroup.get(group) as GroupRow);
+        outbox.append(events(created));
+        return created;
+      },
+    );
+
+    // One transaction for any change to a group row that reports itself: the row changes, then its events.
+    this.#changeGroup = db.transaction(
+      (change: () => GroupRow | undefined, events: EventsFor<GroupRecord>): GroupRecord | undefined => {
+        const row = change();
+        if (row === undefined) return undefined;
+        const group = toGroup(row);
+        outbox.append(events(group));
+        return group;
+      },
+    );
+
+    this.#cancel = db.transaction(
+      (groupPk: number, joinRequestId: string, now: number, events: EventsFor<string>) => {
+        const id = s.cancelPending.get(now, groupPk, joinRequestId);
+        if (typeof id !== 'string') return undefined;
+        outbox.append(events(id));
+        return id;
+      },
+    );
+
+    this.#remove = db.transaction(
+      (
+        groupPk: number,
+        waIds: readonly string[],
+        options: RemoveOptions,
+        events: EventsFor<RemovalOutcome[]>,
+      ): RemovalOutcome[] => {
+        const list = JSON.stringify(waIds);
+        const removed = new Set(s.removeParticipants.all({ groupPk, waIds: list }) as string[]);
+        if (removed.size > 0) s.addToParticipantCount.run(-removed.size, groupPk);
+        if (options.ban) s.banParticipants.run({ groupPk, waIds: list, now: options.now });
+        const outcomes = waIds.map((waId): RemovalOutcome =>
+          removed.has(waId) ? { waId, result: 'removed' } : { waId, result: 'not_participant' },
+        );
+        outbox.append(events(outcomes));
+        return outcomes;
+      },
+    );
 
     // Deciding runs a fixed number of statements whatever the batch size: the ids travel as one JSON array
     // (json_each; CROSS JOIN keeps it the outer loop, so each id is one index seek, never a scan of the group)
@@ -257,6 +344,7 @@ export class SqliteStore implements Store {
           ids: readonly string[],
           decision: Decision,
           options: DecideOptions,
+          events: EventsFor<DecisionOutcome[]>,
         ): DecisionOutcome[] => {
           const pending = new Map<string, { seq: number; wa_id: string }>();
           for (const row of s.pendingAmong.all({ groupPk, ids: JSON.stringify(ids) }) as {
@@ -294,13 +382,15 @@ export class SqliteStore implements Store {
             s.insertParticipants.run({ groupPk, now: options.now, waIds: JSON.stringify(waIds) });
             s.addToParticipantCount.run(waIds.length, groupPk);
           }
+          outbox.append(events(outcomes));
           return outcomes;
         },
       ),
     );
 
-    this.#join = db.transaction((group: GroupRecord, input: JoinInput): JoinOutcome => {
+    const join = (group: GroupRecord, input: JoinInput): JoinOutcome => {
       if (s.isParticipant.get(group.pk, input.waId) !== undefined) return { status: 'already_participant' };
+      if (s.isRemoved.get(group.pk, input.waId) !== undefined) return { status: 'removed' };
       if (group.joinApprovalMode === 'approval_required') {
         if (s.pendingById.get(group.pk, input.joinRequestId) !== undefined) {
           return { status: 'requested', joinRequestId: input.joinRequestId, created: false };
@@ -317,7 +407,14 @@ export class SqliteStore implements Store {
       s.insertParticipant.run(group.pk, input.waId, input.now);
       s.addToParticipantCount.run(1, group.pk);
       return { status: 'joined' };
-    });
+    };
+    this.#join = db.transaction(
+      (group: GroupRecord, input: JoinInput, events: EventsFor<JoinOutcome>): JoinOutcome => {
+        const outcome = join(group, input);
+        outbox.append(events(outcome));
+        return outcome;
+      },
+    );
   }
 
   async createBusiness(business: NewBusiness): Promise<BusinessRecord> {
@@ -336,6 +433,11 @@ export class SqliteStore implements Store {
 
   async findBusinessByWabaId(wabaId: string): Promise<BusinessRecord | undefined> {
     const row = this.#statements.businessByWabaId.get(wabaId) as BusinessRow | undefined;
+    return row && toBusiness(row);
+  }
+
+  async findBusinessByAppId(appId: string): Promise<BusinessRecord | undefined> {
+    const row = this.#statements.businessByAppId.get(appId) as BusinessRow | undefined;
     return row && toBusiness(row);
   }
 
@@ -374,10 +476,13 @@ export class SqliteStore implements Store {
     return this.#statements.revokeToken.run(now, token).changes > 0;
   }
 
-  async createGroup(group: NewGroup, maxGroups: number): Promise<GroupRecord | 'limit_reached'> {
+  async createGroup(
+    group: NewGroup,
+    maxGroups: number,
+    events: EventsFor<GroupRecord>,
+  ): Promise<GroupRecord | 'limit_reached'> {
     try {
-      const row = this.#createGroup.immediate(group, maxGroups);
-      return row === 'limit_reached' ? row : toGroup(row);
+      return this.#createGroup.immediate(group, maxGroups, events);
     } catch (error) {
       if (isUniqueViolation(error)) throw new StoreConflictError('group identifiers already taken');
       throw error;
@@ -397,7 +502,7 @@ export class SqliteStore implements Store {
     return group;
   }
 
-  /** Called by every write that changes a group's row (its participant count, for now). */
+  /** Called by every write that changes a group's row. */
   #forgetGroup(groupPk: number): void {
     const groupId = this.#groupIds.get(groupPk);
     if (groupId !== undefined) this.#groups?.delete(groupId);
@@ -466,21 +571,138 @@ export class SqliteStore implements Store {
     joinRequestIds: readonly string[],
     decision: Decision,
     options: DecideOptions,
+    events: EventsFor<DecisionOutcome[]>,
   ): Promise<DecisionOutcome[]> {
-    const outcomes = await this.#decide.run(groupPk, joinRequestIds, decision, options);
+    const outcomes = await this.#decide.run(groupPk, joinRequestIds, decision, options, events);
     if (decision === 'approve') this.#forgetGroup(groupPk);
     return outcomes;
   }
 
-  async requestToJoin(group: GroupRecord, input: JoinInput): Promise<JoinOutcome> {
-    const outcome = this.#join.immediate(group, input);
+  async requestToJoin(
+    group: GroupRecord,
+    input: JoinInput,
+    events: EventsFor<JoinOutcome>,
+  ): Promise<JoinOutcome> {
+    const outcome = this.#join.immediate(group, input, events);
     if (outcome.status === 'joined') this.#forgetGroup(group.pk);
     return outcome;
   }
 
-  async cancelJoinRequest(groupPk: number, joinRequestId: string, now: number): Promise<string | undefined> {
-    const id = this.#statements.cancelPending.get(now, groupPk, joinRequestId);
-    return typeof id === 'string' ? id : undefined;
+  async cancelJoinRequest(
+    groupPk: number,
+    joinRequestId: string,
+    now: number,
+    events: EventsFor<string>,
+  ): Promise<string | undefined> {
+    return this.#cancel.immediate(groupPk, joinRequestId, now, events);
+  }
+
+  async updateGroup(
+    groupPk: number,
+    patch: GroupPatch,
+    events: EventsFor<GroupRecord>,
+  ): Promise<GroupRecord | undefined> {
+    const change = () =>
+      this.#statements.updateGroup.get({
+        groupPk,
+        subject: patch.subject ?? null,
+        description: patch.description ?? null,
+        photoSha256: patch.photoSha256 ?? null,
+      }) as GroupRow | undefined;
+    const group = this.#changeGroup.immediate(change, events);
+    this.#forgetGroup(groupPk);
+    return group;
+  }
+
+  async deleteGroup(groupPk: number, now: number, events: EventsFor<GroupRecord>): Promise<boolean> {
+    const s = this.#statements;
+    const change = () => {
+      const row = s.deleteGroup.get({ groupPk, now }) as GroupRow | undefined;
+      if (row !== undefined) s.deleteParticipants.run(groupPk);
+      return row;
+    };
+    const group = this.#changeGroup.immediate(change, events);
+    this.#forgetGroup(groupPk);
+    return group !== undefined;
+  }
+
+  async setInviteCode(groupPk: number, inviteCode: string | null): Promise<GroupRecord | undefined> {
+    let row: GroupRow | undefined;
+    try {
+      row = this.#statements.setInviteCode.get({
+        groupPk,
+        code: inviteCode,
+        active: inviteCode === null ? 0 : 1,
+      }) as GroupRow | undefined;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new StoreConflictError('invite code already taken');
+      throw error;
+    }
+    this.#forgetGroup(groupPk);
+    return row && toGroup(row);
+  }
+
+  async setSuspended(
+    groupPk: number,
+    suspended: boolean,
+    now: number,
+    events: EventsFor<GroupRecord>,
+  ): Promise<GroupRecord | undefined> {
+    const change = () =>
+      this.#statements.setSuspended.get({
+        groupPk,
+        suspendedAt: suspended ? now : null,
+      }) as GroupRow | undefined;
+    const group = this.#changeGroup.immediate(change, events);
+    this.#forgetGroup(groupPk);
+    return group;
+  }
+
+  async removeParticipants(
+    groupPk: number,
+    waIds: readonly string[],
+    options: RemoveOptions,
+    events: EventsFor<RemovalOutcome[]>,
+  ): Promise<RemovalOutcome[]> {
+    const outcomes = this.#remove.immediate(groupPk, [...new Set(waIds)], options, events);
+    this.#forgetGroup(groupPk);
+    return outcomes;
+  }
+
+  async claimWebhookEvents(now: number, limit: number, leaseUntil: number): Promise<ClaimedWebhookEvent[]> {
+    return this.#outbox.claim(now, limit, leaseUntil);
+  }
+
+  async recordWebhookAttempt(attempt: WebhookAttempt, verdict: AttemptVerdict): Promise<void> {
+    this.#outbox.record(attempt, verdict);
+  }
+
+  async listWebhookEvents(filter: WebhookEventFilter): Promise<WebhookEventRecord[]> {
+    return this.#outbox.list(filter);
+  }
+
+  async findWebhookEvent(
+    id: number,
+  ): Promise<{ event: WebhookEventRecord; attempts: WebhookAttempt[] } | undefined> {
+    return this.#outbox.find(id);
+  }
+
+  async replayWebhookEvent(id: number, now: number): Promise<boolean> {
+    return this.#outbox.replay(id, now);
+  }
+
+  async findWebhookSettings(appId: string): Promise<WebhookSettings | undefined> {
+    return this.#outbox.findSettings(appId);
+  }
+
+  async saveWebhookSettings(settings: WebhookSettings): Promise<void> {
+    this.#outbox.saveSettings(settings);
+  }
+
+  async setAppSecret(appId: string, appSecret: string): Promise<boolean> {
+    // Cached token lookups carry the business record, secret included.
+    this.#tokens?.clear();
+    return this.#statements.setAppSecret.run(appSecret, appId).changes > 0;
   }
 
   async listParticipants(groupPk: number): Promise<string[]> {
@@ -493,7 +715,17 @@ export class SqliteStore implements Store {
     this.#groupIds.clear();
     this.#db
       .transaction(() => {
-        for (const table of ['join_requests', 'participants', 'groups', 'access_tokens', 'businesses']) {
+        for (const table of [
+          'webhook_attempts',
+          'webhook_events',
+          'webhook_settings',
+          'removed_participants',
+          'join_requests',
+          'participants',
+          'groups',
+          'access_tokens',
+          'businesses',
+        ]) {
           this.#db.exec(`DELETE FROM ${table}`);
         }
       })

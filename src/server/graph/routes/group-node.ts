@@ -1,7 +1,8 @@
 /**
- * @module server/graph/routes/group-node — `GET /{version}/{group_id}?fields=…`, the group's own fields (GroupInfo).
- * With no `fields`, only `id` and `messaging_product` come back, as Meta documents; an unknown field is Graph's
- * usual `(#100) Tried accessing nonexisting field`.
+ * @module server/graph/routes/group-node — the group node itself: `GET /{version}/{group_id}?fields=…` (GroupInfo),
+ * `POST` (settings: subject, description, profile picture) and `DELETE`. With no `fields`, only `id` and
+ * `messaging_product` come back, as Meta documents; an unknown field is Graph's usual
+ * `(#100) Tried accessing nonexisting field`.
  * @see https://developers.facebook.com/documentation/business-messaging/whatsapp/groups/reference
  */
 import type { FastifyInstance } from 'fastify';
@@ -9,7 +10,11 @@ import type { GroupRecord } from '../../../storage/store.js';
 import { invalidParameter } from '../../graph-error.js';
 import { registerEdge, type EdgeDependencies } from '../edge-router.js';
 import { stringParam } from '../params.js';
-import { resolveGroup } from '../resolve-node.js';
+import { objectNotFound, resolveGroup } from '../resolve-node.js';
+import { newRequestId } from '../../../domain/ids.js';
+import { groupDeleted, settingsUpdated } from '../../../domain/webhook-items.js';
+import { outboxOf } from '../../webhook-events.js';
+import { readSettingsChange } from './group-settings.js';
 
 type FieldValue = string | number | boolean | { wa_id: string }[];
 
@@ -23,8 +28,7 @@ const FIELDS: Readonly<
   join_approval_mode: (group) => group.joinApprovalMode,
   subject: (group) => group.subject,
   description: (group) => group.description,
-  // Suspension arrives with the group lifecycle; until then no group is suspended.
-  suspended: () => false,
+  suspended: (group) => group.suspended,
   creation_timestamp: (group) => group.createdAt,
   participants: async (_group, participants) => (await participants()).map((waId) => ({ wa_id: waId })),
   total_participant_count: async (_group, participants) => (await participants()).length,
@@ -49,10 +53,39 @@ function requestedFields(raw: string | undefined): string[] {
 }
 
 export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependencies): void {
+  const { store } = deps;
   registerEdge(app, deps, {
     handlers: {
+      POST: async (context) => {
+        const group = await resolveGroup(context, store);
+        const change = readSettingsChange(context.params);
+        deps.rateLimiter.take(context.caller.business.phoneNumberId, context.now);
+        const requestId = newRequestId();
+        const patch = {
+          ...(change.subject !== undefined && { subject: change.subject }),
+          ...(change.description !== undefined && { description: change.description }),
+          ...(change.photo !== undefined && { photoSha256: change.photo.sha256 }),
+        };
+        const updated = await store.updateGroup(group.pk, patch, (changed) =>
+          outboxOf(changed, settingsUpdated(changed, requestId, change, context.now)),
+        );
+        if (updated === undefined) throw objectNotFound(context);
+        deps.webhooks.wake();
+        // Meta documents no body; the request_id is the one the group_settings_update webhook carries.
+        return { body: JSON.stringify({ success: true, request_id: requestId }) };
+      },
+      DELETE: async (context) => {
+        const group = await resolveGroup(context, store, { allowSuspended: true });
+        deps.rateLimiter.take(context.caller.business.phoneNumberId, context.now);
+        const deleted = await store.deleteGroup(group.pk, context.now, (gone) =>
+          outboxOf(gone, groupDeleted(gone, newRequestId(), context.now)),
+        );
+        if (!deleted) throw objectNotFound(context);
+        deps.webhooks.wake();
+        return { body: '{"success":true}' };
+      },
       GET: async (context) => {
-        const group = await resolveGroup(context, deps.store);
+        const group = await resolveGroup(context, store, { allowSuspended: true });
         const body: Record<string, FieldValue> = { id: group.groupId, messaging_product: 'whatsapp' };
         let participants: Promise<string[]> | undefined;
         const readParticipants = () => (participants ??= deps.store.listParticipants(group.pk));

@@ -10,6 +10,9 @@ import type { CreateGroupBody } from '../../../contract/groups.js';
 import { MAX_DESCRIPTION_LENGTH, MAX_SUBJECT_LENGTH } from '../../../contract/limits.js';
 import { GRAPH_ERRORS } from '../../../domain/error-catalog.js';
 import { mintGroup } from '../../../domain/groups.js';
+import { groupCreated } from '../../../domain/webhook-items.js';
+import { outboxOf } from '../../webhook-events.js';
+import { inviteLinkFor } from './invite-link.js';
 import type { GroupRecord } from '../../../storage/store.js';
 import { withFreshIds } from '../../../storage/with-fresh-ids.js';
 import { GraphError, invalidParameter } from '../../graph-error.js';
@@ -85,12 +88,16 @@ export function registerGroupRoutes(
       description: body.description ?? '',
       joinApprovalMode: body.join_approval_mode ?? 'auto_approve',
     };
+    deps.rateLimiter.take(context.caller.business.phoneNumberId, context.now);
     const created = await withFreshIds(() =>
       store.createGroup(
         mintGroup(context.caller.business, settings, context.now),
         options.maxGroupsPerPhoneNumber,
+        // The group id and invite link reach the caller only through this webhook, as at Meta.
+        (group) => outboxOf(group, groupCreated(group, inviteLinkFor(group.inviteCode), context.now)),
       ),
     );
+    deps.webhooks.wake();
     if (created === 'limit_reached') {
       throw new GraphError(GRAPH_ERRORS.GROUP_CREATE_LIMIT, {
         details: `This phone number already has ${options.maxGroupsPerPhoneNumber} active groups.`,

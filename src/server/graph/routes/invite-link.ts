@@ -1,11 +1,19 @@
 /**
- * @module server/graph/routes/invite-link — `GET /{version}/{group_id}/invite_link`.
+ * @module server/graph/routes/invite-link — `GET|POST|DELETE /{version}/{group_id}/invite_link`: read the link,
+ * reset it (the old one stops working at once), delete it (nobody can join until a new one is created by a reset).
  * @see https://developers.facebook.com/documentation/business-messaging/whatsapp/groups/reference
  */
+import type { JSONSchemaType } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import { INVITE_LINK_PREFIX } from '../../../contract/limits.js';
-import { registerEdge, type EdgeDependencies } from '../edge-router.js';
-import { resolveGroup } from '../resolve-node.js';
+import { GRAPH_ERRORS } from '../../../domain/error-catalog.js';
+import { newInviteCode } from '../../../domain/ids.js';
+import type { GroupRecord } from '../../../storage/store.js';
+import { withFreshIds } from '../../../storage/with-fresh-ids.js';
+import { GraphError } from '../../graph-error.js';
+import { registerEdge, type EdgeDependencies, type GraphContext } from '../edge-router.js';
+import { compileParams } from '../params.js';
+import { objectNotFound, resolveGroup } from '../resolve-node.js';
 import { lazySerializer } from '../lazy-serializer.js';
 
 const serializeInviteLink = lazySerializer({
@@ -17,18 +25,49 @@ export function inviteLinkFor(inviteCode: string): string {
   return INVITE_LINK_PREFIX + inviteCode;
 }
 
+interface MessagingProductBody {
+  messaging_product: 'whatsapp';
+}
+
+/** The body every Groups write carries, and nothing else is needed here. */
+export const validateMessagingProduct = compileParams<MessagingProductBody>({
+  type: 'object',
+  required: ['messaging_product'],
+  properties: { messaging_product: { type: 'string', enum: ['whatsapp'] } },
+} as JSONSchemaType<MessagingProductBody>);
+
+function linkBody(group: GroupRecord): { body: string } {
+  return {
+    body: serializeInviteLink({
+      messaging_product: 'whatsapp',
+      invite_link: inviteLinkFor(group.inviteCode),
+    }),
+  };
+}
+
 export function registerInviteLinkRoutes(app: FastifyInstance, deps: EdgeDependencies): void {
+  const { store } = deps;
+  const write = async (context: GraphContext, code: () => string | null): Promise<GroupRecord> => {
+    const group = await resolveGroup(context, store);
+    validateMessagingProduct(context.params);
+    deps.rateLimiter.take(context.caller.business.phoneNumberId, context.now);
+    const changed = await withFreshIds(() => store.setInviteCode(group.pk, code()));
+    if (changed === undefined) throw objectNotFound(context);
+    return changed;
+  };
   registerEdge(app, deps, {
     edge: 'invite_link',
     handlers: {
       GET: async (context) => {
-        const group = await resolveGroup(context, deps.store);
-        return {
-          body: serializeInviteLink({
-            messaging_product: 'whatsapp',
-            invite_link: inviteLinkFor(group.inviteCode),
-          }),
-        };
+        const group = await resolveGroup(context, store);
+        if (!group.inviteLinkActive) throw new GraphError(GRAPH_ERRORS.NO_INVITE_LINK);
+        return linkBody(group);
+      },
+      POST: async (context) => linkBody(await write(context, newInviteCode)),
+      DELETE: async (context) => {
+        await write(context, () => null);
+        // The spec types `success` as the string 'true' here (reference §1.6).
+        return { body: '{"messaging_product":"whatsapp","success":"true"}' };
       },
     },
   });

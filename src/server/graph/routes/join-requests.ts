@@ -11,7 +11,9 @@ import type { Decision } from '../../../storage/store.js';
 import { registerEdge, type EdgeDependencies, type EdgeHandler, type GraphContext } from '../edge-router.js';
 import { baseUrl, buildPaging, keysetQueryOf, pageRequestFor, readPageParams } from '../paging.js';
 import { compileParams } from '../params.js';
-import { objectNotFound, resolveGroup } from '../resolve-node.js';
+import { groupSuspended, objectNotFound, resolveGroup } from '../resolve-node.js';
+import { participantsJoined } from '../../../domain/webhook-items.js';
+import { outboxOf } from '../../webhook-events.js';
 import { ITEM_ERROR_SCHEMA } from '../response-schemas.js';
 import { lazySerializer } from '../lazy-serializer.js';
 
@@ -75,6 +77,7 @@ export function registerJoinRequestRoutes(
     );
     if (found === undefined) throw objectNotFound(context);
     const { group, page } = found;
+    if (group.suspended) throw groupSuspended(group);
     // The page was read by the cursor's key; only now is its group known, to refuse a cursor of another group.
     const pageRequest = pageRequestFor(params, group.groupNumber);
     if (page.count === 0) return { body: '{"data":[]}' };
@@ -90,10 +93,22 @@ export function registerJoinRequestRoutes(
     async (context: GraphContext) => {
       const group = await resolveGroup(context, store);
       const body = validateDecideBody(context.params);
-      const outcomes = await store.decideJoinRequests(group.pk, uniqueIds(body.join_requests), decision, {
-        now: context.now,
-        maxParticipants: options.maxParticipants,
-      });
+      deps.rateLimiter.take(context.caller.business.phoneNumberId, context.now);
+      const outcomes = await store.decideJoinRequests(
+        group.pk,
+        uniqueIds(body.join_requests),
+        decision,
+        { now: context.now, maxParticipants: options.maxParticipants },
+        // One webhook for a whole bulk approval; a rejection sends none (reference §1.8).
+        (outcomes) => {
+          if (decision === 'reject') return [];
+          const added = outcomes.flatMap((o) => (o.result === 'decided' ? [o.waId] : []));
+          return added.length === 0
+            ? []
+            : outboxOf(group, participantsJoined(group, added, true, context.now));
+        },
+      );
+      if (decision === 'approve') deps.webhooks.wake();
       return decision === 'approve'
         ? { body: serializeApproved(decisionResponse('approve', outcomes, options.maxParticipants)) }
         : { body: serializeRejected(decisionResponse('reject', outcomes, options.maxParticipants)) };

@@ -1,0 +1,180 @@
+/**
+ * @module domain/webhook-items — the `value.groups[]` item of every Groups webhook, exactly as Meta's webhook docs
+ * show them (reference §3; the choices where the spec and the docs disagree are in docs/webhooks.md). Pure: the
+ * server stamps and queues them.
+ */
+import type { JoinApprovalMode } from '../contract/groups.js';
+import type { GroupRecord, WebhookField } from './records.js';
+
+/** One `groups[]` item and the field it is sent under. */
+export interface WebhookItem {
+  field: WebhookField;
+  item: Record<string, unknown>;
+}
+
+/** Meta's samples quote the timestamp, as `messages` webhooks do (reference §1.13, point 3). */
+function stamp(now: number): string {
+  return String(now);
+}
+
+export function groupCreated(group: GroupRecord, inviteLink: string, now: number): WebhookItem {
+  return {
+    field: 'group_lifecycle_update',
+    item: {
+      timestamp: stamp(now),
+      group_id: group.groupId,
+      type: 'group_create',
+      request_id: group.requestId,
+      subject: group.subject,
+      invite_link: inviteLink,
+      join_approval_mode: group.joinApprovalMode satisfies JoinApprovalMode,
+    },
+  };
+}
+
+export function groupDeleted(group: GroupRecord, requestId: string, now: number): WebhookItem {
+  return {
+    field: 'group_lifecycle_update',
+    item: { timestamp: stamp(now), group_id: group.groupId, type: 'group_delete', request_id: requestId },
+  };
+}
+
+/**
+ * Users who came in through the invite link: straight in on an auto-approve group (`{wa_id}` items), or approved
+ * by the business (`{input, wa_id}` items, one webhook for a whole bulk approval).
+ */
+export function participantsJoined(
+  group: GroupRecord,
+  waIds: readonly string[],
+  approved: boolean,
+  now: number,
+): WebhookItem {
+  return {
+    field: 'group_participants_update',
+    item: {
+      timestamp: stamp(now),
+      group_id: group.groupId,
+      type: 'group_participants_add',
+      reason: 'invite_link',
+      added_participants: waIds.map((waId) => (approved ? { input: waId, wa_id: waId } : { wa_id: waId })),
+    },
+  };
+}
+
+/** Meta documents a `reason` on these items without listing its values; see docs/webhooks.md for ours. */
+export function joinRequestChanged(
+  group: GroupRecord,
+  change: 'created' | 'revoked',
+  joinRequestId: string,
+  waId: string,
+  now: number,
+): WebhookItem {
+  return {
+    field: 'group_participants_update',
+    item: {
+      timestamp: stamp(now),
+      group_id: group.groupId,
+      type: change === 'created' ? 'group_join_request_created' : 'group_join_request_revoked',
+      reason: change === 'created' ? 'invite_link' : 'user_cancelled',
+      join_request_id: joinRequestId,
+      wa_id: waId,
+    },
+  };
+}
+
+/** The per-user error of a removal that failed: the user was not in the group. */
+export const NOT_A_PARTICIPANT_ERROR = {
+  code: 131212,
+  title: 'Participant not part of the group',
+  message: '(#131212) Participant not part of the group',
+  error_data: { details: 'The user is not a participant of this group.' },
+} as const;
+
+/** The business removed participants (`input` echoes what it sent); some may have failed. */
+export function participantsRemovedByBusiness(
+  group: GroupRecord,
+  requestId: string,
+  removed: readonly string[],
+  failed: readonly string[],
+  now: number,
+): WebhookItem {
+  const item: Record<string, unknown> = {
+    timestamp: stamp(now),
+    group_id: group.groupId,
+    type: 'group_participants_remove',
+    request_id: requestId,
+    removed_participants: removed.map((input) => ({ input })),
+    initiated_by: 'business',
+  };
+  if (failed.length > 0) {
+    item['failed_participants'] = failed.map((input) => ({ input, errors: [NOT_A_PARTICIPANT_ERROR] }));
+    item['errors'] = [
+      {
+        code: 131212,
+        message: 'Failed to remove some participants from the group',
+        title: 'Not All Participants Remove Succeeded',
+        error_data: {
+          details: `${failed.length} of ${removed.length + failed.length} participants were not removed.`,
+        },
+      },
+    ];
+  }
+  return { field: 'group_participants_update', item };
+}
+
+export function participantLeft(group: GroupRecord, waId: string, now: number): WebhookItem {
+  return {
+    field: 'group_participants_update',
+    item: {
+      timestamp: stamp(now),
+      group_id: group.groupId,
+      type: 'group_participants_remove',
+      removed_participants: [{ wa_id: waId }],
+      initiated_by: 'participant',
+    },
+  };
+}
+
+export interface SettingsChange {
+  subject?: string;
+  description?: string;
+  photo?: { sha256: string };
+}
+
+/** One sub-object per field the call changed; unchanged fields are left out (reference §3.4). */
+export function settingsUpdated(
+  group: GroupRecord,
+  requestId: string,
+  change: SettingsChange,
+  now: number,
+): WebhookItem {
+  const item: Record<string, unknown> = {
+    timestamp: stamp(now),
+    group_id: group.groupId,
+    type: 'group_settings_update',
+    request_id: requestId,
+  };
+  if (change.photo !== undefined) {
+    item['profile_picture'] = {
+      mime_type: 'image/jpeg',
+      sha256: change.photo.sha256,
+      update_successful: true,
+    };
+  }
+  if (change.subject !== undefined) item['group_subject'] = { text: change.subject, update_successful: true };
+  if (change.description !== undefined) {
+    item['group_description'] = { text: change.description, update_successful: true };
+  }
+  return { field: 'group_settings_update', item };
+}
+
+export function statusChanged(group: GroupRecord, suspended: boolean, now: number): WebhookItem {
+  return {
+    field: 'group_status_update',
+    item: {
+      timestamp: stamp(now),
+      type: suspended ? 'group_suspend' : 'group_suspend_cleared',
+      group_id: group.groupId,
+    },
+  };
+}

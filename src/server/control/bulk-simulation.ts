@@ -1,0 +1,131 @@
+/**
+ * @module server/control/bulk-simulation — many simulated users opening invite links, for load and demo data. A run
+ * paces itself to `ratePerSecond` (or goes as fast as the store allows), spreads users over its groups in turn, and
+ * goes through the same path as a single simulated join, so every user produces the webhook Meta would send. Runs
+ * live in the instance that started them; their outcome is counted, not stored.
+ */
+import { randomInt } from 'node:crypto';
+import { INVITE_LINK_PREFIX } from '../../contract/limits.js';
+import type { Store } from '../../storage/store.js';
+import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
+import type { WebhookNotifier } from '../webhook-events.js';
+import { controlError, simulateJoin } from './sandbox.js';
+
+export interface SimulationRequest {
+  groupIds: string[];
+  users: number;
+  /** 0: as fast as possible. */
+  ratePerSecond: number;
+  /** Country calling code the simulated numbers start with. */
+  countryCode: string;
+}
+
+export interface SimulationStatus {
+  simulation_id: string;
+  state: 'running' | 'finished' | 'stopped';
+  users: number;
+  requested: number;
+  joined: number;
+  failed: number;
+  /** Up to 10 distinct failure messages, with how often each occurred. */
+  failures: { message: string; count: number }[];
+  started_at: number;
+  finished_at: number | null;
+}
+
+const TICK_MS = 20;
+
+export class Simulations {
+  readonly #runs = new Map<string, { status: SimulationStatus; stop: () => void }>();
+  readonly #store: Store;
+  readonly #webhooks: WebhookNotifier;
+  readonly #clock: () => number;
+  readonly #maxParticipants: number;
+  #next = 1;
+
+  constructor(store: Store, webhooks: WebhookNotifier, clock: () => number, maxParticipants: number) {
+    this.#store = store;
+    this.#webhooks = webhooks;
+    this.#clock = clock;
+    this.#maxParticipants = maxParticipants;
+  }
+
+  get(id: string): SimulationStatus | undefined {
+    return this.#runs.get(id)?.status;
+  }
+
+  stop(id: string): SimulationStatus | undefined {
+    const run = this.#runs.get(id);
+    run?.stop();
+    return run?.status;
+  }
+
+  stopAll(): void {
+    for (const run of this.#runs.values()) run.stop();
+  }
+
+  /** Checks the groups exist, then starts the run in the background. */
+  async start(request: SimulationRequest): Promise<SimulationStatus> {
+    const links: string[] = [];
+    for (const groupId of request.groupIds) {
+      const group = await this.#store.findGroupById(groupId);
+      if (group === undefined || !group.inviteLinkActive) {
+        throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No group ${groupId} with an active invite link.`);
+      }
+      links.push(INVITE_LINK_PREFIX + group.inviteCode);
+    }
+    const status: SimulationStatus = {
+      simulation_id: `sim_${this.#next++}`,
+      state: 'running',
+      users: request.users,
+      requested: 0,
+      joined: 0,
+      failed: 0,
+      failures: [],
+      started_at: Date.now(),
+      finished_at: null,
+    };
+    let stopped = false;
+    this.#runs.set(status.simulation_id, { status, stop: () => (stopped = true) });
+    void this.#run(request, links, status, () => stopped);
+    return status;
+  }
+
+  async #run(
+    request: SimulationRequest,
+    links: string[],
+    status: SimulationStatus,
+    isStopped: () => boolean,
+  ): Promise<void> {
+    const started = Date.now();
+    // Random numbers in the country's space, far from the demo's: collisions only make a user ask twice.
+    const base = randomInt(100_000_000, 900_000_000);
+    for (let i = 0; i < request.users; i++) {
+      if (isStopped()) break;
+      if (request.ratePerSecond > 0) {
+        const due = started + (i * 1000) / request.ratePerSecond;
+        const wait = due - Date.now();
+        if (wait > TICK_MS) await new Promise((resolve) => setTimeout(resolve, wait));
+      } else if (i % 100 === 99) {
+        // Unpaced runs still yield, so that the server keeps answering while they go.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const waId = `${request.countryCode}${base + i}`;
+      const link = links[i % links.length] ?? '';
+      try {
+        const result = await simulateJoin(this.#store, waId, link, this.#clock(), this.#maxParticipants);
+        if (result.status === 'joined') status.joined++;
+        else status.requested++;
+      } catch (error) {
+        status.failed++;
+        const message = error instanceof Error ? error.message : String(error);
+        const known = status.failures.find((f) => f.message === message);
+        if (known !== undefined) known.count++;
+        else if (status.failures.length < 10) status.failures.push({ message, count: 1 });
+      }
+      this.#webhooks.wake();
+    }
+    status.state = isStopped() ? 'stopped' : 'finished';
+    status.finished_at = Date.now();
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * @module server/graph/routes/group-settings — reads and checks a settings update (`POST /{group_id}`): subject
+ * and description as when creating, and a profile picture as a multipart `file` part that must be a square JPEG of
+ * at least 192 px and at most 5 MB (reference §1.4: errors 131209 and 131210).
+ */
+import { createHash } from 'node:crypto';
+import type { JSONSchemaType } from 'ajv';
+import { imageSize } from 'image-size';
+import { MAX_DESCRIPTION_LENGTH, MAX_SUBJECT_LENGTH } from '../../../contract/limits.js';
+import { GRAPH_ERRORS } from '../../../domain/error-catalog.js';
+import type { SettingsChange } from '../../../domain/webhook-items.js';
+import { GraphError, invalidParameter } from '../../graph-error.js';
+import { compileParams, type GraphParams } from '../params.js';
+
+export const MIN_PHOTO_SIDE = 192;
+export const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
+
+interface SettingsBody {
+  messaging_product: 'whatsapp';
+  subject?: string;
+  description?: string;
+  profile_picture_file?: string;
+}
+
+const validateSettingsBody = compileParams<SettingsBody>({
+  type: 'object',
+  required: ['messaging_product'],
+  properties: {
+    messaging_product: { type: 'string', enum: ['whatsapp'] },
+    subject: { type: 'string', maxLength: 16 * MAX_SUBJECT_LENGTH, nullable: true },
+    description: { type: 'string', maxLength: MAX_DESCRIPTION_LENGTH, nullable: true },
+    profile_picture_file: { type: 'string', nullable: true },
+  },
+} as JSONSchemaType<SettingsBody>);
+
+/** Trimmed, non-empty, at most 128 characters: the rule for creating and for renaming. */
+export function checkedSubject(raw: string): string {
+  const subject = raw.trim();
+  if (subject.length === 0) throw invalidParameter('Param subject must be a non-empty string');
+  if ([...subject].length > MAX_SUBJECT_LENGTH) {
+    throw invalidParameter(`Param subject must be at most ${MAX_SUBJECT_LENGTH} characters long`);
+  }
+  return subject;
+}
+
+export function readSettingsChange(params: GraphParams): SettingsChange {
+  const { file, ...fields } = params;
+  const body = validateSettingsBody(fields);
+  if (body.profile_picture_file !== undefined) {
+    throw invalidParameter(
+      'Param profile_picture_file names a file on your machine, which Groupgate cannot read: send the picture as a multipart/form-data part named file (curl -F file=@photo.jpg).',
+    );
+  }
+  const change: SettingsChange = {};
+  if (body.subject !== undefined) change.subject = checkedSubject(body.subject);
+  if (body.description !== undefined) change.description = body.description;
+  if (file !== undefined) change.photo = { sha256: checkedPhoto(file) };
+  if (change.subject === undefined && change.description === undefined && change.photo === undefined) {
+    throw invalidParameter('Nothing to update: send subject, description or a profile picture (file)');
+  }
+  return change;
+}
+
+/** Returns the picture's SHA-256 (hex) once it passes Meta's checks. */
+function checkedPhoto(file: unknown): string {
+  if (!(file instanceof Buffer))
+    throw invalidParameter('Param file must be an uploaded file (multipart/form-data)');
+  if (file.length > MAX_PHOTO_BYTES) {
+    throw invalidParameter(`Param file must be at most ${MAX_PHOTO_BYTES} bytes (5 MB)`);
+  }
+  let size: { type?: string; width: number; height: number };
+  try {
+    size = imageSize(file);
+  } catch {
+    throw invalidParameter('Param file must be a JPEG image (image/jpeg)');
+  }
+  if (size.type !== 'jpg') throw invalidParameter('Param file must be a JPEG image (image/jpeg)');
+  if (size.width !== size.height) {
+    throw new GraphError(GRAPH_ERRORS.PHOTO_NOT_SQUARE, {
+      details: `The picture is ${size.width}x${size.height}; it must be square.`,
+    });
+  }
+  if (size.width < MIN_PHOTO_SIDE) {
+    throw new GraphError(GRAPH_ERRORS.PHOTO_TOO_SMALL, {
+      details: `The picture is ${size.width}x${size.height}; it must be at least ${MIN_PHOTO_SIDE}x${MIN_PHOTO_SIDE}.`,
+    });
+  }
+  return createHash('sha256').update(file).digest('hex');
+}

@@ -1,0 +1,38 @@
+/**
+ * @module server/group-rate-limit — Meta's 131208 "Group Rate Limit Hit" (HTTP 429): too many group operations from
+ * one phone number in a short time. Meta publishes no numbers, so the limit is off unless configured
+ * (`--group-rate-limit 30/60`: 30 operations a minute). Counted per instance, in fixed windows: several instances
+ * behind a load balancer each allow the limit.
+ */
+import type { GroupRateLimit } from '../config.js';
+import { GRAPH_ERRORS } from '../domain/error-catalog.js';
+import { GraphError } from './graph-error.js';
+
+export class GroupRateLimiter {
+  readonly #limit: GroupRateLimit | undefined;
+  readonly #windows = new Map<string, { start: number; count: number }>();
+
+  constructor(limit: GroupRateLimit | undefined) {
+    this.#limit = limit;
+  }
+
+  /** Counts one group operation of the phone number, or throws 131208 when its window is used up. */
+  take(phoneNumberId: string, now: number): void {
+    const limit = this.#limit;
+    if (limit === undefined) return;
+    const start = now - (now % limit.windowSeconds);
+    let window = this.#windows.get(phoneNumberId);
+    if (window === undefined || window.start !== start) {
+      window = { start, count: 0 };
+      this.#windows.set(phoneNumberId, window);
+    }
+    if (window.count >= limit.operations) {
+      const wait = start + limit.windowSeconds - now;
+      throw new GraphError(GRAPH_ERRORS.GROUP_RATE_LIMIT, {
+        details: `More than ${limit.operations} group operations in ${limit.windowSeconds} seconds from this phone number. Try again in ${wait} seconds.`,
+        headers: { 'retry-after': String(wait) },
+      });
+    }
+    window.count++;
+  }
+}
