@@ -52,8 +52,8 @@ export interface GraphCall {
   json?: unknown;
   /** application/x-www-form-urlencoded body. */
   form?: Record<string, string>;
-  /** multipart/form-data body. */
-  multipart?: Record<string, string>;
+  /** multipart/form-data body: fields, and files as `{ data, filename, contentType }`. */
+  multipart?: Record<string, string | { data: Buffer; filename: string; contentType: string }>;
   /** A raw body with its own content type. */
   raw?: { body: string | Buffer; contentType: string };
   headers?: Record<string, string>;
@@ -100,7 +100,10 @@ async function encode(
   }
   if (call.multipart !== undefined) {
     const form = new FormData();
-    for (const [key, value] of Object.entries(call.multipart)) form.append(key, value);
+    for (const [key, value] of Object.entries(call.multipart)) {
+      if (typeof value === 'string') form.append(key, value);
+      else form.append(key, new Blob([value.data], { type: value.contentType }), value.filename);
+    }
     const request = new Request('http://localhost/', { method: 'POST', body: form });
     headers['content-type'] = request.headers.get('content-type') ?? '';
     return { payload: Buffer.from(await request.arrayBuffer()), headers };
@@ -160,6 +163,8 @@ export class Harness {
       },
       { store, clock: () => ref.harness?.now ?? 0 },
     );
+    // Ready, as a listening server is: the webhook dispatcher starts now, not at the first request.
+    await app.ready();
     ref.harness = new Harness(app, store);
     return ref.harness;
   }
@@ -195,7 +200,7 @@ export class Harness {
 
   /** A control API call with the admin token. */
   async control<T = Record<string, unknown>>(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     url: string,
     json?: unknown,
   ): Promise<GraphResult<T>> {
