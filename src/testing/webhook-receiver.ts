@@ -58,9 +58,9 @@ export class WebhookReceiver {
   }
 
   static async start(appSecret = 'unset', verifyToken = 'verify-me'): Promise<WebhookReceiver> {
-    let receiver: WebhookReceiver | undefined;
+    const self: { receiver?: WebhookReceiver } = {};
     const server = createServer((request, response) => {
-      void receiver?.handle(request).then(
+      void self.receiver?.handle(request).then(
         (answer) => {
           if (answer === 'hang') return; // The socket stays open until the sender gives up.
           response.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body);
@@ -68,7 +68,8 @@ export class WebhookReceiver {
         () => response.writeHead(500).end(),
       );
     });
-    receiver = new WebhookReceiver(server, appSecret, verifyToken);
+    const receiver = new WebhookReceiver(server, appSecret, verifyToken);
+    self.receiver = receiver;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return receiver;
   }
