@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { mintBusiness } from '../../domain/businesses.js';
+import { runOutboxContract } from '../outbox.case.js';
 import { runStoreContract } from '../store.case.js';
 import { openSqliteStore } from './sqlite-store.js';
 
 runStoreContract({ name: 'sqlite (:memory:)', open: async () => openSqliteStore({ path: ':memory:' }) });
+runOutboxContract({ name: 'sqlite (:memory:)', open: async () => openSqliteStore({ path: ':memory:' }) });
 
 const exclusiveDir = mkdtempSync(join(tmpdir(), 'groupgate-sqlite-exclusive-'));
 let files = 0;
