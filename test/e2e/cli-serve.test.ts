@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { REPO_ROOT } from '../../src/testing/shared-dir.js';
+import { onlyItem, WebhookReceiver } from '../../src/testing/webhook-receiver.js';
 
 const BIN = join(REPO_ROOT, 'bin/groupgate.js');
 
@@ -18,11 +19,12 @@ interface Started {
 }
 
 /** Starts the CLI and resolves once it has printed its banner (up to the curl line, or the admin line). */
-function start(args: string[], until: RegExp): Promise<Started> {
+function start(args: string[], until: RegExp, env: Record<string, string> = {}): Promise<Started> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
     });
     let output = '';
     const timer = setTimeout(() => reject(new Error(`no banner after 10 s:\n${output}`)), 10_000);
@@ -98,5 +100,62 @@ describe('groupgate serve', () => {
     const code = await new Promise((resolve) => bad.on('exit', resolve));
     assert.equal(code, 1);
     assert.match(stderr, /--port must be a whole number/);
+  });
+
+  it("sends the demo's webhooks to --webhook-url, signed with the printed app secret", async () => {
+    const receiver = await WebhookReceiver.start('not-known-yet', 'cli-token');
+    // Until the banner names the app secret, the receiver cannot check signatures: it asks for a retry.
+    receiver.script(...Array<number>(100).fill(503));
+    const { child, output } = await start(
+      [
+        'serve',
+        '--port',
+        '0',
+        '--db',
+        ':memory:',
+        '--webhook-url',
+        receiver.url,
+        '--webhook-verify-token',
+        'cli-token',
+      ],
+      /curl .*\n/,
+      { GROUPGATE_WEBHOOK_RETRY_BASE_MS: '50' },
+    );
+    try {
+      assert.match(
+        output,
+        /Webhooks: group_lifecycle_update, .* -> http:\/\/127\.0\.0\.1:\d+\/webhook \(verified\)/,
+      );
+      receiver.appSecret = /secret (\w+) \(signs X-Hub-Signature-256\)/.exec(output)?.[1] ?? '';
+      receiver.clearScript();
+      const webhooks = await receiver.waitFor(6, 10_000);
+      assert.deepEqual(
+        webhooks.map((w) => onlyItem(w).item['type']),
+        ['group_create', ...Array<string>(5).fill('group_join_request_created')],
+      );
+    } finally {
+      await stop(child);
+      await receiver.close();
+    }
+  });
+
+  it('refuses to start when --webhook-url does not answer the challenge', async () => {
+    const receiver = await WebhookReceiver.start('s', 'expected-token');
+    try {
+      const bad = spawn(
+        process.execPath,
+        [BIN, 'serve', '--port', '0', '--db', ':memory:', '--webhook-url', receiver.url],
+        {
+          cwd: REPO_ROOT,
+        },
+      );
+      let stderr = '';
+      bad.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise((resolve) => bad.on('exit', resolve));
+      assert.equal(code, 1);
+      assert.match(stderr, /couldn't be validated.*HTTP Status Code = 403/);
+    } finally {
+      await receiver.close();
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Two `groupgate serve` processes on one PostgreSQL schema behave as one service: they start together (migrations
  * under an advisory lock), pagination alternating between them sees every pending request exactly once, and
- * hundreds of concurrent, overlapping approve/reject calls spread over both decide each request exactly once.
+ * hundreds of concurrent, overlapping approve/reject calls spread over both decide each request exactly once, and
+ * both deliver webhooks from the shared outbox without sending any event twice.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,11 +11,13 @@ import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from '../../src/testing/shared-dir.js';
 import { newTestSchema, postgresSkipReason, TEST_DATABASE_URL } from '../../src/testing/postgres.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
+import { onlyItem, WebhookReceiver } from '../../src/testing/webhook-receiver.js';
 
 const ADMIN = 'multi-instance-admin';
 const skip = await postgresSkipReason();
 const schema = newTestSchema();
 const children: ChildProcess[] = [];
+let receiver: WebhookReceiver;
 
 function startInstance(): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -32,8 +35,16 @@ function startInstance(): Promise<string> {
         schema,
         '--max-participants',
         '1000',
+        '--webhook-url',
+        receiver.url,
+        '--webhook-verify-token',
+        'multi',
       ],
-      { env: { ...process.env, GROUPGATE_ADMIN_TOKEN: ADMIN }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        // Polling often, so that each instance also picks up events the other one queued.
+        env: { ...process.env, GROUPGATE_ADMIN_TOKEN: ADMIN, GROUPGATE_WEBHOOK_POLL_MS: '50' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     children.push(child);
     let output = '';
@@ -74,10 +85,13 @@ describe('two instances on one PostgreSQL', { skip }, () => {
   let groupId: string;
   let ids: string[];
   const users = Array.from({ length: 120 }, (_, i) => `4477009${String(i).padStart(5, '0')}`);
+  let approvals = 0;
+  let approved: string[] = [];
 
   before(async () => {
+    receiver = await WebhookReceiver.start('unknown', 'multi');
     [a, b] = await Promise.all([startInstance(), startInstance()]);
-    const business = await call<{ access_token: string; phone_number_id: string }>(
+    const business = await call<{ access_token: string; phone_number_id: string; app_secret: string }>(
       a,
       'POST',
       '/_groupgate/businesses',
@@ -85,6 +99,7 @@ describe('two instances on one PostgreSQL', { skip }, () => {
       {},
     );
     token = business.access_token;
+    receiver.appSecret = business.app_secret;
     await call(b, 'POST', `/v23.0/${business.phone_number_id}/groups`, token, {
       messaging_product: 'whatsapp',
       subject: 'Shared',
@@ -122,6 +137,7 @@ describe('two instances on one PostgreSQL', { skip }, () => {
       ),
     );
     await PostgresStore.dropSchema(TEST_DATABASE_URL, schema);
+    await receiver.close();
   });
 
   it('pages through both instances alternately and sees each pending request once, in order', async () => {
@@ -155,7 +171,8 @@ describe('two instances on one PostgreSQL', { skip }, () => {
         return { approved: body.approved_join_requests ?? [], rejected: body.rejected_join_requests ?? [] };
       }),
     );
-    const approved = results.flatMap((r) => r.approved);
+    approved = results.flatMap((r) => r.approved);
+    approvals = results.filter((r) => r.approved.length > 0).length;
     const decided = [...approved, ...results.flatMap((r) => r.rejected)];
     assert.equal(new Set(decided).size, decided.length, 'no request reported decided twice');
     assert.deepEqual([...decided].sort(), [...ids].sort(), 'every request decided');
@@ -168,5 +185,23 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     );
     const pending = await call<{ data: unknown[] }>(b, 'GET', `/v23.0/${groupId}/join_requests`, token);
     assert.deepEqual(pending.data, []);
+  });
+
+  it('delivers every webhook exactly once, though both instances deliver from the shared outbox', async () => {
+    const expected = 1 + users.length + approvals;
+    const webhooks = await receiver.waitFor(expected, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(receiver.received.length, expected, 'no event sent twice');
+    assert.ok(webhooks.every((w) => w.signatureValid));
+    const items = webhooks.map((w) => onlyItem(w).item);
+    const created = items
+      .filter((i) => i['type'] === 'group_join_request_created')
+      .map((i) => i['join_request_id']);
+    assert.deepEqual(created, ids, "one group's events in the order they happened");
+    const added = items
+      .filter((i) => i['type'] === 'group_participants_add')
+      .flatMap((i) => (i['added_participants'] as { wa_id: string }[]).map((p) => p.wa_id));
+    const userOf = new Map(ids.map((id, i) => [id, users[i]]));
+    assert.deepEqual(added.sort(), approved.map((id) => userOf.get(id)).sort());
   });
 });

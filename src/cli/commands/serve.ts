@@ -3,7 +3,14 @@
  * needs to make a first call.
  */
 import type { Command } from 'commander';
-import { loadConfig, type ConfigOverrides, type LogLevel } from '../../config.js';
+import {
+  loadConfig,
+  parseGroupRateLimit,
+  parseWebhookFields,
+  type ConfigOverrides,
+  type LogLevel,
+} from '../../config.js';
+import { verifyCallbackUrl } from '../../webhooks/handshake.js';
 import { buildApp } from '../../server/app.js';
 import { seedDemo } from '../../server/control/demo-seed.js';
 import { describeLocation, openStore } from '../../storage/open-store.js';
@@ -17,6 +24,11 @@ interface ServeFlags {
   publicUrl?: string;
   maxParticipants?: string;
   logLevel?: string;
+  webhookUrl?: string;
+  webhookVerifyToken?: string;
+  webhookFields?: string;
+  webhookRetryWindow?: string;
+  groupRateLimit?: string;
   demo: boolean;
 }
 
@@ -36,12 +48,29 @@ function toOverrides(flags: ServeFlags): ConfigOverrides {
     overrides.maxParticipants = whole('max-participants', flags.maxParticipants);
   }
   if (flags.logLevel !== undefined) overrides.logLevel = flags.logLevel as LogLevel;
+  if (flags.webhookUrl !== undefined) overrides.webhookUrl = flags.webhookUrl;
+  if (flags.webhookVerifyToken !== undefined) overrides.webhookVerifyToken = flags.webhookVerifyToken;
+  if (flags.webhookFields !== undefined) overrides.webhookFields = parseWebhookFields(flags.webhookFields);
+  if (flags.webhookRetryWindow !== undefined) {
+    overrides.webhookRetryWindowMs = 1000 * whole('webhook-retry-window', flags.webhookRetryWindow);
+  }
+  if (flags.groupRateLimit !== undefined)
+    overrides.groupRateLimit = parseGroupRateLimit(flags.groupRateLimit);
   return overrides;
 }
 
 export async function serve(flags: ServeFlags): Promise<void> {
   const startedAt = performance.now();
   const config = loadConfig(process.env, toOverrides(flags));
+  if (config.webhookUrl !== undefined) {
+    // As Meta does when a callback URL is set: an endpoint that does not answer the challenge is refused.
+    const verified = await verifyCallbackUrl(
+      config.webhookUrl,
+      config.webhookVerifyToken,
+      config.webhookTimeoutMs,
+    );
+    if (!verified.ok) throw new Error(`--webhook-url ${config.webhookUrl}: ${verified.reason}`);
+  }
   const store = await openStore(config);
   const app = await buildApp(config, { store });
   const address = await app.listen({ port: config.port, host: config.host });
@@ -49,6 +78,9 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const lines = [
     `Groupgate listening on ${base}  (${describeLocation(config)}, ready in ${Math.round(performance.now() - startedAt)} ms)`,
     `Admin token (control API at ${base}/_groupgate): ${config.adminToken}${config.adminTokenGenerated ? '  (generated; set GROUPGATE_ADMIN_TOKEN to fix it)' : ''}`,
+    config.webhookUrl === undefined
+      ? 'Webhooks: no default callback URL (set one per app: PUT /_groupgate/apps/{app_id}/webhook, or --webhook-url)'
+      : `Webhooks: ${config.webhookFields.join(', ')} -> ${config.webhookUrl} (verified)`,
   ];
   if (config.seedDemo) {
     const demo = await seedDemo(
@@ -60,6 +92,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     lines.push(
       `Demo business: WABA ${demo.business.wabaId}, phone number id ${demo.business.phoneNumberId} (${demo.business.displayPhoneNumber})`,
       `Access token:  ${demo.accessToken}`,
+      `App:           ${demo.business.appId}, secret ${demo.business.appSecret} (signs X-Hub-Signature-256)`,
     );
     if (demo.group !== undefined) {
       lines.push(
@@ -103,6 +136,26 @@ export function registerServe(program: Command): void {
       'participants per group, business not counted (env GROUPGATE_MAX_PARTICIPANTS)',
     )
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env GROUPGATE_LOG_LEVEL)')
+    .option(
+      '--webhook-url <url>',
+      'callback URL for apps without their own webhook settings; verified with the hub.challenge handshake (env GROUPGATE_WEBHOOK_URL)',
+    )
+    .option(
+      '--webhook-verify-token <token>',
+      'hub.verify_token for that handshake (env GROUPGATE_WEBHOOK_VERIFY_TOKEN)',
+    )
+    .option(
+      '--webhook-fields <list>',
+      'comma-separated fields the default callback gets; all four by default (env GROUPGATE_WEBHOOK_FIELDS)',
+    )
+    .option(
+      '--webhook-retry-window <seconds>',
+      "how long failed deliveries are retried; Meta's 7 days by default (env GROUPGATE_WEBHOOK_RETRY_WINDOW_MS, in ms)",
+    )
+    .option(
+      '--group-rate-limit <ops/seconds>',
+      'answer 131208 past this many group operations per phone number, e.g. 30/60; off by default (env GROUPGATE_GROUP_RATE_LIMIT)',
+    )
     .option('--no-demo', 'do not create or print the demo business and group')
     .addHelpText(
       'after',
@@ -111,6 +164,7 @@ Examples:
   groupgate serve                         # http://127.0.0.1:4004, data in ./groupgate.sqlite
   groupgate serve --port 8080 --db :memory:
   GROUPGATE_ADMIN_TOKEN=secret groupgate serve --no-demo
+  groupgate serve --webhook-url http://localhost:3000/webhook --webhook-verify-token my-token
   DATABASE_URL=postgres://groupgate@db:5432/groupgate groupgate serve --host 0.0.0.0   # one of several instances`,
     )
     .action(async (flags: ServeFlags) => serve(flags));
