@@ -33,8 +33,6 @@ export interface SimulationStatus {
   finished_at: number | null;
 }
 
-const TICK_MS = 20;
-
 export class Simulations {
   readonly #runs = new Map<string, { status: SimulationStatus; stop: () => void }>();
   readonly #store: Store;
@@ -105,7 +103,8 @@ export class Simulations {
       if (request.ratePerSecond > 0) {
         const due = started + (i * 1000) / request.ratePerSecond;
         const wait = due - Date.now();
-        if (wait > TICK_MS) await new Promise((resolve) => setTimeout(resolve, wait));
+        // Timers cannot wait less than a millisecond: a user due sooner than that goes now.
+        if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
       } else if (i % 100 === 99) {
         // Unpaced runs still yield, so that the server keeps answering while they go.
         await new Promise((resolve) => setImmediate(resolve));
