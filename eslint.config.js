@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**'] },
+  { ignores: ['dist/**', 'packages/*/dist/**', 'node_modules/**', 'test-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
@@ -24,8 +24,18 @@ export default tseslint.config(
     },
   },
   {
-    // The SDK-facing contract must stay free of server code: it is imported by every other layer.
-    files: ['src/contract/**/*.ts'],
+    // The SDK is published alone and runs in browsers and edge runtimes: no Node built-ins, nothing of the server.
+    files: ['packages/sdk/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['node:*', '../../../src/*', 'fastify', 'pg', 'better-sqlite3'] },
+      ],
+    },
+  },
+  {
+    // The wire contract depends on nothing.
+    files: ['packages/sdk/src/contract/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['../*'] }],
     },

@@ -2,8 +2,8 @@
  * @module config — the only module that reads process.env. Values are validated once, then frozen and passed
  * explicitly; CLI flags override the environment through the same `overrides` object.
  */
-import { DEFAULT_MAX_PARTICIPANTS, MAX_GROUPS_PER_PHONE_NUMBER } from './contract/limits.js';
-import { WEBHOOK_FIELDS, type WebhookField } from './contract/webhooks.js';
+import { DEFAULT_MAX_PARTICIPANTS, MAX_GROUPS_PER_PHONE_NUMBER } from '@groupgate/sdk/contract';
+import { WEBHOOK_FIELDS, type WebhookField } from '@groupgate/sdk/contract';
 import { newAdminToken } from './domain/ids.js';
 
 /** Meta's 131208 threshold, which Meta does not publish: off unless set. */

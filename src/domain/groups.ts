@@ -1,5 +1,5 @@
 /** @module domain/groups — minting a new group's identity from its business and the caller's settings. */
-import type { JoinApprovalMode } from '../contract/groups.js';
+import type { JoinApprovalMode } from '@groupgate/sdk/contract';
 import type { BusinessRecord, NewGroup } from './records.js';
 import { groupIdFor, newGroupNumber, newInviteCode, newRequestId } from './ids.js';
 

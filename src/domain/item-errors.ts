@@ -1,5 +1,5 @@
 /** @module domain/item-errors — per-item errors (`failed_join_requests[].errors[]`) built from the catalog. */
-import type { ItemError } from '../contract/graph-error.js';
+import type { ItemError } from '@groupgate/sdk/contract';
 import type { ErrorTemplate } from './error-catalog.js';
 
 export function itemError(template: ErrorTemplate, details: string): ItemError {

@@ -3,12 +3,12 @@
  * failure is data: each failed id gets its own errors, and a top-level `errors[]` summarises them, both present
  * only when something failed (reference §1.8, §7).
  */
-import type { ItemError } from '../contract/graph-error.js';
+import type { ItemError } from '@groupgate/sdk/contract';
 import type {
   ApproveJoinRequestsResponse,
   FailedJoinRequest,
   RejectJoinRequestsResponse,
-} from '../contract/join-requests.js';
+} from '@groupgate/sdk/contract';
 import type { Decision, DecisionOutcome } from './records.js';
 import { GRAPH_ERRORS } from './error-catalog.js';
 import { itemError } from './item-errors.js';

@@ -2,8 +2,8 @@
  * @module domain/records — the domain model as the rest of the code sees it: businesses, groups, join requests and
  * the outcomes of deciding them. Storage backends persist these; the server and domain rules work on them.
  */
-import type { JoinApprovalMode } from '../contract/groups.js';
-import type { WebhookField } from '../contract/webhooks.js';
+import type { JoinApprovalMode } from '@groupgate/sdk/contract';
+import type { WebhookField } from '@groupgate/sdk/contract';
 
 export type { WebhookField };
 

@@ -3,7 +3,7 @@
  * show them (reference §3; the choices where the spec and the docs disagree are in docs/webhooks.md). Pure: the
  * server stamps and queues them.
  */
-import type { JoinApprovalMode } from '../contract/groups.js';
+import type { JoinApprovalMode } from '@groupgate/sdk/contract';
 import type { GroupRecord, WebhookField } from './records.js';
 
 /** One `groups[]` item and the field it is sent under. */

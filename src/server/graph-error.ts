@@ -1,5 +1,5 @@
 /** @module server/graph-error — the one exception type that becomes a Graph error envelope. */
-import type { GraphErrorBody } from '../contract/graph-error.js';
+import type { GraphErrorBody } from '@groupgate/sdk/contract';
 import { GRAPH_ERRORS, formatMessage, type ErrorTemplate } from '../domain/error-catalog.js';
 
 export interface GraphErrorOptions {

@@ -2,7 +2,7 @@
  * @module storage/rows — the column shapes both SQL backends read, and their one mapping to domain records. The
  * schemas differ only in dialect; the columns a record is read from do not.
  */
-import type { JoinApprovalMode } from '../contract/groups.js';
+import type { JoinApprovalMode } from '@groupgate/sdk/contract';
 import type {
   BusinessRecord,
   ClaimedWebhookEvent,

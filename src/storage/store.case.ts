@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { mintBusiness } from '../domain/businesses.js';
 import { mintGroup } from '../domain/groups.js';
 import { joinRequestIdFor } from '../domain/ids.js';
-import type { JoinRequest } from '../contract/join-requests.js';
+import type { JoinRequest } from '@groupgate/sdk/contract';
 import {
   StoreConflictError,
   type BusinessRecord,

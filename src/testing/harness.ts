@@ -3,7 +3,7 @@
  * `graph()` is checked against Meta's OpenAPI spec and Graph's header conventions before the test sees it, so no
  * test can pass on a response Meta would never send.
  */
-import { WEBHOOK_FIELDS } from '../contract/webhooks.js';
+import { WEBHOOK_FIELDS } from '@groupgate/sdk/contract';
 import assert from 'node:assert/strict';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp, type AppConfig } from '../server/app.js';

@@ -5,7 +5,7 @@
  * live in the instance that started them; their outcome is counted, not stored.
  */
 import { randomInt } from 'node:crypto';
-import { INVITE_LINK_PREFIX } from '../../contract/limits.js';
+import { INVITE_LINK_PREFIX } from '@groupgate/sdk/contract';
 import type { Store } from '../../storage/store.js';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import type { WebhookNotifier } from '../webhook-events.js';

@@ -2,7 +2,7 @@
  * @module server/control/sandbox — control-API operations that tests and the demo seed share: creating a business
  * with a token, and simulated users opening an invite link.
  */
-import { INVITE_LINK_PREFIX } from '../../contract/limits.js';
+import { INVITE_LINK_PREFIX } from '@groupgate/sdk/contract';
 import { mintBusiness } from '../../domain/businesses.js';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import { joinRequestIdFor, newAccessToken } from '../../domain/ids.js';

@@ -4,7 +4,7 @@
  * is refused when the endpoint does not echo the challenge.
  */
 import type { FastifyInstance } from 'fastify';
-import { WEBHOOK_FIELDS, type WebhookField } from '../../contract/webhooks.js';
+import { WEBHOOK_FIELDS, type WebhookField } from '@groupgate/sdk/contract';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import type { WebhookAttempt, WebhookEventRecord, WebhookEventState } from '../../storage/store.js';
 import { verifyCallbackUrl } from '../../webhooks/handshake.js';

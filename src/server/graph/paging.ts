@@ -2,8 +2,8 @@
  * @module server/graph/paging — Graph cursor pagination over a keyset page: `paging.cursors` point at the first
  * and last row, and `next` / `previous` are absolute URLs that work when followed (reference §4.5).
  */
-import type { Paging } from '../../contract/paging.js';
-import { MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT } from '../../contract/limits.js';
+import type { Paging } from '@groupgate/sdk/contract';
+import { MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT } from '@groupgate/sdk/contract';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import { encodeCursor, readCursor, type CursorEdge } from '../../domain/cursors.js';
 import type { KeysetPage, KeysetQuery, PagePosition } from '../../domain/records.js';

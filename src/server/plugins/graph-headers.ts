@@ -4,7 +4,7 @@
  * use-case usage, and Graph's no-cache set.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { LATEST_API_VERSION } from '../../contract/limits.js';
+import { LATEST_API_VERSION } from '@groupgate/sdk/contract';
 import { newTraceId } from '../../domain/ids.js';
 import type { BusinessRecord } from '../../storage/store.js';
 import type { UsageMeter } from '../usage-meter.js';

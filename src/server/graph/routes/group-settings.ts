@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { JSONSchemaType } from 'ajv';
 import { imageSize } from 'image-size';
-import { MAX_DESCRIPTION_LENGTH, MAX_SUBJECT_LENGTH } from '../../../contract/limits.js';
+import { MAX_DESCRIPTION_LENGTH, MAX_SUBJECT_LENGTH } from '@groupgate/sdk/contract';
 import { GRAPH_ERRORS } from '../../../domain/error-catalog.js';
 import type { SettingsChange } from '../../../domain/webhook-items.js';
 import { GraphError, invalidParameter } from '../../graph-error.js';

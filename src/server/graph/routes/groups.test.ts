@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { GroupsPage } from '../../../contract/groups.js';
+import type { GroupsPage } from '@groupgate/sdk/contract';
 import { fbBase64Decode } from '../../../domain/fb-base64.js';
 import { Harness, V, type Business } from '../../../testing/harness.js';
 

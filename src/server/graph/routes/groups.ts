@@ -6,8 +6,8 @@
  */
 import type { JSONSchemaType } from 'ajv';
 import type { FastifyInstance } from 'fastify';
-import type { CreateGroupBody } from '../../../contract/groups.js';
-import { MAX_DESCRIPTION_LENGTH, MAX_SUBJECT_LENGTH } from '../../../contract/limits.js';
+import type { CreateGroupBody } from '@groupgate/sdk/contract';
+import { MAX_DESCRIPTION_LENGTH, MAX_SUBJECT_LENGTH } from '@groupgate/sdk/contract';
 import { GRAPH_ERRORS } from '../../../domain/error-catalog.js';
 import { mintGroup } from '../../../domain/groups.js';
 import { groupCreated } from '../../../domain/webhook-items.js';

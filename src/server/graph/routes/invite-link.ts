@@ -5,7 +5,7 @@
  */
 import type { JSONSchemaType } from 'ajv';
 import type { FastifyInstance } from 'fastify';
-import { INVITE_LINK_PREFIX } from '../../../contract/limits.js';
+import { INVITE_LINK_PREFIX } from '@groupgate/sdk/contract';
 import { GRAPH_ERRORS } from '../../../domain/error-catalog.js';
 import { newInviteCode } from '../../../domain/ids.js';
 import type { GroupRecord } from '../../../storage/store.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { JoinRequestsPage } from '../../../contract/join-requests.js';
+import type { JoinRequestsPage } from '@groupgate/sdk/contract';
 import { fbBase64Decode } from '../../../domain/fb-base64.js';
 import { Harness, V, waIds, type Business, type Group } from '../../../testing/harness.js';
 

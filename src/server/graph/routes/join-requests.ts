@@ -4,8 +4,8 @@
  */
 import type { JSONSchemaType } from 'ajv';
 import type { FastifyInstance } from 'fastify';
-import type { DecideJoinRequestsBody } from '../../../contract/join-requests.js';
-import { MAX_JOIN_REQUESTS_PER_CALL } from '../../../contract/limits.js';
+import type { DecideJoinRequestsBody } from '@groupgate/sdk/contract';
+import { MAX_JOIN_REQUESTS_PER_CALL } from '@groupgate/sdk/contract';
 import { decisionResponse, uniqueIds } from '../../../domain/join-requests.js';
 import type { Decision } from '../../../storage/store.js';
 import { registerEdge, type EdgeDependencies, type EdgeHandler, type GraphContext } from '../edge-router.js';

@@ -6,7 +6,7 @@
  */
 import type { JSONSchemaType } from 'ajv';
 import type { FastifyInstance } from 'fastify';
-import { MAX_PARTICIPANTS_PER_CALL } from '../../../contract/limits.js';
+import { MAX_PARTICIPANTS_PER_CALL } from '@groupgate/sdk/contract';
 import { GRAPH_ERRORS } from '../../../domain/error-catalog.js';
 import { newRequestId } from '../../../domain/ids.js';
 import { participantsRemovedByBusiness } from '../../../domain/webhook-items.js';

@@ -2,6 +2,6 @@
 export type * from './graph-error.js';
 export type * from './paging.js';
 export type * from './join-requests.js';
-export type * from './groups.js';
+export * from './groups.js';
 export * from './limits.js';
 export * from './webhooks.js';

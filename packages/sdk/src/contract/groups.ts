@@ -31,3 +31,34 @@ export interface InviteLinkResponse {
   messaging_product: 'whatsapp';
   invite_link: string;
 }
+
+/** Every field `GET /{group_id}?fields=…` can return, besides `id` and `messaging_product`. */
+export interface GroupInfoFields {
+  join_approval_mode: JoinApprovalMode;
+  subject: string;
+  description: string;
+  suspended: boolean;
+  /** Unix seconds. */
+  creation_timestamp: number;
+  participants: { wa_id: string }[];
+  /** The business is not counted. */
+  total_participant_count: number;
+}
+
+export type GroupInfoField = keyof GroupInfoFields;
+
+export const GROUP_INFO_FIELDS: readonly GroupInfoField[] = [
+  'join_approval_mode',
+  'subject',
+  'description',
+  'suspended',
+  'creation_timestamp',
+  'participants',
+  'total_participant_count',
+];
+
+/** GroupInfo with the fields asked for. */
+export type GroupInfo<F extends GroupInfoField = never> = {
+  id: string;
+  messaging_product: 'whatsapp';
+} & Pick<GroupInfoFields, F>;
