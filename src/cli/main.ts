@@ -1,14 +1,31 @@
 /** @module cli/main — the `groupgate` command. */
 import { Command } from 'commander';
+import { registerGroups } from './commands/groups.js';
+import { registerJoinRequests } from './commands/join-requests.js';
 import { registerServe } from './commands/serve.js';
+import { registerSimulate } from './commands/simulate.js';
+import { registerWebhooks } from './commands/webhooks.js';
+import { describeError } from './output.js';
 
 const program = new Command()
   .name('groupgate')
-  .description('A self-hosted WhatsApp Groups API (join requests) that speaks graph.facebook.com.')
-  .showHelpAfterError();
+  .description(
+    'A self-hosted WhatsApp Groups API (join requests) that speaks graph.facebook.com, and a client for it and for Meta.',
+  )
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `
+The API commands work against Groupgate (default http://127.0.0.1:4004) or Meta (--base-url https://graph.facebook.com),
+with the token from --token or WHATSAPP_ACCESS_TOKEN. simulate and webhooks use Groupgate's control API.`,
+  );
 registerServe(program);
+registerJoinRequests(program);
+registerGroups(program);
+registerSimulate(program);
+registerWebhooks(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`groupgate: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`groupgate: ${describeError(error)}\n`);
   process.exit(1);
 });

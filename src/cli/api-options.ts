@@ -1,0 +1,62 @@
+/**
+ * @module cli/api-options — how every API command finds its server and credentials: flags first, then environment.
+ * The same commands work against Groupgate (the default base URL) and graph.facebook.com.
+ */
+import { GroupsClient } from '@groupgate/sdk';
+import type { Command } from 'commander';
+
+export const DEFAULT_BASE_URL = 'http://127.0.0.1:4004';
+
+export interface ApiFlags {
+  baseUrl?: string;
+  token?: string;
+  apiVersion?: string;
+  adminToken?: string;
+  json?: boolean;
+}
+
+/** Adds the connection flags to a command that calls the Graph API. */
+export function withApiOptions(command: Command): Command {
+  return command
+    .option(
+      '--base-url <url>',
+      `Graph base URL: Groupgate or https://graph.facebook.com (env GROUPGATE_BASE_URL; default ${DEFAULT_BASE_URL})`,
+    )
+    .option('--token <token>', 'access token (env WHATSAPP_ACCESS_TOKEN)')
+    .option('--api-version <version>', 'Graph API version (env GRAPH_API_VERSION; default v23.0)')
+    .option('--json', 'print machine-readable JSON on stdout');
+}
+
+/** Adds the flags of a command that calls Groupgate's control API. */
+export function withControlOptions(command: Command): Command {
+  return command
+    .option('--base-url <url>', `Groupgate base URL (env GROUPGATE_BASE_URL; default ${DEFAULT_BASE_URL})`)
+    .option('--admin-token <token>', 'control API token (env GROUPGATE_ADMIN_TOKEN)')
+    .option('--json', 'print machine-readable JSON on stdout');
+}
+
+export function baseUrlOf(flags: ApiFlags): string {
+  return (flags.baseUrl ?? process.env['GROUPGATE_BASE_URL'] ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+}
+
+export function clientOf(flags: ApiFlags, phoneNumberId?: string): GroupsClient {
+  const accessToken = flags.token ?? process.env['WHATSAPP_ACCESS_TOKEN'];
+  if (accessToken === undefined || accessToken === '') {
+    throw new Error('an access token is needed: --token <token> or WHATSAPP_ACCESS_TOKEN');
+  }
+  const apiVersion = flags.apiVersion ?? process.env['GRAPH_API_VERSION'];
+  return new GroupsClient({
+    accessToken,
+    baseUrl: baseUrlOf(flags),
+    ...(apiVersion !== undefined && { apiVersion }),
+    ...(phoneNumberId !== undefined && { phoneNumberId }),
+  });
+}
+
+export function adminTokenOf(flags: ApiFlags): string {
+  const token = flags.adminToken ?? process.env['GROUPGATE_ADMIN_TOKEN'];
+  if (token === undefined || token === '') {
+    throw new Error('the control API needs the admin token: --admin-token <token> or GROUPGATE_ADMIN_TOKEN');
+  }
+  return token;
+}

@@ -1,0 +1,122 @@
+/**
+ * @module cli/commands/groups — `groupgate groups list|create|show|delete` and `groupgate invite-link show|reset`.
+ */
+import {
+  GROUP_INFO_FIELDS,
+  type GroupInfoField,
+  type GroupSummary,
+  type JoinApprovalMode,
+} from '@groupgate/sdk';
+import type { Command } from 'commander';
+import { clientOf, withApiOptions, type ApiFlags } from '../api-options.js';
+import { print, printTable } from '../output.js';
+
+interface PhoneFlags extends ApiFlags {
+  phoneNumberId?: string;
+}
+
+function phoneOf(flags: PhoneFlags): string {
+  const id = flags.phoneNumberId ?? process.env['WHATSAPP_PHONE_NUMBER_ID'];
+  if (id === undefined)
+    throw new Error('the business phone number is needed: --phone-number-id or WHATSAPP_PHONE_NUMBER_ID');
+  return id;
+}
+
+function parseFields(raw: string | undefined): GroupInfoField[] {
+  if (raw === undefined) return [...GROUP_INFO_FIELDS];
+  const fields = raw.split(',').map((f) => f.trim());
+  for (const field of fields) {
+    if (!(GROUP_INFO_FIELDS as readonly string[]).includes(field)) {
+      throw new Error(`unknown field "${field}"; the fields are ${GROUP_INFO_FIELDS.join(', ')}`);
+    }
+  }
+  return fields as GroupInfoField[];
+}
+
+export function registerGroups(program: Command): void {
+  const groups = program
+    .command('groups')
+    .description("Create, list, show and delete a business number's groups.");
+  const phone = (command: Command) =>
+    withApiOptions(
+      command.option('--phone-number-id <id>', 'the business phone number (env WHATSAPP_PHONE_NUMBER_ID)'),
+    );
+
+  phone(groups.command('list').description('Active groups, newest first.'))
+    .addHelpText(
+      'after',
+      '\nExample:\n  groupgate groups list --phone-number-id 106540352242922 --token EAAG…',
+    )
+    .action(async (flags: PhoneFlags) => {
+      const all: GroupSummary[] = [];
+      for await (const group of clientOf(flags, phoneOf(flags)).groups.iterate({ pageSize: 1024 }))
+        all.push(group);
+      print(flags, { data: all }, () =>
+        printTable(
+          all.map((g) => [g.id, g.subject, new Date(Number(g.created_at) * 1000).toISOString()]),
+          ['GROUP ID', 'SUBJECT', 'CREATED'],
+        ),
+      );
+    });
+
+  phone(
+    groups
+      .command('create')
+      .description(
+        'Create a group; its id arrives in the group_create webhook, and it shows in `groups list`.',
+      )
+      .requiredOption('--subject <text>', 'up to 128 characters')
+      .option('--description <text>', 'up to 2048 characters')
+      .option('--approval-required', 'users must ask to join (join_approval_mode approval_required)'),
+  )
+    .addHelpText('after', '\nExample:\n  groupgate groups create --subject "Launch team" --approval-required')
+    .action(
+      async (flags: PhoneFlags & { subject: string; description?: string; approvalRequired?: boolean }) => {
+        const mode: JoinApprovalMode = flags.approvalRequired === true ? 'approval_required' : 'auto_approve';
+        const created = await clientOf(flags, phoneOf(flags)).groups.create({
+          subject: flags.subject,
+          ...(flags.description !== undefined && { description: flags.description }),
+          joinApprovalMode: mode,
+        });
+        print(flags, created, () => process.stdout.write(`Requested: request_id ${created.request_id}\n`));
+      },
+    );
+
+  withApiOptions(
+    groups
+      .command('show <group_id>')
+      .description("A group's fields.")
+      .option('--fields <list>', `comma-separated; default all: ${GROUP_INFO_FIELDS.join(',')}`),
+  ).action(async (groupId: string, flags: ApiFlags & { fields?: string }) => {
+    const info = await clientOf(flags).groups.get(groupId, parseFields(flags.fields));
+    print(flags, info, () => {
+      for (const [key, value] of Object.entries(info)) {
+        const shown = Array.isArray(value)
+          ? value.map((p: { wa_id: string }) => p.wa_id).join(', ')
+          : String(value);
+        process.stdout.write(`${key.padEnd(24)}${shown}\n`);
+      }
+    });
+  });
+
+  withApiOptions(
+    groups.command('delete <group_id>').description('Delete a group; every participant is removed.'),
+  ).action(async (groupId: string, flags: ApiFlags) => {
+    const answer = await clientOf(flags).groups.delete(groupId);
+    print(flags, answer, () => process.stdout.write(`Deleted ${groupId}\n`));
+  });
+
+  const link = program.command('invite-link').description("Show or reset a group's invite link.");
+  withApiOptions(link.command('show <group_id>').description('The current invite link.')).action(
+    async (groupId: string, flags: ApiFlags) => {
+      const inviteLink = await clientOf(flags).inviteLinks.get(groupId);
+      print(flags, { invite_link: inviteLink }, () => process.stdout.write(`${inviteLink}\n`));
+    },
+  );
+  withApiOptions(
+    link.command('reset <group_id>').description('A new link; the old one stops working at once.'),
+  ).action(async (groupId: string, flags: ApiFlags) => {
+    const inviteLink = await clientOf(flags).inviteLinks.reset(groupId);
+    print(flags, { invite_link: inviteLink }, () => process.stdout.write(`${inviteLink}\n`));
+  });
+}
