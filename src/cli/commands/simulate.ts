@@ -3,20 +3,11 @@
  * control API. Groupgate only: Meta has no such thing.
  */
 import type { Command } from 'commander';
+import type { SimulationStatus as Simulation } from '../../server/control/bulk-simulation.js';
 import { adminTokenOf, baseUrlOf, withControlOptions, type ApiFlags } from '../api-options.js';
 import { ControlClient } from '../control-client.js';
 import { print } from '../output.js';
 import { progressBar } from '../progress.js';
-
-interface Simulation {
-  simulation_id: string;
-  state: 'running' | 'finished' | 'stopped';
-  users: number;
-  requested: number;
-  joined: number;
-  failed: number;
-  failures: { message: string; count: number }[];
-}
 
 const control = (flags: ApiFlags) => new ControlClient(baseUrlOf(flags), adminTokenOf(flags));
 

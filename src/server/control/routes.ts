@@ -13,7 +13,7 @@ import { GraphError } from '../graph-error.js';
 import { lazyRequire } from '../lazy-require.js';
 import { inviteLinkFor } from '../graph/routes/invite-link.js';
 import { createBusinessWithToken, issueToken, simulateCancelJoin, simulateJoin } from './sandbox.js';
-import { ERROR_RESPONSE, SECURED, TAGS, WA_ID } from './schemas.js';
+import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
 import { registerSimulationRoutes } from './simulation-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
 import type { WebhookNotifier } from '../webhook-events.js';
@@ -226,7 +226,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
         summary:
           'A simulated WhatsApp user opens an invite link: a pending join request on approval_required groups, membership on auto_approve ones. Asking again while pending returns the same request.',
         security: SECURED,
-        params: { type: 'object', properties: { wa_id: WA_ID } },
+        params: WA_ID_PARAMS,
         body: {
           type: 'object',
           required: ['invite_link'],
@@ -261,13 +261,8 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
         tags: TAGS,
         summary: 'A simulated user withdraws their pending join request.',
         security: SECURED,
-        params: { type: 'object', properties: { wa_id: WA_ID } },
-        body: {
-          type: 'object',
-          required: ['group_id'],
-          additionalProperties: false,
-          properties: { group_id: { type: 'string', minLength: 1, maxLength: 512 } },
-        },
+        params: WA_ID_PARAMS,
+        body: GROUP_ID_BODY,
         response: {
           200: {
             type: 'object',

@@ -20,3 +20,11 @@ export const ERROR_RESPONSE = {
   },
 };
 export const SECURED = [{ adminToken: [] }];
+export const WA_ID_PARAMS = { type: 'object', properties: { wa_id: WA_ID } };
+/** A simulated user's action on one group. */
+export const GROUP_ID_BODY = {
+  type: 'object',
+  required: ['group_id'],
+  additionalProperties: false,
+  properties: { group_id: { type: 'string', minLength: 1, maxLength: 512 } },
+};

@@ -7,7 +7,7 @@ import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import type { ControlDependencies } from './routes.js';
 import { Simulations, type SimulationRequest } from './bulk-simulation.js';
 import { controlError, simulateLeave, simulateSuspension } from './sandbox.js';
-import { ERROR_RESPONSE, SECURED, TAGS, WA_ID } from './schemas.js';
+import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
 
 const GROUP_ID_PARAMS = { type: 'object', properties: { group_id: { type: 'string' } } };
 const SUSPENSION_RESPONSE = {
@@ -45,13 +45,8 @@ export function registerSimulationRoutes(app: FastifyInstance, deps: ControlDepe
         summary:
           'A simulated participant leaves the group (webhook group_participants_remove, initiated_by participant). Unlike a user the business removed, they may join again.',
         security: SECURED,
-        params: { type: 'object', properties: { wa_id: WA_ID } },
-        body: {
-          type: 'object',
-          required: ['group_id'],
-          additionalProperties: false,
-          properties: { group_id: { type: 'string', minLength: 1, maxLength: 512 } },
-        },
+        params: WA_ID_PARAMS,
+        body: GROUP_ID_BODY,
         response: {
           200: { type: 'object', properties: { status: { type: 'string' } } },
           '4xx': ERROR_RESPONSE,
