@@ -69,6 +69,13 @@ export default tseslint.config(
     },
   },
   {
+    // The console runs in the browser and talks to the server only through the public API and the SDK.
+    files: ['console/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['node:*', '../../src/*', '../src/*', 'fastify'] }],
+    },
+  },
+  {
     // The delivery worker runs beside the HTTP server, not inside it.
     files: ['src/webhooks/**/*.ts'],
     rules: {

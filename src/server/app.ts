@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { newTraceId } from '../domain/ids.js';
 import type { Store } from '../storage/store.js';
+import { consoleRoutes } from './console/routes.js';
 import { controlRoutes } from './control/routes.js';
 import { registerGroupRoutes } from './graph/routes/groups.js';
 import { registerGroupNodeRoutes } from './graph/routes/group-node.js';
@@ -120,6 +121,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   registerParticipantRoutes(app, edgeDeps);
   registerGroupNodeRoutes(app, edgeDeps);
 
+  await app.register(consoleRoutes);
   await app.register(controlRoutes, {
     prefix: '/_groupgate',
     store: deps.store,

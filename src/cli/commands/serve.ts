@@ -78,6 +78,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const lines = [
     `Groupgate listening on ${base}  (${describeLocation(config)}, ready in ${Math.round(performance.now() - startedAt)} ms)`,
     `Admin token (control API at ${base}/_groupgate): ${config.adminToken}${config.adminTokenGenerated ? '  (generated; set GROUPGATE_ADMIN_TOKEN to fix it)' : ''}`,
+    `Console: ${base}/console  (sign in with an access token and the phone number id)`,
     config.webhookUrl === undefined
       ? 'Webhooks: no default callback URL (set one per app: PUT /_groupgate/apps/{app_id}/webhook, or --webhook-url)'
       : `Webhooks: ${config.webhookFields.join(', ')} -> ${config.webhookUrl} (verified)`,
