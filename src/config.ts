@@ -89,6 +89,8 @@ export interface Config {
   readonly webhookRetryWindowMs: number;
   /** How often to look for events other instances queued. @default 1000 (`GROUPGATE_WEBHOOK_POLL_MS`) */
   readonly webhookPollMs: number;
+  /** How long settled events stay in the delivery log. @default 7 days (`GROUPGATE_WEBHOOK_LOG_RETENTION_MS`) */
+  readonly webhookLogRetentionMs: number;
   /** 131208 threshold per phone number and instance; undefined: off. (`GROUPGATE_GROUP_RATE_LIMIT`, e.g. 30/60) */
   readonly groupRateLimit: GroupRateLimit | undefined;
 }
@@ -174,6 +176,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     webhookRetryWindowMs:
       overrides.webhookRetryWindowMs ?? ms('GROUPGATE_WEBHOOK_RETRY_WINDOW_MS', 7 * 24 * 3_600_000),
     webhookPollMs: overrides.webhookPollMs ?? ms('GROUPGATE_WEBHOOK_POLL_MS', 1000),
+    webhookLogRetentionMs:
+      overrides.webhookLogRetentionMs ?? ms('GROUPGATE_WEBHOOK_LOG_RETENTION_MS', 7 * 24 * 3_600_000),
     groupRateLimit:
       'groupRateLimit' in overrides
         ? overrides.groupRateLimit

@@ -47,6 +47,7 @@ export type AppConfig = Pick<
   | 'webhookRetryMaxMs'
   | 'webhookRetryWindowMs'
   | 'webhookPollMs'
+  | 'webhookLogRetentionMs'
   | 'groupRateLimit'
 >;
 
@@ -93,6 +94,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     timeoutMs: config.webhookTimeoutMs,
     concurrency: config.webhookConcurrency,
     pollIntervalMs: config.webhookPollMs,
+    logRetentionMs: config.webhookLogRetentionMs,
     defaultSubscription:
       config.webhookUrl === undefined
         ? undefined

@@ -212,6 +212,31 @@ export function runOutboxContract({ name, open, skip }: StoreContractOptions): v
       assert.deepEqual([replayed?.id, replayed?.attempts], [claimed.id, 1]);
     });
 
+    it('prunes settled events past the retention, oldest first, and never a pending one', async () => {
+      const group = await newGroup(); // its group_create is queued at T0
+      const at = (ms: number) => (g: GroupRecord) => [event(g, `at ${ms}`, ms)];
+      await store.setSuspended(group.pk, true, NOW, at(T0 + 10));
+      await store.setSuspended(group.pk, false, NOW, at(T0 + 20));
+      await drain(T0 + 100); // settles group_create
+      await drain(T0 + 100); // settles "at T0+10"; "at T0+20" stays pending
+      const before = await store.listWebhookEvents({ limit: 10 });
+      assert.deepEqual(
+        before.map((e) => e.state),
+        ['pending', 'delivered', 'delivered'],
+      );
+      assert.equal(await store.pruneWebhookEvents(T0 + 50, 1), 1, 'a batch at most');
+      assert.equal(await store.pruneWebhookEvents(T0 + 50, 100), 1);
+      assert.equal(await store.pruneWebhookEvents(T0 + 50, 100), 0);
+      const after = await store.listWebhookEvents({ limit: 10 });
+      assert.deepEqual(
+        after.map((e) => typeOf(e.itemJson)),
+        ['at 1790000000020'],
+      );
+      const gone = before[2];
+      assert.ok(gone);
+      assert.equal(await store.findWebhookEvent(gone.id), undefined, 'with its attempts');
+    });
+
     it('keeps webhook settings per app and joins them to claims', async () => {
       await newGroup();
       const settings = {

@@ -138,6 +138,11 @@ export interface Store {
   replayWebhookEvent(id: number, now: number): Promise<boolean>;
   findWebhookSettings(appId: string): Promise<WebhookSettings | undefined>;
   saveWebhookSettings(settings: WebhookSettings): Promise<void>;
+  /**
+   * Deletes up to `limit` settled events (delivered, failed, skipped) created before `before`, with their attempts,
+   * oldest first; returns how many went. Pending events are never pruned.
+   */
+  pruneWebhookEvents(before: number, limit: number): Promise<number>;
   /** Replaces the app secret webhooks are signed with; false when no business has this app. */
   setAppSecret(appId: string, appSecret: string): Promise<boolean>;
 

@@ -158,6 +158,7 @@ export class Harness {
         webhookRetryMaxMs: 400,
         webhookRetryWindowMs: 5000,
         webhookPollMs: 50,
+        webhookLogRetentionMs: 7 * 24 * 3_600_000,
         groupRateLimit: undefined,
         ...options.config,
       },

@@ -25,11 +25,16 @@ export interface DispatcherOptions {
   /** How often to look for events queued by other instances. */
   pollIntervalMs: number;
   defaultSubscription: DefaultSubscription | undefined;
+  /** Settled events older than this leave the delivery log (pending ones never do). */
+  logRetentionMs: number;
   /** Reports failures of the dispatcher itself (the store unreachable), never of receivers. */
   onError: (error: unknown) => void;
 }
 
 export const USER_AGENT = 'facebookexternalua';
+
+const PRUNE_EVERY_MS = 3_600_000;
+const PRUNE_BATCH = 5000;
 
 export class WebhookDispatcher {
   readonly #store: Store;
@@ -40,6 +45,7 @@ export class WebhookDispatcher {
   #claiming = false;
   #again = false;
   #stopped = true;
+  #pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(store: Store, options: DispatcherOptions) {
     this.#store = store;
@@ -49,6 +55,28 @@ export class WebhookDispatcher {
   start(): void {
     this.#stopped = false;
     this.wake();
+    this.#pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+    this.#pruneTimer.unref();
+    void this.prune();
+  }
+
+  /**
+   * Trims the delivery log to its retention, in batches that each hold the store briefly (SQLite runs them on the
+   * event loop), yielding in between.
+   */
+  async prune(now = Date.now()): Promise<number> {
+    let total = 0;
+    try {
+      for (;;) {
+        const removed = await this.#store.pruneWebhookEvents(now - this.#options.logRetentionMs, PRUNE_BATCH);
+        total += removed;
+        if (removed < PRUNE_BATCH || this.#stopped) return total;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } catch (error) {
+      this.#options.onError(error);
+      return total;
+    }
   }
 
   /** Look for due events now: call after queueing events in this instance. */
@@ -59,6 +87,7 @@ export class WebhookDispatcher {
   /** Stops claiming, and waits for deliveries in flight (each bounded by the timeout). */
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearInterval(this.#pruneTimer);
     clearTimeout(this.#timer);
     this.#timer = undefined;
     while (this.#inFlight.size > 0 || this.#claiming) {

@@ -128,4 +128,12 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'delivery log retention',
+    sql: `
+      -- Settled events are pruned oldest first once they are past the log's retention.
+      CREATE INDEX webhook_events_by_created ON webhook_events (created_at);
+    `,
+  },
 ];

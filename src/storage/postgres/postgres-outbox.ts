@@ -155,6 +155,15 @@ export class PostgresOutbox {
     return (result.rowCount ?? 0) > 0;
   }
 
+  async prune(before: number, limit: number): Promise<number> {
+    const result = await this.#pool.query(
+      `DELETE FROM webhook_events WHERE id IN (
+         SELECT id FROM webhook_events WHERE created_at < $1 AND state <> 'pending' ORDER BY created_at LIMIT $2)`,
+      [before, limit],
+    );
+    return result.rowCount ?? 0;
+  }
+
   async findSettings(appId: string, db: Queryable = this.#pool): Promise<WebhookSettings | undefined> {
     const row = (
       await db.query<WebhookSettingsRow>('SELECT * FROM webhook_settings WHERE app_id = $1', [appId])

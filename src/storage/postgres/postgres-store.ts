@@ -782,6 +782,10 @@ export class PostgresStore implements Store {
     return this.#outbox.replay(id, now);
   }
 
+  pruneWebhookEvents(before: number, limit: number): Promise<number> {
+    return this.#outbox.prune(before, limit);
+  }
+
   findWebhookSettings(appId: string): Promise<WebhookSettings | undefined> {
     return this.#outbox.findSettings(appId);
   }

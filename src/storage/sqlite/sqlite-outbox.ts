@@ -62,6 +62,9 @@ export class SqliteOutbox {
       attempts: db.prepare('SELECT * FROM webhook_attempts WHERE event_id = ? ORDER BY attempt'),
       replay: db.prepare(`UPDATE webhook_events SET state = 'pending', next_attempt_at = ?, lease_until = NULL
         WHERE id = ?`),
+      prune: db.prepare(`DELETE FROM webhook_events WHERE id IN (
+          SELECT id FROM webhook_events INDEXED BY webhook_events_by_created
+          WHERE created_at < ? AND state <> 'pending' ORDER BY created_at LIMIT ?)`),
       settings: db.prepare('SELECT * FROM webhook_settings WHERE app_id = ?'),
       saveSettings:
         db.prepare(`INSERT INTO webhook_settings (app_id, callback_url, verify_token, fields, updated_at)
@@ -124,6 +127,10 @@ export class SqliteOutbox {
 
   replay(id: number, now: number): boolean {
     return this.#statements.replay.run(now, id).changes > 0;
+  }
+
+  prune(before: number, limit: number): number {
+    return this.#statements.prune.run(before, limit).changes;
   }
 
   findSettings(appId: string): WebhookSettings | undefined {

@@ -691,6 +691,10 @@ export class SqliteStore implements Store {
     return this.#outbox.replay(id, now);
   }
 
+  async pruneWebhookEvents(before: number, limit: number): Promise<number> {
+    return this.#outbox.prune(before, limit);
+  }
+
   async findWebhookSettings(appId: string): Promise<WebhookSettings | undefined> {
     return this.#outbox.findSettings(appId);
   }
