@@ -2,7 +2,7 @@
  * @module cli/api-options — how every API command finds its server and credentials: flags first, then environment.
  * The same commands work against Groupgate (the default base URL) and graph.facebook.com.
  */
-import { GroupsClient } from '@groupgate/sdk';
+import type { GroupsClient } from '@groupgate/sdk';
 import type { Command } from 'commander';
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:4004';
@@ -39,12 +39,14 @@ export function baseUrlOf(flags: ApiFlags): string {
   return (flags.baseUrl ?? process.env['GROUPGATE_BASE_URL'] ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
 }
 
-export function clientOf(flags: ApiFlags, phoneNumberId?: string): GroupsClient {
+/** The SDK is loaded here, on first use, not when `groupgate serve` starts. */
+export async function clientOf(flags: ApiFlags, phoneNumberId?: string): Promise<GroupsClient> {
   const accessToken = flags.token ?? process.env['WHATSAPP_ACCESS_TOKEN'];
   if (accessToken === undefined || accessToken === '') {
     throw new Error('an access token is needed: --token <token> or WHATSAPP_ACCESS_TOKEN');
   }
   const apiVersion = flags.apiVersion ?? process.env['GRAPH_API_VERSION'];
+  const { GroupsClient } = await import('@groupgate/sdk');
   return new GroupsClient({
     accessToken,
     baseUrl: baseUrlOf(flags),

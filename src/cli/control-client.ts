@@ -2,7 +2,7 @@
  * @module cli/control-client — Groupgate's control API (`/_groupgate/…`) for the commands that simulate users and
  * manage webhooks. Its errors use the Graph envelope, so they surface as the SDK's GraphApiError.
  */
-import { classify, type GraphErrorObject } from '@groupgate/sdk';
+import type { GraphErrorObject } from '@groupgate/sdk';
 
 export class ControlClient {
   readonly #baseUrl: string;
@@ -36,6 +36,7 @@ export class ControlClient {
     if (error === undefined) throw new Error(`${method} ${path}: HTTP ${response.status}`);
     const headers: Record<string, string> = {};
     response.headers.forEach((value, name) => (headers[name] = value));
+    const { classify } = await import('@groupgate/sdk');
     throw classify({ status: response.status, error, headers });
   }
 }

@@ -2,7 +2,7 @@
  * @module cli/output — what commands print: tables for people, JSON for scripts (`--json`), errors on stderr with
  * Graph's message, code and trace id, and the exit code a script can test.
  */
-import { GraphApiError } from '@groupgate/sdk';
+import type { GraphApiError } from '@groupgate/sdk';
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -27,9 +27,14 @@ export function print(flags: { json?: boolean }, json: unknown, human: () => voi
   else human();
 }
 
+/** Duck-typed, so that printing an error does not load the SDK. */
+function isGraphApiError(error: unknown): error is GraphApiError {
+  return error instanceof Error && 'fbtraceId' in error && 'code' in error && 'status' in error;
+}
+
 /** One line for any failure; Graph errors keep their code and trace id, which Meta's support asks for. */
 export function describeError(error: unknown): string {
-  if (error instanceof GraphApiError) {
+  if (isGraphApiError(error)) {
     const subcode = error.subcode === undefined ? '' : `, subcode ${error.subcode}`;
     return `${error.message} (HTTP ${error.status}, code ${error.code}${subcode}, fbtrace_id ${error.fbtraceId})`;
   }

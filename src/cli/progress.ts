@@ -2,15 +2,15 @@
  * @module cli/progress — a progress bar for bulk work, on stderr so that `--json` output stays clean, drawn only
  * when stderr is a terminal. The summary line is the caller's, printed either way.
  */
-import cliProgress from 'cli-progress';
 
 export interface ProgressBar {
   update(done: number, counts: { ok: number; failed: number }): void;
   stop(): void;
 }
 
-export function progressBar(total: number, label: string): ProgressBar {
+export async function progressBar(total: number, label: string): Promise<ProgressBar> {
   if (process.stderr.isTTY !== true || total === 0) return { update: () => undefined, stop: () => undefined };
+  const { default: cliProgress } = await import('cli-progress');
   const started = Date.now();
   const bar = new cliProgress.SingleBar(
     {

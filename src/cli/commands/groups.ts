@@ -6,7 +6,7 @@ import {
   type GroupInfoField,
   type GroupSummary,
   type JoinApprovalMode,
-} from '@groupgate/sdk';
+} from '@groupgate/sdk/contract';
 import type { Command } from 'commander';
 import { clientOf, withApiOptions, type ApiFlags } from '../api-options.js';
 import { print, printTable } from '../output.js';
@@ -49,7 +49,7 @@ export function registerGroups(program: Command): void {
     )
     .action(async (flags: PhoneFlags) => {
       const all: GroupSummary[] = [];
-      for await (const group of clientOf(flags, phoneOf(flags)).groups.iterate({ pageSize: 1024 }))
+      for await (const group of (await clientOf(flags, phoneOf(flags))).groups.iterate({ pageSize: 1024 }))
         all.push(group);
       print(flags, { data: all }, () =>
         printTable(
@@ -73,7 +73,9 @@ export function registerGroups(program: Command): void {
     .action(
       async (flags: PhoneFlags & { subject: string; description?: string; approvalRequired?: boolean }) => {
         const mode: JoinApprovalMode = flags.approvalRequired === true ? 'approval_required' : 'auto_approve';
-        const created = await clientOf(flags, phoneOf(flags)).groups.create({
+        const created = await (
+          await clientOf(flags, phoneOf(flags))
+        ).groups.create({
           subject: flags.subject,
           ...(flags.description !== undefined && { description: flags.description }),
           joinApprovalMode: mode,
@@ -88,7 +90,7 @@ export function registerGroups(program: Command): void {
       .description("A group's fields.")
       .option('--fields <list>', `comma-separated; default all: ${GROUP_INFO_FIELDS.join(',')}`),
   ).action(async (groupId: string, flags: ApiFlags & { fields?: string }) => {
-    const info = await clientOf(flags).groups.get(groupId, parseFields(flags.fields));
+    const info = await (await clientOf(flags)).groups.get(groupId, parseFields(flags.fields));
     print(flags, info, () => {
       for (const [key, value] of Object.entries(info)) {
         const shown = Array.isArray(value)
@@ -102,21 +104,21 @@ export function registerGroups(program: Command): void {
   withApiOptions(
     groups.command('delete <group_id>').description('Delete a group; every participant is removed.'),
   ).action(async (groupId: string, flags: ApiFlags) => {
-    const answer = await clientOf(flags).groups.delete(groupId);
+    const answer = await (await clientOf(flags)).groups.delete(groupId);
     print(flags, answer, () => process.stdout.write(`Deleted ${groupId}\n`));
   });
 
   const link = program.command('invite-link').description("Show or reset a group's invite link.");
   withApiOptions(link.command('show <group_id>').description('The current invite link.')).action(
     async (groupId: string, flags: ApiFlags) => {
-      const inviteLink = await clientOf(flags).inviteLinks.get(groupId);
+      const inviteLink = await (await clientOf(flags)).inviteLinks.get(groupId);
       print(flags, { invite_link: inviteLink }, () => process.stdout.write(`${inviteLink}\n`));
     },
   );
   withApiOptions(
     link.command('reset <group_id>').description('A new link; the old one stops working at once.'),
   ).action(async (groupId: string, flags: ApiFlags) => {
-    const inviteLink = await clientOf(flags).inviteLinks.reset(groupId);
+    const inviteLink = await (await clientOf(flags)).inviteLinks.reset(groupId);
     print(flags, { invite_link: inviteLink }, () => process.stdout.write(`${inviteLink}\n`));
   });
 }

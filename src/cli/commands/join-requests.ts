@@ -29,7 +29,7 @@ function positive(name: string, raw: string | undefined): number | undefined {
 }
 
 async function list(flags: ListFlags): Promise<void> {
-  const sdk = clientOf(flags);
+  const sdk = await clientOf(flags);
   const limit = positive('limit', flags.limit);
   let requests: JoinRequest[];
   let next: string | undefined;
@@ -70,9 +70,9 @@ const decide = (decision: 'approve' | 'reject') => async (ids: string[], flags: 
   if (flags.all !== true && ids.length === 0) {
     throw new Error(`nothing to ${decision}: give join request ids, or --all for every pending request`);
   }
-  const sdk = clientOf(flags);
+  const sdk = await clientOf(flags);
   const targets = flags.all === true ? await pendingIds(sdk, flags.group) : ids;
-  const bar = progressBar(targets.length, decision === 'approve' ? 'Approving' : 'Rejecting');
+  const bar = await progressBar(targets.length, decision === 'approve' ? 'Approving' : 'Rejecting');
   const started = Date.now();
   const batchSize = positive('batch-size', flags.batchSize);
   const concurrency = positive('concurrency', flags.concurrency);

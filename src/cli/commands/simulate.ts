@@ -78,7 +78,7 @@ export function registerSimulate(program: Command): void {
           rate_per_second: rate,
           country_code: flags.countryCode,
         });
-        const bar = progressBar(users, 'Simulating');
+        const bar = await progressBar(users, 'Simulating');
         try {
           while (status.state === 'running') {
             await new Promise((resolve) => setTimeout(resolve, 200));

@@ -2,7 +2,7 @@
  * @module cli/commands/webhooks — `groupgate webhooks set|deliveries|replay`: an app's callback URL, the delivery
  * log, and sending an event again. Groupgate's control API.
  */
-import { WEBHOOK_FIELDS } from '@groupgate/sdk';
+import { WEBHOOK_FIELDS } from '@groupgate/sdk/contract';
 import type { Command } from 'commander';
 import { adminTokenOf, baseUrlOf, withControlOptions, type ApiFlags } from '../api-options.js';
 import { ControlClient } from '../control-client.js';
