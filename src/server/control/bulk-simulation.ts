@@ -33,6 +33,8 @@ export interface SimulationStatus {
   finished_at: number | null;
 }
 
+const KEPT_RUNS = 100;
+
 export class Simulations {
   readonly #runs = new Map<string, { status: SimulationStatus; stop: () => void }>();
   readonly #store: Store;
@@ -85,8 +87,17 @@ export class Simulations {
     };
     let stopped = false;
     this.#runs.set(status.simulation_id, { status, stop: () => (stopped = true) });
+    this.#forgetOldRuns();
     void this.#run(request, links, status, () => stopped);
     return status;
+  }
+
+  /** Keeps the last KEPT_RUNS runs' statuses; running ones are never forgotten. */
+  #forgetOldRuns(): void {
+    for (const [id, run] of this.#runs) {
+      if (this.#runs.size <= KEPT_RUNS) return;
+      if (run.status.state !== 'running') this.#runs.delete(id);
+    }
   }
 
   async #run(
