@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { mintBusiness } from '../domain/businesses.js';
 import { mintGroup } from '../domain/groups.js';
 import { joinRequestIdFor } from '../domain/ids.js';
-import type { BusinessRecord, GroupRecord, NewWebhookEvent, Store } from './store.js';
+import type { AttemptVerdict, BusinessRecord, GroupRecord, NewWebhookEvent, Store } from './store.js';
 import type { StoreContractOptions } from './store.case.js';
 
 const NOW = 1_790_000_000;
@@ -44,22 +44,33 @@ export function runOutboxContract({ name, open, skip }: StoreContractOptions): v
 
     const typeOf = (itemJson: string) => (JSON.parse(itemJson) as { type: string }).type;
 
+    /** One attempt at `startedAt` answered `statusCode`, leaving the event as `verdict` says. */
+    const attempt = (
+      eventId: number,
+      number: number,
+      startedAt: number,
+      durationMs: number,
+      statusCode: number,
+      verdict: AttemptVerdict,
+    ) =>
+      store.recordWebhookAttempt(
+        {
+          eventId,
+          attempt: number,
+          startedAt,
+          durationMs,
+          url: 'http://receiver.test/hook',
+          statusCode,
+          error: statusCode === 200 ? null : `HTTP ${statusCode}`,
+        },
+        verdict,
+      );
+
     /** Claims everything due and marks it delivered, returning the types in claim order. */
     async function drain(now = T0): Promise<string[]> {
       const claimed = await store.claimWebhookEvents(now, 100, now + 1000);
       for (const e of claimed) {
-        await store.recordWebhookAttempt(
-          {
-            eventId: e.id,
-            attempt: e.attempts + 1,
-            startedAt: now,
-            durationMs: 1,
-            url: 'u',
-            statusCode: 200,
-            error: null,
-          },
-          { state: 'delivered' },
-        );
+        await attempt(e.id, e.attempts + 1, now, 1, 200, { state: 'delivered' });
       }
       return claimed.map((e) => typeOf(e.itemJson));
     }
@@ -132,18 +143,7 @@ export function runOutboxContract({ name, open, skip }: StoreContractOptions): v
       );
       const [leasedA] = first;
       assert.ok(leasedA);
-      await store.recordWebhookAttempt(
-        {
-          eventId: leasedA.id,
-          attempt: 1,
-          startedAt: T0,
-          durationMs: 5,
-          url: 'u',
-          statusCode: 500,
-          error: 'HTTP 500',
-        },
-        { state: 'pending', nextAttemptAt: T0 + 500 },
-      );
+      await attempt(leasedA.id, 1, T0, 5, 500, { state: 'pending', nextAttemptAt: T0 + 500 });
       assert.deepEqual(
         await store.claimWebhookEvents(T0 + 100, 10, T0 + 1100),
         [],
@@ -171,18 +171,7 @@ export function runOutboxContract({ name, open, skip }: StoreContractOptions): v
       const group = await newGroup();
       const [claimed] = await store.claimWebhookEvents(T0, 10, T0 + 1000);
       assert.ok(claimed);
-      await store.recordWebhookAttempt(
-        {
-          eventId: claimed.id,
-          attempt: 1,
-          startedAt: T0,
-          durationMs: 12,
-          url: 'http://x',
-          statusCode: 200,
-          error: null,
-        },
-        { state: 'delivered' },
-      );
+      await attempt(claimed.id, 1, T0, 12, 200, { state: 'delivered' });
       const found = await store.findWebhookEvent(claimed.id);
       assert.deepEqual(
         {

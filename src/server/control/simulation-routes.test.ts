@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Harness, V, type Business } from '../../testing/harness.js';
+import type { SimulationStatus } from './bulk-simulation.js';
 
 let h: Harness;
 let business: Business;
@@ -12,16 +13,7 @@ beforeEach(async () => {
 });
 afterEach(() => h.close());
 
-type Simulation = {
-  simulation_id: string;
-  state: string;
-  requested: number;
-  joined: number;
-  failed: number;
-  failures: { message: string; count: number }[];
-  started_at: number;
-  finished_at: number | null;
-};
+type Simulation = SimulationStatus;
 
 async function finished(id: string): Promise<Simulation> {
   for (;;) {
