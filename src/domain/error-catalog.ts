@@ -103,6 +103,20 @@ export const GRAPH_ERRORS = Object.freeze({
     message: '(#100) Request body is larger than {limit} bytes',
     title: 'Invalid parameter',
   }),
+  FILE_TOO_LARGE: template({
+    status: 413,
+    code: 100,
+    type: 'OAuthException',
+    message: '(#100) Param file must be at most {limit} bytes',
+    title: 'Invalid parameter',
+  }),
+  TOO_MANY_FILES: template({
+    status: 400,
+    code: 100,
+    type: 'OAuthException',
+    message: '(#100) Only one file may be uploaded per call',
+    title: 'Invalid parameter',
+  }),
   INVALID_CURSOR: template({
     status: 400,
     code: 131059,

@@ -6,6 +6,7 @@ import multipart from '@fastify/multipart';
 import { parse as parseQueryString } from 'node:querystring';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
+import { MAX_GROUP_PHOTO_BYTES } from '@groupgate/sdk/contract';
 import { newTraceId } from '../domain/ids.js';
 import type { Store } from '../storage/store.js';
 import { consoleRoutes } from './console/routes.js';
@@ -83,7 +84,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   );
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
-    limits: { fieldSize: BODY_LIMIT, fields: 100, files: 1, fileSize: 5 * 1024 * 1024, parts: 101 },
+    limits: { fieldSize: BODY_LIMIT, fields: 100, files: 1, fileSize: MAX_GROUP_PHOTO_BYTES, parts: 101 },
   });
   const dispatcher = new WebhookDispatcher(deps.store, {
     retry: {

@@ -3,6 +3,7 @@
  * Fastify's or a bug, leaves as a Graph envelope with the request's trace id; nothing leaves as an HTML page or a
  * bare 500.
  */
+import { MAX_GROUP_PHOTO_BYTES } from '@groupgate/sdk/contract';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
@@ -42,13 +43,16 @@ export function toGraphError(error: unknown, request: FastifyRequest, bodyLimit:
           details: 'Send application/json, application/x-www-form-urlencoded or multipart/form-data.',
         });
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      case 'FST_REQ_FILE_TOO_LARGE':
         return new GraphError(GRAPH_ERRORS.BODY_TOO_LARGE, { params: { limit: bodyLimit } });
+      // Uploads have their own cap, Meta's 5 MB for a group picture, not the body limit.
+      case 'FST_REQ_FILE_TOO_LARGE':
+        return new GraphError(GRAPH_ERRORS.FILE_TOO_LARGE, { params: { limit: MAX_GROUP_PHOTO_BYTES } });
+      case 'FST_FILES_LIMIT':
+        return new GraphError(GRAPH_ERRORS.TOO_MANY_FILES);
       case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       case 'FST_ERR_CTP_INVALID_TYPE':
       case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
       case 'FST_PARTS_LIMIT':
-      case 'FST_FILES_LIMIT':
       case 'FST_FIELDS_LIMIT':
       case 'FST_PROTO_VIOLATION':
         return invalidParameter(error.message);

@@ -12,6 +12,9 @@ export const DEFAULT_MAX_PARTICIPANTS = 8;
 export const MAX_GROUPS_PER_PHONE_NUMBER = 10_000;
 export const MAX_SUBJECT_LENGTH = 128;
 export const MAX_DESCRIPTION_LENGTH = 2048;
+/** A group profile picture: a square JPEG of at least 192 px, at most 5 MB. */
+export const MAX_GROUP_PHOTO_BYTES = 5 * 1024 * 1024;
+export const MIN_GROUP_PHOTO_SIDE = 192;
 /** Users one remove-participants call takes. */
 export const MAX_PARTICIPANTS_PER_CALL = 8;
 

@@ -130,6 +130,30 @@ describe('settings updates', () => {
   });
 });
 
+describe('upload limits', () => {
+  it('names the 5 MB picture limit, not the body limit, and refuses a second file', async () => {
+    await setUp();
+    const huge = await uploadPicture(Buffer.concat([jpeg(640, 640), Buffer.alloc(5 * 1024 * 1024)]));
+    assert.equal(huge.body.error.message, '(#100) Param file must be at most 5242880 bytes');
+    const form = new FormData();
+    form.append('messaging_product', 'whatsapp');
+    for (const name of ['a.jpg', 'b.jpg'])
+      form.append('file', new Blob([jpeg(640, 640)], { type: 'image/jpeg' }), name);
+    const request = new Request('http://localhost/', { method: 'POST', body: form });
+    const twoFiles = await h.graph<ErrorBody>({
+      method: 'POST',
+      url: `/${V}/${group.groupId}`,
+      token: business.access_token,
+      raw: {
+        body: Buffer.from(await request.arrayBuffer()),
+        contentType: request.headers.get('content-type') ?? '',
+      },
+    });
+    assert.equal(twoFiles.status, 400);
+    assert.equal(twoFiles.body.error.message, '(#100) Only one file may be uploaded per call');
+  });
+});
+
 describe('deleting a group', () => {
   it('answers success, then the group is gone for every call and from the list', async () => {
     await setUp();

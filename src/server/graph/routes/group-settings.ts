@@ -6,14 +6,11 @@
 import { createHash } from 'node:crypto';
 import type { JSONSchemaType } from 'ajv';
 import { imageSize } from 'image-size';
-import { MAX_DESCRIPTION_LENGTH, MAX_SUBJECT_LENGTH } from '@groupgate/sdk/contract';
+import { MAX_DESCRIPTION_LENGTH, MAX_SUBJECT_LENGTH, MIN_GROUP_PHOTO_SIDE } from '@groupgate/sdk/contract';
 import { GRAPH_ERRORS } from '../../../domain/error-catalog.js';
 import type { SettingsChange } from '../../../domain/webhook-items.js';
 import { GraphError, invalidParameter } from '../../graph-error.js';
 import { compileParams, type GraphParams } from '../params.js';
-
-export const MIN_PHOTO_SIDE = 192;
-export const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
 
 interface SettingsBody {
   messaging_product: 'whatsapp';
@@ -61,13 +58,10 @@ export function readSettingsChange(params: GraphParams): SettingsChange {
   return change;
 }
 
-/** Returns the picture's SHA-256 (hex) once it passes Meta's checks. */
+/** Returns the picture's SHA-256 (hex) once it passes Meta's checks; its size was capped by the multipart parser. */
 function checkedPhoto(file: unknown): string {
   if (!(file instanceof Buffer))
     throw invalidParameter('Param file must be an uploaded file (multipart/form-data)');
-  if (file.length > MAX_PHOTO_BYTES) {
-    throw invalidParameter(`Param file must be at most ${MAX_PHOTO_BYTES} bytes (5 MB)`);
-  }
   let size: { type?: string; width: number; height: number };
   try {
     size = imageSize(file);
@@ -80,9 +74,9 @@ function checkedPhoto(file: unknown): string {
       details: `The picture is ${size.width}x${size.height}; it must be square.`,
     });
   }
-  if (size.width < MIN_PHOTO_SIDE) {
+  if (size.width < MIN_GROUP_PHOTO_SIDE) {
     throw new GraphError(GRAPH_ERRORS.PHOTO_TOO_SMALL, {
-      details: `The picture is ${size.width}x${size.height}; it must be at least ${MIN_PHOTO_SIDE}x${MIN_PHOTO_SIDE}.`,
+      details: `The picture is ${size.width}x${size.height}; it must be at least ${MIN_GROUP_PHOTO_SIDE}x${MIN_GROUP_PHOTO_SIDE}.`,
     });
   }
   return createHash('sha256').update(file).digest('hex');
