@@ -3,7 +3,7 @@
  * else in the SDK goes through `GraphTransport.request`.
  */
 import type { GraphErrorObject } from './contract/index.js';
-import { classify, GraphApiError, GraphNetworkError } from './errors.js';
+import { classify, GraphNetworkError } from './errors.js';
 import { DEFAULT_RETRY, retryDelay, serverRetryAfterMs, shouldRetry, type RetryOptions } from './retry.js';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -159,5 +159,3 @@ export class GraphTransport {
     });
   }
 }
-
-export { GraphApiError };

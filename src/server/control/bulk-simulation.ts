@@ -5,10 +5,10 @@
  * live in the instance that started them; their outcome is counted, not stored.
  */
 import { randomInt } from 'node:crypto';
-import { INVITE_LINK_PREFIX } from '@groupgate/sdk/contract';
 import type { Store } from '../../storage/store.js';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import type { WebhookNotifier } from '../webhook-events.js';
+import { inviteLinkFor } from '../graph/routes/invite-link.js';
 import { controlError, simulateJoin } from './sandbox.js';
 
 export interface SimulationRequest {
@@ -72,7 +72,7 @@ export class Simulations {
       if (group === undefined || !group.inviteLinkActive) {
         throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No group ${groupId} with an active invite link.`);
       }
-      links.push(INVITE_LINK_PREFIX + group.inviteCode);
+      links.push(inviteLinkFor(group.inviteCode));
     }
     const status: SimulationStatus = {
       simulation_id: `sim_${this.#next++}`,

@@ -12,7 +12,14 @@ import type { Store } from '../../storage/store.js';
 import { GraphError } from '../graph-error.js';
 import { lazyRequire } from '../lazy-require.js';
 import { inviteLinkFor } from '../graph/routes/invite-link.js';
-import { createBusinessWithToken, issueToken, simulateCancelJoin, simulateJoin } from './sandbox.js';
+import {
+  controlError,
+  createBusinessWithToken,
+  findGroupOrFail,
+  issueToken,
+  simulateCancelJoin,
+  simulateJoin,
+} from './sandbox.js';
 import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
 import { registerSimulationRoutes } from './simulation-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
@@ -184,8 +191,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       const expiresIn = (request.body as { expires_in?: number } | undefined)?.expires_in;
       const business = await store.findBusinessByWabaId(wabaId);
       if (business === undefined) {
-        const details = `No business with WABA id ${wabaId}.`;
-        throw new GraphError(GRAPH_ERRORS.CONTROL_NOT_FOUND, { params: { details }, details });
+        throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No business with WABA id ${wabaId}.`);
       }
       const now = clock();
       const expiresAt = expiresIn === undefined ? null : now + expiresIn;
@@ -211,8 +217,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
     async (request) => {
       const { token } = request.params as { token: string };
       if (!(await store.revokeAccessToken(token, clock()))) {
-        const details = 'No such active access token.';
-        throw new GraphError(GRAPH_ERRORS.CONTROL_NOT_FOUND, { params: { details }, details });
+        throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, 'No such active access token.');
       }
       return { success: true };
     },
@@ -310,11 +315,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
     },
     async (request) => {
       const { group_id: groupId } = request.params as { group_id: string };
-      const group = await store.findGroupById(groupId);
-      if (group === undefined) {
-        const details = `No group ${groupId}.`;
-        throw new GraphError(GRAPH_ERRORS.CONTROL_NOT_FOUND, { params: { details }, details });
-      }
+      const group = await findGroupOrFail(store, groupId);
       return {
         group_id: group.groupId,
         subject: group.subject,

@@ -6,7 +6,12 @@
 import type { FastifyInstance } from 'fastify';
 import { WEBHOOK_FIELDS, type WebhookField } from '@groupgate/sdk/contract';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
-import type { WebhookAttempt, WebhookEventRecord, WebhookEventState } from '../../storage/store.js';
+import type {
+  WebhookAttempt,
+  WebhookEventRecord,
+  WebhookEventState,
+  WebhookSettings,
+} from '../../storage/store.js';
 import { verifyCallbackUrl } from '../../webhooks/handshake.js';
 import type { ControlDependencies } from './routes.js';
 import { controlError } from './sandbox.js';
@@ -54,6 +59,16 @@ const ATTEMPT = {
     error: { type: ['string', 'null'] },
   },
 };
+
+function renderSettings(settings: WebhookSettings): Record<string, unknown> {
+  return {
+    app_id: settings.appId,
+    callback_url: settings.callbackUrl,
+    verify_token: settings.verifyToken,
+    fields: settings.fields,
+    updated_at: settings.updatedAt,
+  };
+}
 
 function renderDelivery(event: WebhookEventRecord): Record<string, unknown> {
   const item = JSON.parse(event.itemJson) as Record<string, unknown>;
@@ -143,13 +158,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDepende
       };
       await store.saveWebhookSettings(settings);
       // Events held back for want of a subscription stay skipped, as at Meta; new ones go to the new URL.
-      return {
-        app_id: appId,
-        callback_url: settings.callbackUrl,
-        verify_token: settings.verifyToken,
-        fields: settings.fields,
-        updated_at: settings.updatedAt,
-      };
+      return renderSettings(settings);
     },
   );
 
@@ -174,13 +183,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDepende
           `App ${appId} has no webhook settings of its own.`,
         );
       }
-      return {
-        app_id: settings.appId,
-        callback_url: settings.callbackUrl,
-        verify_token: settings.verifyToken,
-        fields: settings.fields,
-        updated_at: settings.updatedAt,
-      };
+      return renderSettings(settings);
     },
   );
 

@@ -553,58 +553,56 @@ export class PostgresStore implements Store {
   }
 
   async #join(client: pg.PoolClient, group: GroupRecord, input: JoinInput): Promise<JoinOutcome> {
-    {
-      const locked = await client.query<{ participant_count: number }>(
-        'SELECT participant_count FROM groups WHERE pk = $1 FOR UPDATE',
-        [group.pk],
+    const locked = await client.query<{ participant_count: number }>(
+      'SELECT participant_count FROM groups WHERE pk = $1 FOR UPDATE',
+      [group.pk],
+    );
+    const isParticipant = await client.query(
+      'SELECT 1 FROM participants WHERE group_pk = $1 AND wa_id = $2',
+      [group.pk, input.waId],
+    );
+    if (isParticipant.rowCount !== 0) return { status: 'already_participant' as const };
+    const isRemoved = await client.query(
+      'SELECT 1 FROM removed_participants WHERE group_pk = $1 AND wa_id = $2',
+      [group.pk, input.waId],
+    );
+    if (isRemoved.rowCount !== 0) return { status: 'removed' as const };
+    if (group.joinApprovalMode === 'approval_required') {
+      const existing = await client.query(
+        `SELECT 1 FROM join_requests WHERE group_pk = $1 AND join_request_id = $2 AND status = 'pending'`,
+        [group.pk, input.joinRequestId],
       );
-      const isParticipant = await client.query(
-        'SELECT 1 FROM participants WHERE group_pk = $1 AND wa_id = $2',
-        [group.pk, input.waId],
-      );
-      if (isParticipant.rowCount !== 0) return { status: 'already_participant' as const };
-      const isRemoved = await client.query(
-        'SELECT 1 FROM removed_participants WHERE group_pk = $1 AND wa_id = $2',
-        [group.pk, input.waId],
-      );
-      if (isRemoved.rowCount !== 0) return { status: 'removed' as const };
-      if (group.joinApprovalMode === 'approval_required') {
-        const existing = await client.query(
-          `SELECT 1 FROM join_requests WHERE group_pk = $1 AND join_request_id = $2 AND status = 'pending'`,
-          [group.pk, input.joinRequestId],
-        );
-        if (existing.rowCount !== 0) {
-          return { status: 'requested' as const, joinRequestId: input.joinRequestId, created: false };
-        }
-        await client.query(
-          `INSERT INTO join_requests (group_pk, join_request_id, wa_id, status, created_at, wire_json)
-           VALUES ($1, $2, $3, 'pending', $4, $5)`,
-          [
-            group.pk,
-            input.joinRequestId,
-            input.waId,
-            input.now,
-            JSON.stringify({
-              join_request_id: input.joinRequestId,
-              wa_id: input.waId,
-              creation_timestamp: input.now,
-            }),
-          ],
-        );
-        return { status: 'requested' as const, joinRequestId: input.joinRequestId, created: true };
+      if (existing.rowCount !== 0) {
+        return { status: 'requested' as const, joinRequestId: input.joinRequestId, created: false };
       }
-      if ((locked.rows[0]?.participant_count ?? 0) >= input.maxParticipants)
-        return { status: 'group_full' as const };
-      await client.query('INSERT INTO participants (group_pk, wa_id, joined_at) VALUES ($1, $2, $3)', [
-        group.pk,
-        input.waId,
-        input.now,
-      ]);
-      await client.query('UPDATE groups SET participant_count = participant_count + 1 WHERE pk = $1', [
-        group.pk,
-      ]);
-      return { status: 'joined' as const };
+      await client.query(
+        `INSERT INTO join_requests (group_pk, join_request_id, wa_id, status, created_at, wire_json)
+         VALUES ($1, $2, $3, 'pending', $4, $5)`,
+        [
+          group.pk,
+          input.joinRequestId,
+          input.waId,
+          input.now,
+          JSON.stringify({
+            join_request_id: input.joinRequestId,
+            wa_id: input.waId,
+            creation_timestamp: input.now,
+          }),
+        ],
+      );
+      return { status: 'requested' as const, joinRequestId: input.joinRequestId, created: true };
     }
+    if ((locked.rows[0]?.participant_count ?? 0) >= input.maxParticipants)
+      return { status: 'group_full' as const };
+    await client.query('INSERT INTO participants (group_pk, wa_id, joined_at) VALUES ($1, $2, $3)', [
+      group.pk,
+      input.waId,
+      input.now,
+    ]);
+    await client.query('UPDATE groups SET participant_count = participant_count + 1 WHERE pk = $1', [
+      group.pk,
+    ]);
+    return { status: 'joined' as const };
   }
 
   async cancelJoinRequest(

@@ -12,10 +12,11 @@ import { GRAPH_ERRORS } from '../../../domain/error-catalog.js';
 import { mintGroup } from '../../../domain/groups.js';
 import { groupCreated } from '../../../domain/webhook-items.js';
 import { outboxOf } from '../../webhook-events.js';
+import { checkedSubject } from './group-settings.js';
 import { inviteLinkFor } from './invite-link.js';
 import type { GroupRecord } from '../../../storage/store.js';
 import { withFreshIds } from '../../../storage/with-fresh-ids.js';
-import { GraphError, invalidParameter } from '../../graph-error.js';
+import { GraphError } from '../../graph-error.js';
 import { registerEdge, type EdgeDependencies, type EdgeHandler } from '../edge-router.js';
 import { baseUrl, buildPaging, positionOf, readPageRequest } from '../paging.js';
 import { compileParams } from '../params.js';
@@ -78,13 +79,8 @@ export function registerGroupRoutes(
   const create: EdgeHandler = async (context) => {
     resolvePhoneNumber(context);
     const body = validateCreateBody(context.params);
-    const subject = body.subject.trim();
-    if (subject.length === 0) throw invalidParameter('Param subject must be a non-empty string');
-    if ([...subject].length > MAX_SUBJECT_LENGTH) {
-      throw invalidParameter(`Param subject must be at most ${MAX_SUBJECT_LENGTH} characters long`);
-    }
     const settings = {
-      subject,
+      subject: checkedSubject(body.subject),
       description: body.description ?? '',
       joinApprovalMode: body.join_approval_mode ?? 'auto_approve',
     };
