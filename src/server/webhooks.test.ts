@@ -407,7 +407,9 @@ describe('webhook delivery across a restart', () => {
     const open = () =>
       TEST_STORE === 'postgres'
         ? openTestPostgresStore(schema)
-        : Promise.resolve(openSqliteStore({ path: join(dir, 'restart.sqlite'), exclusive: true }));
+        : Promise.resolve(
+            openSqliteStore({ path: join(dir, 'restart.sqlite'), cacheRecords: true, readWorker: true }),
+          );
     receiver = await WebhookReceiver.start();
     receiver.script(...Array<number>(1000).fill(500));
     const first = await Harness.start({ store: await open() });

@@ -1,6 +1,6 @@
 /**
  * @module storage/open-store — picks the backend from configuration: PostgreSQL when a connection string is given
- * (several instances can share it), otherwise embedded SQLite, held exclusively by this process.
+ * (several instances can share it), otherwise embedded SQLite.
  */
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
@@ -20,7 +20,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
       ...(location.databaseSchema !== undefined && { schema: location.databaseSchema }),
     });
   }
-  return openSqliteStore({ path: location.databasePath, exclusive: true });
+  return openSqliteStore({ path: location.databasePath, cacheRecords: true, readWorker: true });
 }
 
 /** Where the state lives, for the start-up banner; never prints a password. */

@@ -25,7 +25,7 @@ async function openTestStore(): Promise<Store> {
   // SQLite exclusive, as `groupgate serve` runs it: the in-memory record caches are on.
   return TEST_STORE === 'postgres'
     ? openTestPostgresStore()
-    : openSqliteStore({ path: ':memory:', exclusive: true });
+    : openSqliteStore({ path: ':memory:', cacheRecords: true });
 }
 export const V = 'v23.0';
 

@@ -35,7 +35,7 @@ import {
   type TokenLookup,
 } from '../store.js';
 import { RecordCache } from '../record-cache.js';
-import { ReadBatcher } from './read-batcher.js';
+import { ReadBatcher } from '../read-batcher.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { PostgresOutbox } from './postgres-outbox.js';
 import { toBusiness, toGroup, type BusinessRow, type GroupRow } from '../rows.js';

@@ -1,5 +1,5 @@
 /**
- * @module storage/postgres/read-batcher — folds reads issued while earlier ones are in flight into one query.
+ * @module storage/read-batcher — folds reads issued while earlier ones are in flight into one query.
  * On this machine PostgreSQL spends about 40 µs of CPU on any statement before its plan runs (protocol, executor
  * start-up, waking the backend), and node-postgres about as much again; a page query costs 110–140 µs of database CPU
  * alone, but 35 µs a page in batches of ten (measured in docs/performance.md). Under load, requests arrive faster
