@@ -22,7 +22,7 @@ export const TEST_STORE: 'sqlite' | 'postgres' =
   process.env['GROUPGATE_TEST_STORE'] === 'postgres' ? 'postgres' : 'sqlite';
 
 async function openTestStore(): Promise<Store> {
-  // SQLite exclusive, as `groupgate serve` runs it: the in-memory record caches are on.
+  // As `groupgate serve` opens SQLite: the in-memory record caches are on (an in-memory file has no page worker).
   return TEST_STORE === 'postgres'
     ? openTestPostgresStore()
     : openSqliteStore({ path: ':memory:', cacheRecords: true });
