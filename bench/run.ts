@@ -54,6 +54,15 @@ function startProcess(args: string[], ready: RegExp): Promise<Running & { starte
   });
 }
 
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
 function rssMb(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
@@ -204,11 +213,7 @@ async function benchStore(
   for (let i = 0; i < 5; i++) {
     const probe = await startProcess(prepared.serveArgs, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
     coldStarts.push(await firstAnswer(probe));
-    await new Promise((resolve) => {
-      probe.child.removeAllListeners('exit');
-      probe.child.once('exit', resolve);
-      probe.child.kill('SIGTERM');
-    });
+    await stopProcess(probe.child);
   }
   coldStarts.sort((a, b) => a - b);
 
@@ -273,7 +278,8 @@ async function benchStore(
     }),
   );
   const memory = rssMb(server.child.pid ?? 0);
-  server.child.kill('SIGTERM');
+  // Gone before the caller drops its schema: a server still claiming webhooks would deadlock with the DROP.
+  await stopProcess(server.child);
   const used = Math.min(next, batches.length);
   return {
     store: prepared.store,
