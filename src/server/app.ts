@@ -21,6 +21,7 @@ import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
 import { registerGraphHeaders } from './plugins/graph-headers.js';
 import { UsageMeter } from './usage-meter.js';
+import { lazyCompilersFactory } from './lazy-compilers.js';
 
 export interface AppDependencies {
   store: Store;
@@ -88,6 +89,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     // The control API's schemas are static and tested; validating them against the meta-schema at each start
     // would compile the meta-schema first.
     ajv: { customOptions: { validateSchema: false } },
+    schemaController: { compilersFactory: lazyCompilersFactory() },
   });
 
   // Graph takes JSON, form and multipart bodies only; Fastify's default text/plain parser would let a plain
