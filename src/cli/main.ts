@@ -1,5 +1,6 @@
 /** @module cli/main — the `groupgate` command. */
 import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { registerGroups } from './commands/groups.js';
 import { registerJoinRequests } from './commands/join-requests.js';
 import { registerServe } from './commands/serve.js';
@@ -7,8 +8,13 @@ import { registerSimulate } from './commands/simulate.js';
 import { registerWebhooks } from './commands/webhooks.js';
 import { describeError } from './output.js';
 
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
 const program = new Command()
   .name('groupgate')
+  .version(version, '-V, --version', 'print the version and exit')
   .description(
     'A self-hosted WhatsApp Groups API (join requests) that speaks graph.facebook.com, and a client for it and for Meta.',
   )

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN_TOKEN, Harness, type Business } from '../../src/testing/harness.js';
@@ -204,6 +205,15 @@ describe('groupgate errors', () => {
       const help = await groupgate(...command, '--help');
       assert.match(help.stdout, /Example/, command.join(' '));
     }
+  });
+
+  it("prints the package's version", async () => {
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const run = await groupgate('--version');
+    assert.equal(run.code, 0);
+    assert.equal(run.stdout.trim(), version);
   });
 });
 
