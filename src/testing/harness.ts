@@ -5,6 +5,9 @@
  */
 import { WEBHOOK_FIELDS } from '@groupgate/sdk/contract';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp, type AppConfig } from '../server/app.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
@@ -21,11 +24,18 @@ export const ADMIN_TOKEN = 'test-admin-token';
 export const TEST_STORE: 'sqlite' | 'postgres' =
   process.env['GROUPGATE_TEST_STORE'] === 'postgres' ? 'postgres' : 'sqlite';
 
+/** Temporary directories of the SQLite files opened here, removed when their harness closes. */
+const sqliteDirs = new Map<Store, string>();
+
 async function openTestStore(): Promise<Store> {
-  // As `groupgate serve` opens SQLite: the in-memory record caches are on (an in-memory file has no page worker).
-  return TEST_STORE === 'postgres'
-    ? openTestPostgresStore()
-    : openSqliteStore({ path: ':memory:', cacheRecords: true });
+  if (TEST_STORE === 'postgres') return openTestPostgresStore();
+  // As `groupgate serve` opens SQLite: a file, the record caches on, and pages read by the page worker, started
+  // before the first call so that every page in the suite is read there.
+  const dir = mkdtempSync(join(tmpdir(), 'groupgate-harness-'));
+  const store = openSqliteStore({ path: join(dir, 'harness.sqlite'), cacheRecords: true, readWorker: true });
+  assert.equal(await store.pageWorkerStarted(), true, 'the page worker starts');
+  sqliteDirs.set(store, dir);
+  return store;
 }
 export const V = 'v23.0';
 
@@ -174,6 +184,9 @@ export class Harness {
     await this.app.close();
     await this.store.close();
     if (this.store.kind === 'postgres') await dropTestSchemas();
+    const dir = sqliteDirs.get(this.store);
+    sqliteDirs.delete(this.store);
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }
 
   /** A Graph call, validated against Meta's spec and Graph conventions. */
