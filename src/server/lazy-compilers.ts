@@ -6,6 +6,7 @@
  */
 import type { FastifyServerOptions } from 'fastify';
 import { createRequire } from 'node:module';
+import { lazyRequire } from './lazy-require.js';
 
 type CompilersFactory = NonNullable<
   NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']
@@ -14,14 +15,15 @@ type ValidatorFactory = NonNullable<CompilersFactory['buildValidator']>;
 type SerializerFactory = NonNullable<CompilersFactory['buildSerializer']>;
 
 // Fastify's own dependencies, resolved from Fastify's package as Fastify itself would.
-const fromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
+const FASTIFY = createRequire(import.meta.url).resolve('fastify');
 
 type Factory = (...args: unknown[]) => unknown;
 
 /** A factory that loads the real one from Fastify's dependency `specifier` on its first call. */
 function loadedOnFirstCall(specifier: string): Factory {
+  const load = lazyRequire<() => Factory>(specifier, FASTIFY);
   let factory: Factory | undefined;
-  return (...args) => (factory ??= (fromFastify(specifier) as () => Factory)())(...args);
+  return (...args) => (factory ??= load()())(...args);
 }
 
 export function lazyCompilersFactory(): CompilersFactory {

@@ -5,9 +5,8 @@
  */
 import { createRequire } from 'node:module';
 
-const require = createRequire(import.meta.url);
-
-export function lazyRequire<T>(specifier: string): () => T {
+/** `from`: the module `specifier` is resolved from; by default this package's own. */
+export function lazyRequire<T>(specifier: string, from: string | URL = import.meta.url): () => T {
   let loaded: T | undefined;
-  return () => (loaded ??= require(specifier) as T);
+  return () => (loaded ??= createRequire(from)(specifier) as T);
 }

@@ -24,18 +24,20 @@ export const ADMIN_TOKEN = 'test-admin-token';
 export const TEST_STORE: 'sqlite' | 'postgres' =
   process.env['GROUPGATE_TEST_STORE'] === 'postgres' ? 'postgres' : 'sqlite';
 
-/** Temporary directories of the SQLite files opened here, removed when their harness closes. */
-const sqliteDirs = new Map<Store, string>();
+interface TestStore {
+  store: Store;
+  /** Removes what the store left behind, once it is closed. */
+  dispose: () => Promise<void>;
+}
 
-async function openTestStore(): Promise<Store> {
-  if (TEST_STORE === 'postgres') return openTestPostgresStore();
+async function openTestStore(): Promise<TestStore> {
+  if (TEST_STORE === 'postgres') return { store: await openTestPostgresStore(), dispose: dropTestSchemas };
   // As `groupgate serve` opens SQLite: a file, the record caches on, and pages read by the page worker, started
   // before the first call so that every page in the suite is read there.
   const dir = mkdtempSync(join(tmpdir(), 'groupgate-harness-'));
   const store = openSqliteStore({ path: join(dir, 'harness.sqlite'), cacheRecords: true, readWorker: true });
   assert.equal(await store.pageWorkerStarted(), true, 'the page worker starts');
-  sqliteDirs.set(store, dir);
-  return store;
+  return { store, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 export const V = 'v23.0';
 
@@ -144,13 +146,22 @@ export class Harness {
   /** Unix seconds the app sees; tests move it to expire tokens. */
   now = 1_790_000_000;
 
-  private constructor(app: FastifyInstance, store: Store) {
+  readonly #dispose: () => Promise<void>;
+
+  private constructor(app: FastifyInstance, store: Store, dispose: () => Promise<void>) {
     this.app = app;
     this.store = store;
+    this.#dispose = dispose;
   }
 
   static async start(options: { store?: Store; config?: Partial<AppConfig> } = {}): Promise<Harness> {
-    const store = options.store ?? (await openTestStore());
+    const { store, dispose } =
+      options.store === undefined
+        ? await openTestStore()
+        : {
+            store: options.store,
+            dispose: options.store.kind === 'postgres' ? dropTestSchemas : async () => {},
+          };
     const ref: { harness?: Harness } = {};
     const app = await buildApp(
       {
@@ -176,17 +187,14 @@ export class Harness {
     );
     // Ready, as a listening server is: the webhook dispatcher starts now, not at the first request.
     await app.ready();
-    ref.harness = new Harness(app, store);
+    ref.harness = new Harness(app, store, dispose);
     return ref.harness;
   }
 
   async close(): Promise<void> {
     await this.app.close();
     await this.store.close();
-    if (this.store.kind === 'postgres') await dropTestSchemas();
-    const dir = sqliteDirs.get(this.store);
-    sqliteDirs.delete(this.store);
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    await this.#dispose();
   }
 
   /** A Graph call, validated against Meta's spec and Graph conventions. */

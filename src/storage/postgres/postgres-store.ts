@@ -34,7 +34,7 @@ import {
   type Store,
   type TokenLookup,
 } from '../store.js';
-import { RecordCache } from '../record-cache.js';
+import { GroupCache, RecordCache } from '../record-cache.js';
 import { ReadBatcher } from '../read-batcher.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { PostgresOutbox } from './postgres-outbox.js';
@@ -238,9 +238,7 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #tokens = new RecordCache<string, TokenLookup>(RECORD_CACHE_ENTRIES, RECORD_TTL_MS);
-  readonly #groups = new RecordCache<string, GroupRecord>(RECORD_CACHE_ENTRIES, RECORD_TTL_MS);
-  /** group pk → group id, to forget a cached group when a write names it by pk. */
-  readonly #groupIds = new Map<number, string>();
+  readonly #groups = new GroupCache(RECORD_CACHE_ENTRIES, RECORD_TTL_MS);
 
   readonly #outbox: PostgresOutbox;
   readonly #pages: ReadBatcher<PageInput, PageRow | undefined>;
@@ -446,19 +444,8 @@ export class PostgresStore implements Store {
     const cached = this.#groups.get(groupId);
     if (cached !== undefined) return cached;
     const group = await this.#groupWhere('group_id', groupId);
-    if (group !== undefined) this.#rememberGroup(group);
+    if (group !== undefined) this.#groups.remember(group);
     return group;
-  }
-
-  /** Called after every write through this instance that changes a group's row. */
-  #forgetGroup(groupPk: number): void {
-    const groupId = this.#groupIds.get(groupPk);
-    if (groupId !== undefined) this.#groups.delete(groupId);
-  }
-
-  #rememberGroup(group: GroupRecord): void {
-    this.#groups.set(group.groupId, group);
-    this.#groupIds.set(group.pk, group.groupId);
   }
 
   findGroupByInviteCode(inviteCode: string): Promise<GroupRecord | undefined> {
@@ -515,7 +502,7 @@ export class PostgresStore implements Store {
     const row = await this.#pages.read({ groupId, query });
     if (row === undefined) return undefined;
     const group = toGroup(row);
-    this.#rememberGroup(group);
+    this.#groups.remember(group);
     return group.businessPk === businessPk ? { group, page: toRenderedPage(row) } : undefined;
   }
 
@@ -578,7 +565,7 @@ export class PostgresStore implements Store {
       await this.#outbox.append(client, events(outcomes));
       return outcomes;
     });
-    if (decision === 'approve') this.#forgetGroup(groupPk);
+    if (decision === 'approve') this.#groups.forget(groupPk);
     return outcomes;
   }
 
@@ -592,7 +579,7 @@ export class PostgresStore implements Store {
       await this.#outbox.append(client, events(outcome));
       return outcome;
     });
-    if (outcome.status === 'joined') this.#forgetGroup(group.pk);
+    if (outcome.status === 'joined') this.#groups.forget(group.pk);
     return outcome;
   }
 
@@ -682,7 +669,7 @@ export class PostgresStore implements Store {
       await this.#outbox.append(client, events(changed));
       return changed;
     });
-    this.#forgetGroup(groupPk);
+    this.#groups.forget(groupPk);
     return group;
   }
 
@@ -737,7 +724,7 @@ export class PostgresStore implements Store {
       if (isUniqueViolation(error)) throw new StoreConflictError('invite code already taken');
       throw error;
     }
-    this.#forgetGroup(groupPk);
+    this.#groups.forget(groupPk);
     return row && toGroup(row);
   }
 
@@ -798,7 +785,7 @@ export class PostgresStore implements Store {
       await this.#outbox.append(client, events(outcomes));
       return outcomes;
     });
-    this.#forgetGroup(groupPk);
+    this.#groups.forget(groupPk);
     return outcomes;
   }
 
@@ -856,7 +843,6 @@ export class PostgresStore implements Store {
   async reset(): Promise<void> {
     this.#tokens.clear();
     this.#groups.clear();
-    this.#groupIds.clear();
     await this.#pool.query(
       `TRUNCATE webhook_attempts, webhook_events, webhook_settings, removed_participants, join_requests,
          participants, groups, access_tokens, businesses RESTART IDENTITY CASCADE`,

@@ -14,7 +14,7 @@ import type { PageInput, RenderedPageRow } from './page-queries.js';
 
 export interface PageWorkerRequest {
   id: number;
-  inputs: PageInput[];
+  inputs: readonly PageInput[];
 }
 
 export type PageWorkerReply =
@@ -68,7 +68,7 @@ export class PageWorker {
     return this.#state === 'ready';
   }
 
-  read(inputs: PageInput[]): Promise<RenderedPageRow[]> {
+  read(inputs: readonly PageInput[]): Promise<RenderedPageRow[]> {
     if (this.#state !== 'ready') return Promise.reject(new Error(`page worker is ${this.#state}`));
     return new Promise((resolve, reject) => {
       const id = this.#nextId++;

@@ -32,7 +32,7 @@ import {
   type Store,
   type TokenLookup,
 } from '../store.js';
-import { RecordCache } from '../record-cache.js';
+import { GroupCache, RecordCache } from '../record-cache.js';
 import { ReadBatcher } from '../read-batcher.js';
 import {
   preparePageReader,
@@ -155,13 +155,11 @@ export class SqliteStore implements Store {
   readonly #join;
   readonly #createGroup;
   readonly #outbox: SqliteOutbox;
-  readonly #changeGroup;
+  readonly #changeGroupRow;
   readonly #cancel;
   readonly #remove;
   readonly #tokens: RecordCache<string, TokenLookup> | undefined;
-  readonly #groups: RecordCache<string, GroupRecord> | undefined;
-  /** group pk → group id, to forget a cached group when a write names it by pk. */
-  readonly #groupIds = new Map<number, string>();
+  readonly #groups: GroupCache | undefined;
 
   readonly #readPage: PageReader;
   /** The file the page worker reads, when there is to be one; it starts with the first page read. */
@@ -184,7 +182,7 @@ export class SqliteStore implements Store {
     this.#outbox = outbox;
     if (options.cacheRecords) {
       this.#tokens = new RecordCache(CACHE_ENTRIES);
-      this.#groups = new RecordCache(CACHE_ENTRIES);
+      this.#groups = new GroupCache(CACHE_ENTRIES);
     }
     this.#readPage = preparePageReader(db);
     this.#pageWorkerPath = options.pageWorkerPath;
@@ -302,7 +300,7 @@ export class SqliteStore implements Store {
     );
 
     // One transaction for any change to a group row that reports itself: the row changes, then its events.
-    this.#changeGroup = db.transaction(
+    this.#changeGroupRow = db.transaction(
       (change: () => GroupRow | undefined, events: EventsFor<GroupRecord>): GroupRecord | undefined => {
         const row = change();
         if (row === undefined) return undefined;
@@ -477,7 +475,6 @@ export class SqliteStore implements Store {
     this.#dataVersion = version;
     this.#tokens.clear();
     this.#groups?.clear();
-    this.#groupIds.clear();
   }
 
   async findAccessToken(token: string): Promise<TokenLookup | undefined> {
@@ -522,17 +519,8 @@ export class SqliteStore implements Store {
     const row = this.#statements.groupById.get(groupId) as GroupRow | undefined;
     if (row === undefined) return undefined;
     const group = toGroup(row);
-    if (this.#groups !== undefined) {
-      this.#groups.set(groupId, group);
-      this.#groupIds.set(group.pk, groupId);
-    }
+    this.#groups?.remember(group);
     return group;
-  }
-
-  /** Called by every write that changes a group's row. */
-  #forgetGroup(groupPk: number): void {
-    const groupId = this.#groupIds.get(groupPk);
-    if (groupId !== undefined) this.#groups?.delete(groupId);
   }
 
   async findGroupByInviteCode(inviteCode: string): Promise<GroupRecord | undefined> {
@@ -589,7 +577,7 @@ export class SqliteStore implements Store {
   /** A batch of page reads on the worker; on this connection instead if the worker cannot answer. */
   async #readPagesOnWorker(inputs: readonly PageInput[]): Promise<RenderedPageRow[]> {
     try {
-      if (this.#pageWorker !== undefined) return await this.#pageWorker.read([...inputs]);
+      if (this.#pageWorker !== undefined) return await this.#pageWorker.read(inputs);
     } catch {
       // Falls through: the reads are answered here, and later ones stop going to a worker that is not ready.
     }
@@ -615,7 +603,7 @@ export class SqliteStore implements Store {
     events: EventsFor<DecisionOutcome[]>,
   ): Promise<DecisionOutcome[]> {
     const outcomes = await this.#decide.run(groupPk, joinRequestIds, decision, options, events);
-    if (decision === 'approve') this.#forgetGroup(groupPk);
+    if (decision === 'approve') this.#groups?.forget(groupPk);
     return outcomes;
   }
 
@@ -625,7 +613,7 @@ export class SqliteStore implements Store {
     events: EventsFor<JoinOutcome>,
   ): Promise<JoinOutcome> {
     const outcome = this.#join.immediate(group, input, events);
-    if (outcome.status === 'joined') this.#forgetGroup(group.pk);
+    if (outcome.status === 'joined') this.#groups?.forget(group.pk);
     return outcome;
   }
 
@@ -650,9 +638,7 @@ export class SqliteStore implements Store {
         description: patch.description ?? null,
         photoSha256: patch.photoSha256 ?? null,
       }) as GroupRow | undefined;
-    const group = this.#changeGroup.immediate(change, events);
-    this.#forgetGroup(groupPk);
-    return group;
+    return this.#changeGroup(groupPk, change, events);
   }
 
   async deleteGroup(groupPk: number, now: number, events: EventsFor<GroupRecord>): Promise<boolean> {
@@ -662,9 +648,18 @@ export class SqliteStore implements Store {
       if (row !== undefined) s.deleteParticipants.run(groupPk);
       return row;
     };
-    const group = this.#changeGroup.immediate(change, events);
-    this.#forgetGroup(groupPk);
-    return group !== undefined;
+    return this.#changeGroup(groupPk, change, events) !== undefined;
+  }
+
+  /** Changes a group's row and queues its events in one transaction, then forgets the cached row. */
+  #changeGroup(
+    groupPk: number,
+    change: () => GroupRow | undefined,
+    events: EventsFor<GroupRecord>,
+  ): GroupRecord | undefined {
+    const group = this.#changeGroupRow.immediate(change, events);
+    this.#groups?.forget(groupPk);
+    return group;
   }
 
   async setInviteCode(groupPk: number, inviteCode: string | null): Promise<GroupRecord | undefined> {
@@ -679,7 +674,7 @@ export class SqliteStore implements Store {
       if (isUniqueViolation(error)) throw new StoreConflictError('invite code already taken');
       throw error;
     }
-    this.#forgetGroup(groupPk);
+    this.#groups?.forget(groupPk);
     return row && toGroup(row);
   }
 
@@ -694,9 +689,7 @@ export class SqliteStore implements Store {
         groupPk,
         suspendedAt: suspended ? now : null,
       }) as GroupRow | undefined;
-    const group = this.#changeGroup.immediate(change, events);
-    this.#forgetGroup(groupPk);
-    return group;
+    return this.#changeGroup(groupPk, change, events);
   }
 
   async removeParticipants(
@@ -706,7 +699,7 @@ export class SqliteStore implements Store {
     events: EventsFor<RemovalOutcome[]>,
   ): Promise<RemovalOutcome[]> {
     const outcomes = this.#remove.immediate(groupPk, [...new Set(waIds)], options, events);
-    this.#forgetGroup(groupPk);
+    this.#groups?.forget(groupPk);
     return outcomes;
   }
 
@@ -757,7 +750,6 @@ export class SqliteStore implements Store {
   async reset(): Promise<void> {
     this.#tokens?.clear();
     this.#groups?.clear();
-    this.#groupIds.clear();
     this.#db
       .transaction(() => {
         for (const table of [
