@@ -194,6 +194,28 @@ describe('GET join_requests', () => {
     }
   });
 
+  it("refuses a cursor of the business's groups list, after or before, with 131059 and changes nothing", async () => {
+    await h.createGroup(business, { subject: 'Second' });
+    for (const waId of waIds(2)) await h.requestToJoin(waId, group);
+    const groups = await h.graph<{ paging?: { cursors: { before: string; after: string } } }>({
+      method: 'GET',
+      url: `/${V}/${business.phone_number_id}/groups?limit=1`,
+      token: business.access_token,
+    });
+    const cursors = groups.body.paging?.cursors;
+    assert.ok(cursors !== undefined);
+    for (const query of [`after=${cursors.after}`, `before=${cursors.before}`]) {
+      const res = await h.graph<{ error: { code: number } }>({
+        method: 'GET',
+        url: `${url}?${query}`,
+        token: business.access_token,
+      });
+      assert.equal(res.status, 400, query);
+      assert.equal(res.body.error.code, 131059, query);
+    }
+    assert.equal((await list()).body.data.length, 2);
+  });
+
   it('takes limit from 1 to 1024 and refuses anything else with code 100', async () => {
     for (const waId of waIds(3)) await h.requestToJoin(waId, group);
     assert.equal((await list('?limit=1024')).body.data.length, 3);
