@@ -8,7 +8,6 @@ import type {} from '@fastify/swagger';
 import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
-import type { Store } from '../../storage/store.js';
 import { GraphError } from '../graph-error.js';
 import { lazyRequire } from '../lazy-require.js';
 import { inviteLinkFor } from '../graph/routes/invite-link.js';
@@ -23,16 +22,7 @@ import {
 import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
 import { registerSimulationRoutes } from './simulation-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
-import type { WebhookNotifier } from '../webhook-events.js';
-
-export interface ControlDependencies {
-  store: Store;
-  clock: () => number;
-  adminToken: string;
-  maxParticipants: number;
-  webhooks: WebhookNotifier;
-  webhookTimeoutMs: number;
-}
+import type { ControlDependencies } from './dependencies.js';
 
 /**
  * The OpenAPI document, generated from these very routes by a throwaway instance with @fastify/swagger, on first

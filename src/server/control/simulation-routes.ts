@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
-import type { ControlDependencies } from './routes.js';
+import type { ControlDependencies } from './dependencies.js';
 import { Simulations, type SimulationRequest } from './bulk-simulation.js';
 import { controlError, simulateLeave, simulateSuspension } from './sandbox.js';
 import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';

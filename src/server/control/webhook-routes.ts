@@ -13,7 +13,7 @@ import type {
   WebhookSettings,
 } from '../../storage/store.js';
 import { verifyCallbackUrl } from '../../webhooks/handshake.js';
-import type { ControlDependencies } from './routes.js';
+import type { ControlDependencies } from './dependencies.js';
 import { controlError } from './sandbox.js';
 import { ERROR_RESPONSE, SECURED, TAGS } from './schemas.js';
 
