@@ -24,6 +24,17 @@ export default tseslint.config(
     },
   },
   {
+    // src/config.ts reads the environment, once, validated; everything else is handed what it needs.
+    files: ['src/**/*.ts'],
+    ignores: ['src/config.ts', 'src/testing/**', 'src/**/*.test.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read the environment through src/config.ts.' },
+      ],
+    },
+  },
+  {
     // The SDK is published alone and runs in browsers and edge runtimes: no Node built-ins, nothing of the server.
     files: ['packages/sdk/src/**/*.ts'],
     rules: {
