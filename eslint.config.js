@@ -35,6 +35,28 @@ export default tseslint.config(
     },
   },
   {
+    // The client commands talk to a server over HTTP, with the SDK's contract; only `serve` builds one.
+    files: ['src/cli/**/*.ts'],
+    ignores: ['src/cli/commands/serve.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '../server/*',
+            '../../server/*',
+            '../storage/*',
+            '../../storage/*',
+            '../webhooks/*',
+            '../../webhooks/*',
+            '../domain/*',
+            '../../domain/*',
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The SDK is published alone and runs in browsers and edge runtimes: no Node built-ins, nothing of the server.
     files: ['packages/sdk/src/**/*.ts'],
     rules: {
