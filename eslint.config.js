@@ -78,7 +78,9 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['../storage/*', '../server/*', '../cli/*', 'fastify', 'better-sqlite3'] },
+        {
+          patterns: ['../storage/*', '../webhooks/*', '../server/*', '../cli/*', 'fastify', 'better-sqlite3'],
+        },
       ],
     },
   },
@@ -99,6 +101,13 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    // The server is started by the CLI, never the other way round.
+    files: ['src/server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['../cli/*', '../../cli/*', '../../../cli/*'] }],
     },
   },
   {
