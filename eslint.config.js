@@ -24,6 +24,39 @@ export default tseslint.config(
     },
   },
   {
+    // src/config.ts reads the environment, once, validated; everything else is handed what it needs.
+    files: ['src/**/*.ts'],
+    ignores: ['src/config.ts', 'src/testing/**', 'src/**/*.test.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read the environment through src/config.ts.' },
+      ],
+    },
+  },
+  {
+    // The client commands talk to a server over HTTP, with the SDK's contract; only `serve` builds one.
+    files: ['src/cli/**/*.ts'],
+    ignores: ['src/cli/commands/serve.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '../server/*',
+            '../../server/*',
+            '../storage/*',
+            '../../storage/*',
+            '../webhooks/*',
+            '../../webhooks/*',
+            '../domain/*',
+            '../../domain/*',
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The SDK is published alone and runs in browsers and edge runtimes: no Node built-ins, nothing of the server.
     files: ['packages/sdk/src/**/*.ts'],
     rules: {
@@ -45,7 +78,9 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['../storage/*', '../server/*', '../cli/*', 'fastify', 'better-sqlite3'] },
+        {
+          patterns: ['../storage/*', '../webhooks/*', '../server/*', '../cli/*', 'fastify', 'better-sqlite3'],
+        },
       ],
     },
   },
@@ -66,6 +101,13 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    // The server is started by the CLI, never the other way round.
+    files: ['src/server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['../cli/*', '../../cli/*', '../../../cli/*'] }],
     },
   },
   {

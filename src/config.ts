@@ -1,5 +1,6 @@
 /**
- * @module config — the only module that reads process.env. Values are validated once, then frozen and passed
+ * @module config — the only module of Groupgate that reads process.env (eslint holds every other file of src/ to
+ * it; test support and the benchmark read their own switches). Values are validated once, then frozen and passed
  * explicitly; CLI flags override the environment through the same `overrides` object.
  */
 import { DEFAULT_MAX_PARTICIPANTS, MAX_GROUPS_PER_PHONE_NUMBER } from '@groupgate/sdk/contract';
@@ -114,7 +115,7 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = overrides.logLevel ?? readEnv(env, 'GROUPGATE_LOG_LEVEL') ?? 'warn';
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
     throw new Error(`GROUPGATE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -185,4 +186,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
           ? undefined
           : parseGroupRateLimit(rateLimit),
   });
+}
+
+/**
+ * What the CLI's client commands (everything but `serve`) fall back on when a flag is not given. Read at each
+ * call: these commands are one-shot, and the server's Config is not theirs.
+ */
+export interface ClientEnvironment {
+  /** `GROUPGATE_BASE_URL` */
+  readonly baseUrl: string | undefined;
+  /** `WHATSAPP_ACCESS_TOKEN` */
+  readonly accessToken: string | undefined;
+  /** `GRAPH_API_VERSION` */
+  readonly apiVersion: string | undefined;
+  /** `WHATSAPP_PHONE_NUMBER_ID` */
+  readonly phoneNumberId: string | undefined;
+  /** `GROUPGATE_ADMIN_TOKEN`, the same variable the server reads. */
+  readonly adminToken: string | undefined;
+}
+
+export function clientEnvironment(env: NodeJS.ProcessEnv = process.env): ClientEnvironment {
+  return {
+    baseUrl: readEnv(env, 'GROUPGATE_BASE_URL'),
+    accessToken: readEnv(env, 'WHATSAPP_ACCESS_TOKEN'),
+    apiVersion: readEnv(env, 'GRAPH_API_VERSION'),
+    phoneNumberId: readEnv(env, 'WHATSAPP_PHONE_NUMBER_ID'),
+    adminToken: readEnv(env, 'GROUPGATE_ADMIN_TOKEN'),
+  };
 }

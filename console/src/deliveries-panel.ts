@@ -2,21 +2,12 @@
  * @module deliveries-panel — recent webhook deliveries for the group, from Groupgate's control API (shown only when
  * an admin token was given at sign-in; Meta has no such log).
  */
+import type { ControlList, WebhookDelivery } from '@groupgate/sdk';
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
 
-interface Delivery {
-  id: number;
-  type: string;
-  state: string;
-  attempts: number;
-  created_at: number;
-  last_status_code: number | null;
-  last_error: string | null;
-}
-
 export function DeliveriesPanel({ adminToken, groupId }: { adminToken: string; groupId: string }) {
-  const [deliveries, setDeliveries] = useState<Delivery[]>([]);
+  const [deliveries, setDeliveries] = useState<WebhookDelivery[]>([]);
   const [error, setError] = useState('');
 
   useEffect(() => {
@@ -26,7 +17,9 @@ export function DeliveriesPanel({ adminToken, groupId }: { adminToken: string; g
       const response = await fetch(`/_groupgate/webhooks/deliveries?${query}`, {
         headers: { authorization: `Bearer ${adminToken}` },
       });
-      const body = (await response.json()) as { data?: Delivery[]; error?: { message: string } };
+      const body = (await response.json()) as Partial<ControlList<WebhookDelivery>> & {
+        error?: { message: string };
+      };
       if (!live) return;
       if (body.data !== undefined) {
         setDeliveries(body.data);

@@ -4,6 +4,7 @@
  */
 import type { GroupsClient } from '@groupgate/sdk';
 import type { Command } from 'commander';
+import { clientEnvironment } from '../config.js';
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:4004';
 
@@ -36,16 +37,16 @@ export function withControlOptions(command: Command): Command {
 }
 
 export function baseUrlOf(flags: ApiFlags): string {
-  return (flags.baseUrl ?? process.env['GROUPGATE_BASE_URL'] ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  return (flags.baseUrl ?? clientEnvironment().baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
 }
 
 /** The SDK is loaded here, on first use, not when `groupgate serve` starts. */
 export async function clientOf(flags: ApiFlags, phoneNumberId?: string): Promise<GroupsClient> {
-  const accessToken = flags.token ?? process.env['WHATSAPP_ACCESS_TOKEN'];
+  const accessToken = flags.token ?? clientEnvironment().accessToken;
   if (accessToken === undefined || accessToken === '') {
     throw new Error('an access token is needed: --token <token> or WHATSAPP_ACCESS_TOKEN');
   }
-  const apiVersion = flags.apiVersion ?? process.env['GRAPH_API_VERSION'];
+  const apiVersion = flags.apiVersion ?? clientEnvironment().apiVersion;
   const { GroupsClient } = await import('@groupgate/sdk');
   return new GroupsClient({
     accessToken,
@@ -56,7 +57,7 @@ export async function clientOf(flags: ApiFlags, phoneNumberId?: string): Promise
 }
 
 export function adminTokenOf(flags: ApiFlags): string {
-  const token = flags.adminToken ?? process.env['GROUPGATE_ADMIN_TOKEN'];
+  const token = flags.adminToken ?? clientEnvironment().adminToken;
   if (token === undefined || token === '') {
     throw new Error('the control API needs the admin token: --admin-token <token> or GROUPGATE_ADMIN_TOKEN');
   }

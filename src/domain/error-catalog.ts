@@ -181,6 +181,14 @@ export const GRAPH_ERRORS = Object.freeze({
     message: '(#131212) Participant not part of the group',
     title: 'Participant not part of the group',
   }),
+  // Reported only in the group_participants_update webhook, beside each user's own 131212 (docs/webhooks.md).
+  NOT_ALL_PARTICIPANTS_REMOVED: template({
+    status: 400,
+    code: 131212,
+    type: 'OAuthException',
+    message: 'Failed to remove some participants from the group',
+    title: 'Not All Participants Remove Succeeded',
+  }),
   NO_INVITE_LINK: template({
     status: 400,
     code: 100,

@@ -4,6 +4,8 @@
  * server stamps and queues them.
  */
 import type { JoinApprovalMode } from '@groupgate/sdk/contract';
+import { GRAPH_ERRORS } from './error-catalog.js';
+import { webhookError } from './item-errors.js';
 import type { GroupRecord, WebhookField } from './records.js';
 
 /** One `groups[]` item and the field it is sent under. */
@@ -83,12 +85,10 @@ export function joinRequestChanged(
 }
 
 /** The per-user error of a removal that failed: the user was not in the group. */
-export const NOT_A_PARTICIPANT_ERROR = {
-  code: 131212,
-  title: 'Participant not part of the group',
-  message: '(#131212) Participant not part of the group',
-  error_data: { details: 'The user is not a participant of this group.' },
-} as const;
+export const NOT_A_PARTICIPANT_ERROR = webhookError(
+  GRAPH_ERRORS.PARTICIPANT_NOT_IN_GROUP,
+  'The user is not a participant of this group.',
+);
 
 /** The business removed participants (`input` echoes what it sent); some may have failed. */
 export function participantsRemovedByBusiness(
@@ -109,14 +109,10 @@ export function participantsRemovedByBusiness(
   if (failed.length > 0) {
     item['failed_participants'] = failed.map((input) => ({ input, errors: [NOT_A_PARTICIPANT_ERROR] }));
     item['errors'] = [
-      {
-        code: 131212,
-        message: 'Failed to remove some participants from the group',
-        title: 'Not All Participants Remove Succeeded',
-        error_data: {
-          details: `${failed.length} of ${removed.length + failed.length} participants were not removed.`,
-        },
-      },
+      webhookError(
+        GRAPH_ERRORS.NOT_ALL_PARTICIPANTS_REMOVED,
+        `${failed.length} of ${removed.length + failed.length} participants were not removed.`,
+      ),
     ];
   }
   return { field: 'group_participants_update', item };

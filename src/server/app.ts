@@ -133,7 +133,8 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     store: deps.store,
     clock,
     webhooks: dispatcher,
-    rateLimiter: new GroupRateLimiter(config.groupRateLimit),
+    // The call stages, in the order every Graph call meets them (edge-router.ts).
+    stages: [new GroupRateLimiter(config.groupRateLimit)],
   };
   registerJoinRequestRoutes(app, edgeDeps, {
     publicUrl: config.publicUrl,

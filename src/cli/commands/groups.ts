@@ -8,6 +8,7 @@ import {
   type JoinApprovalMode,
 } from '@groupgate/sdk/contract';
 import type { Command } from 'commander';
+import { clientEnvironment } from '../../config.js';
 import { clientOf, withApiOptions, type ApiFlags } from '../api-options.js';
 import { print, printTable } from '../output.js';
 
@@ -16,7 +17,7 @@ interface PhoneFlags extends ApiFlags {
 }
 
 function phoneOf(flags: PhoneFlags): string {
-  const id = flags.phoneNumberId ?? process.env['WHATSAPP_PHONE_NUMBER_ID'];
+  const id = flags.phoneNumberId ?? clientEnvironment().phoneNumberId;
   if (id === undefined)
     throw new Error('the business phone number is needed: --phone-number-id or WHATSAPP_PHONE_NUMBER_ID');
   return id;

@@ -61,7 +61,7 @@ function toOverrides(flags: ServeFlags): ConfigOverrides {
 
 export async function serve(flags: ServeFlags): Promise<void> {
   const startedAt = performance.now();
-  const config = loadConfig(process.env, toOverrides(flags));
+  const config = loadConfig(toOverrides(flags));
   if (config.webhookUrl !== undefined) {
     // As Meta does when a callback URL is set: an endpoint that does not answer the challenge is refused.
     const verified = await verifyCallbackUrl(

@@ -2,8 +2,14 @@
  * @module cli/commands/simulate — `groupgate simulate join|cancel|leave|bulk`: WhatsApp users, played by Groupgate's
  * control API. Groupgate only: Meta has no such thing.
  */
+import type {
+  SimulatedCancel,
+  SimulatedJoin,
+  SimulatedLeave,
+  SimulationStatus,
+  StartSimulationBody,
+} from '@groupgate/sdk/contract';
 import type { Command } from 'commander';
-import type { SimulationStatus as Simulation } from '../../server/control/bulk-simulation.js';
 import { adminTokenOf, baseUrlOf, withControlOptions, type ApiFlags } from '../api-options.js';
 import { ControlClient } from '../control-client.js';
 import { print } from '../output.js';
@@ -22,7 +28,7 @@ export function registerSimulate(program: Command): void {
       .description('A user opens an invite link: a join request, or membership on auto-approve groups.')
       .requiredOption('--link <invite_link>', 'https://chat.whatsapp.com/…'),
   ).action(async (waId: string, flags: ApiFlags & { link: string }) => {
-    const result = await control(flags).call<{ status: string; join_request_id?: string }>(
+    const result = await control(flags).call<SimulatedJoin>(
       'POST',
       `/users/${encodeURIComponent(waId)}/join`,
       { invite_link: flags.link },
@@ -46,9 +52,11 @@ export function registerSimulate(program: Command): void {
         .description(summary)
         .requiredOption('-g, --group <group_id>', 'the group'),
     ).action(async (waId: string, flags: ApiFlags & { group: string }) => {
-      const result = await control(flags).call('POST', `/users/${encodeURIComponent(waId)}/${path}`, {
-        group_id: flags.group,
-      });
+      const result = await control(flags).call<SimulatedCancel | SimulatedLeave>(
+        'POST',
+        `/users/${encodeURIComponent(waId)}/${path}`,
+        { group_id: flags.group },
+      );
       print(flags, result, () => process.stdout.write(`${waId} ${done}\n`));
     });
   }
@@ -72,17 +80,18 @@ export function registerSimulate(program: Command): void {
           throw new Error(`--users must be a positive whole number, got "${flags.users}"`);
         if (!Number.isFinite(rate) || rate < 0)
           throw new Error(`--rate must be a number ≥ 0, got "${flags.rate}"`);
-        let status = await client.call<Simulation>('POST', '/simulations', {
+        const run: StartSimulationBody = {
           group_ids: flags.group,
           users,
           rate_per_second: rate,
           country_code: flags.countryCode,
-        });
+        };
+        let status = await client.call<SimulationStatus>('POST', '/simulations', run);
         const bar = await progressBar(users, 'Simulating');
         try {
           while (status.state === 'running') {
             await new Promise((resolve) => setTimeout(resolve, 200));
-            status = await client.call<Simulation>('GET', `/simulations/${status.simulation_id}`);
+            status = await client.call<SimulationStatus>('GET', `/simulations/${status.simulation_id}`);
             bar.update(status.requested + status.joined + status.failed, {
               ok: status.requested + status.joined,
               failed: status.failed,

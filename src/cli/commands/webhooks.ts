@@ -2,24 +2,19 @@
  * @module cli/commands/webhooks — `groupgate webhooks set|deliveries|replay`: an app's callback URL, the delivery
  * log, and sending an event again. Groupgate's control API.
  */
-import { WEBHOOK_FIELDS } from '@groupgate/sdk/contract';
+import {
+  WEBHOOK_FIELDS,
+  type AppWebhookSettings,
+  type ControlList,
+  type ControlSuccess,
+  type SetWebhookBody,
+  type WebhookDelivery,
+  type WebhookField,
+} from '@groupgate/sdk/contract';
 import type { Command } from 'commander';
 import { adminTokenOf, baseUrlOf, withControlOptions, type ApiFlags } from '../api-options.js';
 import { ControlClient } from '../control-client.js';
 import { print, printTable } from '../output.js';
-
-interface Delivery {
-  id: number;
-  group_id: string;
-  type: string;
-  state: string;
-  attempts: number;
-  created_at: number;
-  next_attempt_at: number | null;
-  last_status_code: number | null;
-  last_error: string | null;
-  last_latency_ms: number | null;
-}
 
 const control = (flags: ApiFlags) => new ControlClient(baseUrlOf(flags), adminTokenOf(flags));
 
@@ -52,15 +47,19 @@ export function registerWebhooks(program: Command): void {
           appSecret?: string;
         },
       ) => {
-        const settings = await control(flags).call<{ callback_url: string; fields: string[] }>(
+        const body: SetWebhookBody = {
+          callback_url: flags.url,
+          verify_token: flags.verifyToken,
+          // The server refuses an unknown field with a clear error; the CLI passes them on as typed.
+          ...(flags.fields !== undefined && {
+            fields: flags.fields.split(',').map((f) => f.trim() as WebhookField),
+          }),
+          ...(flags.appSecret !== undefined && { app_secret: flags.appSecret }),
+        };
+        const settings = await control(flags).call<AppWebhookSettings>(
           'PUT',
           `/apps/${encodeURIComponent(flags.app)}/webhook`,
-          {
-            callback_url: flags.url,
-            verify_token: flags.verifyToken,
-            ...(flags.fields !== undefined && { fields: flags.fields.split(',').map((f) => f.trim()) }),
-            ...(flags.appSecret !== undefined && { app_secret: flags.appSecret }),
-          },
+          body,
         );
         print(flags, settings, () =>
           process.stdout.write(`Verified. ${settings.fields.join(', ')} -> ${settings.callback_url}\n`),
@@ -81,7 +80,10 @@ export function registerWebhooks(program: Command): void {
     if (flags.app !== undefined) query.set('app_id', flags.app);
     if (flags.group !== undefined) query.set('group_id', flags.group);
     if (flags.state !== undefined) query.set('state', flags.state);
-    const { data } = await control(flags).call<{ data: Delivery[] }>('GET', `/webhooks/deliveries?${query}`);
+    const { data } = await control(flags).call<ControlList<WebhookDelivery>>(
+      'GET',
+      `/webhooks/deliveries?${query}`,
+    );
     print(flags, { data }, () =>
       printTable(
         data.map((d) => [
@@ -101,7 +103,10 @@ export function registerWebhooks(program: Command): void {
   withControlOptions(
     webhooks.command('replay <id>').description('Send an event again now, with the same body.'),
   ).action(async (id: string, flags: ApiFlags) => {
-    const result = await control(flags).call('POST', `/webhooks/deliveries/${encodeURIComponent(id)}/replay`);
+    const result = await control(flags).call<ControlSuccess>(
+      'POST',
+      `/webhooks/deliveries/${encodeURIComponent(id)}/replay`,
+    );
     print(flags, result, () => process.stdout.write(`Event ${id} queued for delivery\n`));
   });
 }

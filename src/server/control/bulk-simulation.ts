@@ -5,6 +5,7 @@
  * live in the instance that started them; their outcome is counted, not stored.
  */
 import { randomInt } from 'node:crypto';
+import type { SimulationStatus } from '@groupgate/sdk/contract';
 import type { Store } from '../../storage/store.js';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import type { WebhookNotifier } from '../webhook-events.js';
@@ -18,19 +19,6 @@ export interface SimulationRequest {
   ratePerSecond: number;
   /** Country calling code the simulated numbers start with. */
   countryCode: string;
-}
-
-export interface SimulationStatus {
-  simulation_id: string;
-  state: 'running' | 'finished' | 'stopped';
-  users: number;
-  requested: number;
-  joined: number;
-  failed: number;
-  /** Up to 10 distinct failure messages, with how often each occurred. */
-  failures: { message: string; count: number }[];
-  started_at: number;
-  finished_at: number | null;
 }
 
 const KEPT_RUNS = 100;

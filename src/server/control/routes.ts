@@ -5,10 +5,22 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type {} from '@fastify/swagger';
+import type {
+  ControlSuccess,
+  CreateSandboxBusinessBody,
+  Health,
+  IssuedToken,
+  IssueTokenBody,
+  SandboxBusiness,
+  SandboxGroup,
+  SimulatedCancel,
+  SimulatedJoin,
+  SimulateJoinBody,
+  SimulatedUserActionBody,
+} from '@groupgate/sdk/contract';
 import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
-import type { Store } from '../../storage/store.js';
 import { GraphError } from '../graph-error.js';
 import { lazyRequire } from '../lazy-require.js';
 import { inviteLinkFor } from '../graph/routes/invite-link.js';
@@ -23,16 +35,7 @@ import {
 import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
 import { registerSimulationRoutes } from './simulation-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
-import type { WebhookNotifier } from '../webhook-events.js';
-
-export interface ControlDependencies {
-  store: Store;
-  clock: () => number;
-  adminToken: string;
-  maxParticipants: number;
-  webhooks: WebhookNotifier;
-  webhookTimeoutMs: number;
-}
+import type { ControlDependencies } from './dependencies.js';
 
 /**
  * The OpenAPI document, generated from these very routes by a throwaway instance with @fastify/swagger, on first
@@ -119,7 +122,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
         },
       },
     },
-    async () => ({ status: 'ok', store: store.kind }),
+    async (): Promise<Health> => ({ status: 'ok', store: store.kind }),
   );
 
   app.post(
@@ -151,7 +154,8 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       },
     },
     async (request, reply) => {
-      const name = (request.body as { name?: string } | undefined)?.name ?? 'Groupgate sandbox business';
+      const name =
+        (request.body as CreateSandboxBusinessBody | undefined)?.name ?? 'Groupgate sandbox business';
       const { business, accessToken } = await createBusinessWithToken(store, name, clock());
       return reply.code(201).send({
         waba_id: business.wabaId,
@@ -160,7 +164,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
         access_token: accessToken,
         app_id: business.appId,
         app_secret: business.appSecret,
-      });
+      } satisfies SandboxBusiness);
     },
   );
 
@@ -188,7 +192,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
     },
     async (request, reply) => {
       const { waba_id: wabaId } = request.params as { waba_id: string };
-      const expiresIn = (request.body as { expires_in?: number } | undefined)?.expires_in;
+      const expiresIn = (request.body as IssueTokenBody | undefined)?.expires_in;
       const business = await store.findBusinessByWabaId(wabaId);
       if (business === undefined) {
         throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No business with WABA id ${wabaId}.`);
@@ -196,7 +200,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       const now = clock();
       const expiresAt = expiresIn === undefined ? null : now + expiresIn;
       const accessToken = await issueToken(store, business, now, expiresAt);
-      return reply.code(201).send({ access_token: accessToken, expires_at: expiresAt });
+      return reply.code(201).send({ access_token: accessToken, expires_at: expiresAt } satisfies IssuedToken);
     },
   );
 
@@ -219,7 +223,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       if (!(await store.revokeAccessToken(token, clock()))) {
         throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, 'No such active access token.');
       }
-      return { success: true };
+      return { success: true } satisfies ControlSuccess;
     },
   );
 
@@ -252,8 +256,14 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
     },
     async (request) => {
       const { wa_id: waId } = request.params as { wa_id: string };
-      const { invite_link: inviteLink } = request.body as { invite_link: string };
-      const result = await simulateJoin(store, waId, inviteLink, clock(), deps.maxParticipants);
+      const { invite_link: inviteLink } = request.body as SimulateJoinBody;
+      const result: SimulatedJoin = await simulateJoin(
+        store,
+        waId,
+        inviteLink,
+        clock(),
+        deps.maxParticipants,
+      );
       deps.webhooks.wake();
       return result;
     },
@@ -279,10 +289,10 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
     },
     async (request) => {
       const { wa_id: waId } = request.params as { wa_id: string };
-      const { group_id: groupId } = request.body as { group_id: string };
+      const { group_id: groupId } = request.body as SimulatedUserActionBody;
       const joinRequestId = await simulateCancelJoin(store, waId, groupId, clock());
       deps.webhooks.wake();
-      return { status: 'cancelled', join_request_id: joinRequestId };
+      return { status: 'cancelled', join_request_id: joinRequestId } satisfies SimulatedCancel;
     },
   );
 
@@ -326,7 +336,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
         request_id: group.requestId,
         creation_timestamp: group.createdAt,
         participants: await store.listParticipants(group.pk),
-      };
+      } satisfies SandboxGroup;
     },
   );
 
@@ -343,7 +353,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
     },
     async () => {
       await store.reset();
-      return { success: true };
+      return { success: true } satisfies ControlSuccess;
     },
   );
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Harness, V, type Business } from '../../testing/harness.js';
-import type { SimulationStatus } from './bulk-simulation.js';
+import type { SimulationStatus } from '@groupgate/sdk/contract';
 
 let h: Harness;
 let business: Business;

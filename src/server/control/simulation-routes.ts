@@ -2,9 +2,15 @@
  * @module server/control/simulation-routes — what WhatsApp users and WhatsApp itself do to a group, beyond joining:
  * a participant leaves, WhatsApp suspends a group or clears it, and bulk runs of users joining.
  */
+import type {
+  SimulatedLeave,
+  SimulatedUserActionBody,
+  StartSimulationBody,
+  SuspensionState,
+} from '@groupgate/sdk/contract';
 import type { FastifyInstance } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
-import type { ControlDependencies } from './routes.js';
+import type { ControlDependencies } from './dependencies.js';
 import { Simulations, type SimulationRequest } from './bulk-simulation.js';
 import { controlError, simulateLeave, simulateSuspension } from './sandbox.js';
 import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
@@ -55,10 +61,10 @@ export function registerSimulationRoutes(app: FastifyInstance, deps: ControlDepe
     },
     async (request) => {
       const { wa_id: waId } = request.params as { wa_id: string };
-      const { group_id: groupId } = request.body as { group_id: string };
+      const { group_id: groupId } = request.body as SimulatedUserActionBody;
       await simulateLeave(store, waId, groupId, clock());
       deps.webhooks.wake();
-      return { status: 'left' };
+      return { status: 'left' } satisfies SimulatedLeave;
     },
   );
 
@@ -89,7 +95,7 @@ export function registerSimulationRoutes(app: FastifyInstance, deps: ControlDepe
         const { group_id: groupId } = request.params as { group_id: string };
         const group = await simulateSuspension(store, groupId, suspended, clock());
         deps.webhooks.wake();
-        return { group_id: group.groupId, suspended: group.suspended };
+        return { group_id: group.groupId, suspended: group.suspended } satisfies SuspensionState;
       },
     );
   }
@@ -122,12 +128,8 @@ export function registerSimulationRoutes(app: FastifyInstance, deps: ControlDepe
       },
     },
     async (request, reply) => {
-      const body = request.body as {
-        group_ids: string[];
-        users: number;
-        rate_per_second: number;
-        country_code: string;
-      };
+      // The schema's defaults fill the optional fields in.
+      const body = request.body as Required<StartSimulationBody>;
       const run: SimulationRequest = {
         groupIds: body.group_ids,
         users: body.users,

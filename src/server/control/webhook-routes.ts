@@ -4,16 +4,27 @@
  * is refused when the endpoint does not echo the challenge.
  */
 import type { FastifyInstance } from 'fastify';
-import { WEBHOOK_FIELDS, type WebhookField } from '@groupgate/sdk/contract';
+import {
+  WEBHOOK_DELIVERY_STATES,
+  WEBHOOK_FIELDS,
+  type AppWebhookSettings,
+  type ControlList,
+  type ControlSuccess,
+  type SetWebhookBody,
+  type WebhookAttempt,
+  type WebhookDelivery,
+  type WebhookDeliveryDetail,
+  type WebhookDeliveryState,
+  type WebhookField,
+} from '@groupgate/sdk/contract';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import type {
-  WebhookAttempt,
+  WebhookAttempt as WebhookAttemptRecord,
   WebhookEventRecord,
-  WebhookEventState,
   WebhookSettings,
 } from '../../storage/store.js';
 import { verifyCallbackUrl } from '../../webhooks/handshake.js';
-import type { ControlDependencies } from './routes.js';
+import type { ControlDependencies } from './dependencies.js';
 import { controlError } from './sandbox.js';
 import { ERROR_RESPONSE, SECURED, TAGS } from './schemas.js';
 
@@ -28,7 +39,7 @@ const SETTINGS = {
     updated_at: { type: 'integer', description: 'Unix milliseconds.' },
   },
 };
-const STATES = ['pending', 'delivered', 'failed', 'skipped'];
+const STATES = [...WEBHOOK_DELIVERY_STATES];
 const DELIVERY = {
   type: 'object',
   properties: {
@@ -60,7 +71,7 @@ const ATTEMPT = {
   },
 };
 
-function renderSettings(settings: WebhookSettings): Record<string, unknown> {
+function renderSettings(settings: WebhookSettings): AppWebhookSettings {
   return {
     app_id: settings.appId,
     callback_url: settings.callbackUrl,
@@ -70,14 +81,14 @@ function renderSettings(settings: WebhookSettings): Record<string, unknown> {
   };
 }
 
-function renderDelivery(event: WebhookEventRecord): Record<string, unknown> {
+function renderDelivery(event: WebhookEventRecord): WebhookDelivery {
   const item = JSON.parse(event.itemJson) as Record<string, unknown>;
   return {
     id: event.id,
     app_id: event.appId,
     group_id: event.groupId,
     field: event.field,
-    type: item['type'],
+    type: item['type'] as string,
     state: event.state,
     attempts: event.attempts,
     created_at: event.createdAt,
@@ -90,7 +101,7 @@ function renderDelivery(event: WebhookEventRecord): Record<string, unknown> {
   };
 }
 
-function renderAttempt(attempt: WebhookAttempt): Record<string, unknown> {
+function renderAttempt(attempt: WebhookAttemptRecord): WebhookAttempt {
   return {
     attempt: attempt.attempt,
     started_at: attempt.startedAt,
@@ -139,12 +150,8 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDepende
     },
     async (request) => {
       const { app_id: appId } = request.params as { app_id: string };
-      const body = request.body as {
-        callback_url: string;
-        verify_token: string;
-        fields: WebhookField[];
-        app_secret?: string;
-      };
+      // The schema's default fills `fields` in.
+      const body = request.body as SetWebhookBody & { fields: WebhookField[] };
       await appOrFail(appId);
       const verified = await verifyCallbackUrl(body.callback_url, body.verify_token, deps.webhookTimeoutMs);
       if (!verified.ok) throw controlError(GRAPH_ERRORS.CONTROL_INVALID_PARAMETER, verified.reason);
@@ -216,7 +223,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDepende
       const query = request.query as {
         app_id?: string;
         group_id?: string;
-        state?: WebhookEventState;
+        state?: WebhookDeliveryState;
         before?: number;
         limit: number;
       };
@@ -227,7 +234,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDepende
         ...(query.state !== undefined && { state: query.state }),
         ...(query.before !== undefined && { beforeId: query.before }),
       });
-      return { data: events.map(renderDelivery) };
+      return { data: events.map(renderDelivery) } satisfies ControlList<WebhookDelivery>;
     },
   );
 
@@ -253,7 +260,10 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDepende
       const { id } = request.params as { id: number };
       const found = await store.findWebhookEvent(id);
       if (found === undefined) throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No webhook event ${id}.`);
-      return { ...renderDelivery(found.event), attempt_log: found.attempts.map(renderAttempt) };
+      return {
+        ...renderDelivery(found.event),
+        attempt_log: found.attempts.map(renderAttempt),
+      } satisfies WebhookDeliveryDetail;
     },
   );
 
@@ -278,7 +288,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDepende
         throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No webhook event ${id}.`);
       }
       deps.webhooks.wake();
-      return { success: true };
+      return { success: true } satisfies ControlSuccess;
     },
   );
 }

@@ -1,13 +1,16 @@
 /**
  * @module server/graph/edge-router — mounts one Graph path for every HTTP method, so that the rules Graph applies
  * to all of them live in one place: version resolution, the `method=` override on POST, "Unsupported <method>
- * request" for the rest, and authentication before any handler runs.
+ * request" for the rest, and authentication before any handler runs. It is also the one seam for behaviour every
+ * call passes through: the call stages (the group rate limit; fault injection next) run here, between a call's
+ * `check` and its `apply`, never by hand in a handler. A request journal, which must also record the calls refused
+ * before any stage (a bad token, a bad input), belongs around the whole route registered here, e.g. as a
+ * route-level onResponse hook, not among the stages (docs/architecture.md).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import type { Store } from '../../storage/store.js';
 import { GraphError, invalidParameter } from '../graph-error.js';
-import type { GroupRateLimiter } from '../group-rate-limit.js';
 import type { WebhookNotifier } from '../webhook-events.js';
 import { authenticate, type Caller } from './authenticate.js';
 import { mergeParams, type GraphParams } from './params.js';
@@ -33,19 +36,106 @@ export interface GraphReply {
   body: string;
 }
 
+/** A method that changes nothing (or refuses at once): it runs straight after authentication. */
 export type EdgeHandler = (context: GraphContext) => Promise<GraphReply>;
+
+/** The budgets a call can be counted against. Meta's 131208 counts a phone number's group operations. */
+export type CallLimit = 'group_operations';
+
+/**
+ * A method that changes state, split where the call stages run: a call refused by `check` (unknown node, bad
+ * input) is never counted against a limit nor reaches an injected fault, and one refused by a stage changes nothing.
+ */
+export interface EdgeOperation<Checked> {
+  /** The budget each checked call is counted against before it is applied. */
+  readonly limit?: CallLimit;
+  /** Finds the node and checks the input; changes nothing. Its result is handed to `apply`. */
+  readonly check: (context: GraphContext) => Promise<Checked>;
+  /** Makes the change, and commits it, before the reply is built. */
+  readonly apply: (context: GraphContext, checked: Checked) => Promise<GraphReply>;
+}
+
+/** An operation with what its `check` found kept opaque, so that one edge can hold operations of several kinds. */
+export interface EdgeMethod {
+  readonly limit: CallLimit | undefined;
+  readonly check: ((context: GraphContext) => Promise<unknown>) | undefined;
+  readonly apply: (context: GraphContext, checked: unknown) => Promise<GraphReply>;
+}
+
+/** Declares a state-changing method: `check`, then the call stages, then `apply`. */
+export function operation<Checked>(definition: EdgeOperation<Checked>): EdgeMethod {
+  return {
+    limit: definition.limit,
+    check: definition.check,
+    apply: (context, checked) => definition.apply(context, checked as Checked),
+  };
+}
 
 export interface EdgeDefinition {
   /** The edge name after the node (`join_requests`), or undefined for the node itself. */
   edge?: string;
-  handlers: Partial<Record<GraphMethod, EdgeHandler>>;
+  handlers: Partial<Record<GraphMethod, EdgeHandler | EdgeMethod>>;
+}
+
+/** One method of one edge as the router serves it, fixed when the edge is registered. */
+export interface EdgeRoute {
+  /** The edge name, or undefined for the node itself. */
+  readonly edge: string | undefined;
+  readonly method: GraphMethod;
+  readonly limit: CallLimit | undefined;
+}
+
+/**
+ * Behaviour every Graph call passes through, at one seam instead of in each handler. A stage is asked once per
+ * route, at registration, whether it applies there; a route no stage applies to runs exactly as if there were no
+ * stages (the GET join_requests hot path has none). The stages run in the order given, after authentication and
+ * the route's `check`, before its `apply`.
+ */
+export interface CallStage {
+  /** Says what the stage is, for a reader of `EdgeDependencies.stages`. */
+  readonly name: string;
+  appliesTo(route: EdgeRoute): boolean;
+  /**
+   * Lets the call through by returning (undefined: no await is paid), refuses it by throwing a GraphError (a limit
+   * used up), or holds it by returning a promise.
+   */
+  beforeApply(route: EdgeRoute, context: GraphContext): void | Promise<void>;
+  /** After the change is committed, before the reply is sent: where a reply can be lost after the fact. */
+  afterApply?(route: EdgeRoute, context: GraphContext, reply: GraphReply): void | Promise<void>;
 }
 
 export interface EdgeDependencies {
   store: Store;
   clock: () => number;
   webhooks: WebhookNotifier;
-  rateLimiter: GroupRateLimiter;
+  /** In the order they run; empty when nothing cross-cutting is configured. */
+  stages: readonly CallStage[];
+}
+
+interface ServedRoute extends EdgeRoute {
+  readonly check: EdgeMethod['check'];
+  readonly apply: EdgeMethod['apply'];
+  readonly before: readonly CallStage[];
+  readonly after: readonly CallStage[];
+}
+
+function serveRoute(
+  edge: string | undefined,
+  method: GraphMethod,
+  handler: EdgeHandler | EdgeMethod,
+  stages: readonly CallStage[],
+): ServedRoute {
+  const served: EdgeMethod =
+    typeof handler === 'function' ? { limit: undefined, check: undefined, apply: handler } : handler;
+  const route: EdgeRoute = { edge, method, limit: served.limit };
+  const applying = stages.filter((stage) => stage.appliesTo(route));
+  return {
+    ...route,
+    check: served.check,
+    apply: served.apply,
+    before: applying,
+    after: applying.filter((stage) => stage.afterApply !== undefined),
+  };
 }
 
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS'] as const;
@@ -73,6 +163,11 @@ function effectiveMethod(request: FastifyRequest, params: GraphParams): string {
 
 export function registerEdge(app: FastifyInstance, deps: EdgeDependencies, definition: EdgeDefinition): void {
   const url = definition.edge === undefined ? '/:version/:node' : `/:version/:node/${definition.edge}`;
+  const routes: Partial<Record<GraphMethod, ServedRoute>> = {};
+  for (const method of ['GET', 'POST', 'DELETE'] as const) {
+    const handler = definition.handlers[method];
+    if (handler !== undefined) routes[method] = serveRoute(definition.edge, method, handler, deps.stages);
+  }
   app.route({
     method: [...ALL_METHODS],
     url,
@@ -86,14 +181,24 @@ export function registerEdge(app: FastifyInstance, deps: EdgeDependencies, defin
       request.graphVersion = version;
       const params = mergeParams(request);
       const method = effectiveMethod(request, params);
-      const handler = definition.handlers[(method === 'HEAD' ? 'GET' : method) as GraphMethod];
+      const route = routes[(method === 'HEAD' ? 'GET' : method) as GraphMethod];
       const now = deps.clock();
       const caller = await authenticate(request, params, deps.store, now);
       request.graphBusiness = caller.business;
-      if (handler === undefined) {
+      if (route === undefined) {
         throw new GraphError(GRAPH_ERRORS.UNSUPPORTED_METHOD, { params: { method: method.toLowerCase() } });
       }
-      const result = await handler({ request, version, nodeId: node, params, caller, now });
+      const context: GraphContext = { request, version, nodeId: node, params, caller, now };
+      const checked = route.check === undefined ? undefined : await route.check(context);
+      for (let i = 0; i < route.before.length; i++) {
+        const held = route.before[i]?.beforeApply(route, context);
+        if (held !== undefined) await held;
+      }
+      const result = await route.apply(context, checked);
+      for (let i = 0; i < route.after.length; i++) {
+        const held = route.after[i]?.afterApply?.(route, context, result);
+        if (held !== undefined) await held;
+      }
       return reply
         .code(result.status ?? 200)
         .header('content-type', 'application/json; charset=UTF-8')

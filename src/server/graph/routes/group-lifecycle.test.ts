@@ -318,4 +318,20 @@ describe('group rate limit', () => {
     h.now += 60;
     assert.equal((await call('POST', '', { messaging_product: 'whatsapp', subject: 'D' })).status, 200);
   });
+
+  it('counts only calls it would apply: one refused for its input, or its group, is no operation', async () => {
+    await setUp({ groupRateLimit: { operations: 2, windowSeconds: 60 } });
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await call('POST', '', { messaging_product: 'whatsapp', subject: ' ' })).status, 400);
+    }
+    const unknown = await h.graph<ErrorBody>({
+      method: 'DELETE',
+      url: `/${V}/${group.groupId}x`,
+      token: business.access_token,
+    });
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.body.error.error_subcode, 33);
+    assert.equal((await call('POST', '', { messaging_product: 'whatsapp', subject: 'B' })).status, 200);
+    assert.equal((await call('DELETE', '/invite_link', { messaging_product: 'whatsapp' })).status, 429);
+  });
 });

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { GroupRecord } from '../../../storage/store.js';
 import { invalidParameter } from '../../graph-error.js';
-import { registerEdge, type EdgeDependencies } from '../edge-router.js';
+import { operation, registerEdge, type EdgeDependencies } from '../edge-router.js';
 import { stringParam } from '../params.js';
 import { objectNotFound, resolveGroup } from '../resolve-node.js';
 import { newRequestId } from '../../../domain/ids.js';
@@ -56,34 +56,40 @@ export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependen
   const { store } = deps;
   registerEdge(app, deps, {
     handlers: {
-      POST: async (context) => {
-        const group = await resolveGroup(context, store);
-        const change = readSettingsChange(context.params);
-        deps.rateLimiter.take(context.caller.business.phoneNumberId, context.now);
-        const requestId = newRequestId();
-        const patch = {
-          ...(change.subject !== undefined && { subject: change.subject }),
-          ...(change.description !== undefined && { description: change.description }),
-          ...(change.photo !== undefined && { photoSha256: change.photo.sha256 }),
-        };
-        const updated = await store.updateGroup(group.pk, patch, (changed) =>
-          outboxOf(changed, settingsUpdated(changed, requestId, change, context.now)),
-        );
-        if (updated === undefined) throw objectNotFound(context);
-        deps.webhooks.wake();
-        // Meta documents no body; the request_id is the one the group_settings_update webhook carries.
-        return { body: JSON.stringify({ success: true, request_id: requestId }) };
-      },
-      DELETE: async (context) => {
-        const group = await resolveGroup(context, store, { allowSuspended: true });
-        deps.rateLimiter.take(context.caller.business.phoneNumberId, context.now);
-        const deleted = await store.deleteGroup(group.pk, context.now, (gone) =>
-          outboxOf(gone, groupDeleted(gone, newRequestId(), context.now)),
-        );
-        if (!deleted) throw objectNotFound(context);
-        deps.webhooks.wake();
-        return { body: '{"success":true}' };
-      },
+      POST: operation({
+        limit: 'group_operations',
+        check: async (context) => ({
+          group: await resolveGroup(context, store),
+          change: readSettingsChange(context.params),
+        }),
+        apply: async (context, { group, change }) => {
+          const requestId = newRequestId();
+          const patch = {
+            ...(change.subject !== undefined && { subject: change.subject }),
+            ...(change.description !== undefined && { description: change.description }),
+            ...(change.photo !== undefined && { photoSha256: change.photo.sha256 }),
+          };
+          const updated = await store.updateGroup(group.pk, patch, (changed) =>
+            outboxOf(changed, settingsUpdated(changed, requestId, change, context.now)),
+          );
+          if (updated === undefined) throw objectNotFound(context);
+          deps.webhooks.wake();
+          // Meta documents no body; the request_id is the one the group_settings_update webhook carries.
+          return { body: JSON.stringify({ success: true, request_id: requestId }) };
+        },
+      }),
+      DELETE: operation({
+        limit: 'group_operations',
+        check: (context) => resolveGroup(context, store, { allowSuspended: true }),
+        apply: async (context, group) => {
+          const deleted = await store.deleteGroup(group.pk, context.now, (gone) =>
+            outboxOf(gone, groupDeleted(gone, newRequestId(), context.now)),
+          );
+          if (!deleted) throw objectNotFound(context);
+          deps.webhooks.wake();
+          return { body: '{"success":true}' };
+        },
+      }),
       GET: async (context) => {
         const group = await resolveGroup(context, store, { allowSuspended: true });
         const body: Record<string, FieldValue> = { id: group.groupId, messaging_product: 'whatsapp' };

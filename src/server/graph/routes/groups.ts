@@ -17,7 +17,7 @@ import { inviteLinkFor } from './invite-link.js';
 import type { GroupRecord } from '../../../storage/store.js';
 import { withFreshIds } from '../../../storage/with-fresh-ids.js';
 import { GraphError } from '../../graph-error.js';
-import { registerEdge, type EdgeDependencies, type EdgeHandler } from '../edge-router.js';
+import { operation, registerEdge, type EdgeDependencies, type EdgeHandler } from '../edge-router.js';
 import { baseUrl, buildPaging, positionOf, readPageRequest } from '../paging.js';
 import { compileParams } from '../params.js';
 import { resolvePhoneNumber } from '../resolve-node.js';
@@ -76,31 +76,35 @@ export function registerGroupRoutes(
 ): void {
   const { store } = deps;
 
-  const create: EdgeHandler = async (context) => {
-    resolvePhoneNumber(context);
-    const body = validateCreateBody(context.params);
-    const settings = {
-      subject: checkedSubject(body.subject),
-      description: body.description ?? '',
-      joinApprovalMode: body.join_approval_mode ?? 'auto_approve',
-    };
-    deps.rateLimiter.take(context.caller.business.phoneNumberId, context.now);
-    const created = await withFreshIds(() =>
-      store.createGroup(
-        mintGroup(context.caller.business, settings, context.now),
-        options.maxGroupsPerPhoneNumber,
-        // The group id and invite link reach the caller only through this webhook, as at Meta.
-        (group) => outboxOf(group, groupCreated(group, inviteLinkFor(group.inviteCode), context.now)),
-      ),
-    );
-    deps.webhooks.wake();
-    if (created === 'limit_reached') {
-      throw new GraphError(GRAPH_ERRORS.GROUP_CREATE_LIMIT, {
-        details: `This phone number already has ${options.maxGroupsPerPhoneNumber} active groups.`,
-      });
-    }
-    return { body: serializeCreated({ messaging_product: 'whatsapp', request_id: created.requestId }) };
-  };
+  const create = operation({
+    limit: 'group_operations',
+    check: async (context) => {
+      resolvePhoneNumber(context);
+      const body = validateCreateBody(context.params);
+      return {
+        subject: checkedSubject(body.subject),
+        description: body.description ?? '',
+        joinApprovalMode: body.join_approval_mode ?? 'auto_approve',
+      };
+    },
+    apply: async (context, settings) => {
+      const created = await withFreshIds(() =>
+        store.createGroup(
+          mintGroup(context.caller.business, settings, context.now),
+          options.maxGroupsPerPhoneNumber,
+          // The group id and invite link reach the caller only through this webhook, as at Meta.
+          (group) => outboxOf(group, groupCreated(group, inviteLinkFor(group.inviteCode), context.now)),
+        ),
+      );
+      deps.webhooks.wake();
+      if (created === 'limit_reached') {
+        throw new GraphError(GRAPH_ERRORS.GROUP_CREATE_LIMIT, {
+          details: `This phone number already has ${options.maxGroupsPerPhoneNumber} active groups.`,
+        });
+      }
+      return { body: serializeCreated({ messaging_product: 'whatsapp', request_id: created.requestId }) };
+    },
+  });
 
   const list: EdgeHandler = async (context) => {
     resolvePhoneNumber(context);

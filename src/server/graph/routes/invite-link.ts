@@ -11,7 +11,7 @@ import { newInviteCode } from '../../../domain/ids.js';
 import type { GroupRecord } from '../../../storage/store.js';
 import { withFreshIds } from '../../../storage/with-fresh-ids.js';
 import { GraphError } from '../../graph-error.js';
-import { registerEdge, type EdgeDependencies, type GraphContext } from '../edge-router.js';
+import { operation, registerEdge, type EdgeDependencies, type GraphContext } from '../edge-router.js';
 import { compileParams } from '../params.js';
 import { objectNotFound, resolveGroup } from '../resolve-node.js';
 import { lazySerializer } from '../lazy-serializer.js';
@@ -47,10 +47,16 @@ function linkBody(group: GroupRecord): { body: string } {
 
 export function registerInviteLinkRoutes(app: FastifyInstance, deps: EdgeDependencies): void {
   const { store } = deps;
-  const write = async (context: GraphContext, code: () => string | null): Promise<GroupRecord> => {
+  const check = async (context: GraphContext): Promise<GroupRecord> => {
     const group = await resolveGroup(context, store);
     validateMessagingProduct(context.params);
-    deps.rateLimiter.take(context.caller.business.phoneNumberId, context.now);
+    return group;
+  };
+  const write = async (
+    context: GraphContext,
+    group: GroupRecord,
+    code: () => string | null,
+  ): Promise<GroupRecord> => {
     const changed = await withFreshIds(() => store.setInviteCode(group.pk, code()));
     if (changed === undefined) throw objectNotFound(context);
     return changed;
@@ -63,12 +69,20 @@ export function registerInviteLinkRoutes(app: FastifyInstance, deps: EdgeDepende
         if (!group.inviteLinkActive) throw new GraphError(GRAPH_ERRORS.NO_INVITE_LINK);
         return linkBody(group);
       },
-      POST: async (context) => linkBody(await write(context, newInviteCode)),
-      DELETE: async (context) => {
-        await write(context, () => null);
-        // The spec types `success` as the string 'true' here (reference §1.6).
-        return { body: '{"messaging_product":"whatsapp","success":"true"}' };
-      },
+      POST: operation({
+        limit: 'group_operations',
+        check,
+        apply: async (context, group) => linkBody(await write(context, group, newInviteCode)),
+      }),
+      DELETE: operation({
+        limit: 'group_operations',
+        check,
+        apply: async (context, group) => {
+          await write(context, group, () => null);
+          // The spec types `success` as the string 'true' here (reference §1.6).
+          return { body: '{"messaging_product":"whatsapp","success":"true"}' };
+        },
+      }),
     },
   });
 }

@@ -8,7 +8,14 @@ import type { DecideJoinRequestsBody } from '@groupgate/sdk/contract';
 import { MAX_JOIN_REQUESTS_PER_CALL } from '@groupgate/sdk/contract';
 import { decisionResponse, uniqueIds } from '../../../domain/join-requests.js';
 import type { Decision } from '../../../storage/store.js';
-import { registerEdge, type EdgeDependencies, type EdgeHandler, type GraphContext } from '../edge-router.js';
+import {
+  operation,
+  registerEdge,
+  type EdgeDependencies,
+  type EdgeHandler,
+  type EdgeMethod,
+  type GraphContext,
+} from '../edge-router.js';
 import { baseUrl, buildPaging, keysetQueryOf, pageRequestFor, readPageParams } from '../paging.js';
 import { compileParams } from '../params.js';
 import { groupSuspended, objectNotFound, resolveGroup } from '../resolve-node.js';
@@ -88,31 +95,34 @@ export function registerJoinRequestRoutes(
     return { body: `{"data":[${page.itemsJson}],"paging":${JSON.stringify(paging)}}` };
   };
 
-  const decide =
-    (decision: Decision): EdgeHandler =>
-    async (context: GraphContext) => {
-      const group = await resolveGroup(context, store);
-      const body = validateDecideBody(context.params);
-      deps.rateLimiter.take(context.caller.business.phoneNumberId, context.now);
-      const outcomes = await store.decideJoinRequests(
-        group.pk,
-        uniqueIds(body.join_requests),
-        decision,
-        { now: context.now, maxParticipants: options.maxParticipants },
-        // One webhook for a whole bulk approval; a rejection sends none (reference §1.8).
-        (outcomes) => {
-          if (decision === 'reject') return [];
-          const added = outcomes.flatMap((o) => (o.result === 'decided' ? [o.waId] : []));
-          return added.length === 0
-            ? []
-            : outboxOf(group, participantsJoined(group, added, true, context.now));
-        },
-      );
-      if (decision === 'approve') deps.webhooks.wake();
-      return decision === 'approve'
-        ? { body: serializeApproved(decisionResponse('approve', outcomes, options.maxParticipants)) }
-        : { body: serializeRejected(decisionResponse('reject', outcomes, options.maxParticipants)) };
-    };
+  const decide = (decision: Decision): EdgeMethod =>
+    operation({
+      limit: 'group_operations',
+      check: async (context) => ({
+        group: await resolveGroup(context, store),
+        body: validateDecideBody(context.params),
+      }),
+      apply: async (context, { group, body }) => {
+        const outcomes = await store.decideJoinRequests(
+          group.pk,
+          uniqueIds(body.join_requests),
+          decision,
+          { now: context.now, maxParticipants: options.maxParticipants },
+          // One webhook for a whole bulk approval; a rejection sends none (reference §1.8).
+          (outcomes) => {
+            if (decision === 'reject') return [];
+            const added = outcomes.flatMap((o) => (o.result === 'decided' ? [o.waId] : []));
+            return added.length === 0
+              ? []
+              : outboxOf(group, participantsJoined(group, added, true, context.now));
+          },
+        );
+        if (decision === 'approve') deps.webhooks.wake();
+        return decision === 'approve'
+          ? { body: serializeApproved(decisionResponse('approve', outcomes, options.maxParticipants)) }
+          : { body: serializeRejected(decisionResponse('reject', outcomes, options.maxParticipants)) };
+      },
+    });
 
   registerEdge(app, deps, {
     edge: 'join_requests',

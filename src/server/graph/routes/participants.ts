@@ -12,7 +12,7 @@ import { newRequestId } from '../../../domain/ids.js';
 import { participantsRemovedByBusiness } from '../../../domain/webhook-items.js';
 import { GraphError, invalidParameter } from '../../graph-error.js';
 import { outboxOf } from '../../webhook-events.js';
-import { registerEdge, type EdgeDependencies } from '../edge-router.js';
+import { operation, registerEdge, type EdgeDependencies } from '../edge-router.js';
 import { compileParams } from '../params.js';
 import { resolveGroup } from '../resolve-node.js';
 
@@ -57,35 +57,42 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: EdgeDepend
         await resolveGroup(context, store);
         throw new GraphError(GRAPH_ERRORS.PARTICIPANTS_ADD_UNSUPPORTED);
       },
-      DELETE: async (context) => {
-        const group = await resolveGroup(context, store);
-        const body = validateParticipantsBody(context.params);
-        // `input` in the webhook echoes what the caller sent, for each user.
-        const inputs = new Map<string, string>();
-        for (const { user } of body.participants) {
-          const waId = waIdOf(user);
-          if (!inputs.has(waId)) inputs.set(waId, user);
-        }
-        deps.rateLimiter.take(context.caller.business.phoneNumberId, context.now);
-        const requestId = newRequestId();
-        await store.removeParticipants(
-          group.pk,
-          [...inputs.keys()],
-          { now: context.now, ban: true },
-          (outcomes) => {
-            const inputOf = (waId: string) => inputs.get(waId) ?? waId;
-            const removed = outcomes.flatMap((o) => (o.result === 'removed' ? [inputOf(o.waId)] : []));
-            const failed = outcomes.flatMap((o) => (o.result === 'not_participant' ? [inputOf(o.waId)] : []));
-            return outboxOf(
-              group,
-              participantsRemovedByBusiness(group, requestId, removed, failed, context.now),
-            );
-          },
-        );
-        deps.webhooks.wake();
-        // Meta documents no body; the outcome, per user, is in the group_participants_update webhook.
-        return { body: JSON.stringify({ success: true, request_id: requestId }) };
-      },
+      DELETE: operation({
+        limit: 'group_operations',
+        check: async (context) => {
+          const group = await resolveGroup(context, store);
+          const body = validateParticipantsBody(context.params);
+          // `input` in the webhook echoes what the caller sent, for each user.
+          const inputs = new Map<string, string>();
+          for (const { user } of body.participants) {
+            const waId = waIdOf(user);
+            if (!inputs.has(waId)) inputs.set(waId, user);
+          }
+          return { group, inputs };
+        },
+        apply: async (context, { group, inputs }) => {
+          const requestId = newRequestId();
+          await store.removeParticipants(
+            group.pk,
+            [...inputs.keys()],
+            { now: context.now, ban: true },
+            (outcomes) => {
+              const inputOf = (waId: string) => inputs.get(waId) ?? waId;
+              const removed = outcomes.flatMap((o) => (o.result === 'removed' ? [inputOf(o.waId)] : []));
+              const failed = outcomes.flatMap((o) =>
+                o.result === 'not_participant' ? [inputOf(o.waId)] : [],
+              );
+              return outboxOf(
+                group,
+                participantsRemovedByBusiness(group, requestId, removed, failed, context.now),
+              );
+            },
+          );
+          deps.webhooks.wake();
+          // Meta documents no body; the outcome, per user, is in the group_participants_update webhook.
+          return { body: JSON.stringify({ success: true, request_id: requestId }) };
+        },
+      }),
     },
   });
 }

@@ -1,0 +1,15 @@
+/**
+ * @module server/control/dependencies — what every control-API route module is given. Its own module so that the
+ * route modules depend on it, not on each other.
+ */
+import type { Store } from '../../storage/store.js';
+import type { WebhookNotifier } from '../webhook-events.js';
+
+export interface ControlDependencies {
+  store: Store;
+  clock: () => number;
+  adminToken: string;
+  maxParticipants: number;
+  webhooks: WebhookNotifier;
+  webhookTimeoutMs: number;
+}
