@@ -11,15 +11,16 @@ import { lazyRequire } from '../lazy-require.js';
 
 export type GraphParams = Record<string, unknown>;
 
-/** Query string and body, the body winning, as one record. Never throws: validation says what is wrong. */
+/**
+ * Query string and body, the body winning, as one record. It has no prototype, so a parameter name the client
+ * chose (`constructor`, `__proto__`) never reaches what plain objects inherit.
+ */
 export function mergeParams(request: FastifyRequest): GraphParams {
-  const query = request.query as GraphParams;
   const body = request.body;
-  if (body === undefined || body === null) return query;
-  if (typeof body !== 'object' || Array.isArray(body)) {
+  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
     throw invalidParameter('The request body must be a JSON object.');
   }
-  return { ...query, ...(body as GraphParams) };
+  return Object.assign(Object.create(null) as GraphParams, request.query, body);
 }
 
 // validateSchema off: checking our static schemas against the meta-schema means compiling the meta-schema at every
