@@ -300,6 +300,28 @@ describe('bodies', () => {
     );
   });
 
+  it('answers a multipart body without a boundary with 100 on every path, before authentication', async () => {
+    const paths = ['', '/join_requests', '/invite_link', '/participants'].map(
+      (edge) => `/${V}/${group.groupId}${edge}`,
+    );
+    for (const path of [...paths, `/${V}/${business.phone_number_id}/groups`]) {
+      for (const contentType of ['multipart/form-data', 'multipart/form-data; charset=utf-8']) {
+        await expectError(
+          {
+            method: 'POST',
+            url: path,
+            token: null,
+            raw: { body: 'messaging_product=whatsapp', contentType },
+          },
+          400,
+          100,
+          '(#100) The multipart/form-data body cannot be read (Multipart: Boundary not found)',
+        );
+      }
+    }
+    await assertNothingDecided();
+  });
+
   it('answers an oversized body with 413 and changes nothing', async () => {
     const huge = { messaging_product: 'whatsapp', join_requests: ids, padding: 'x'.repeat(1024 * 1024) };
     await expectError(
