@@ -60,25 +60,35 @@ async function buildOpenApiDocument(deps: ControlDependencies): Promise<unknown>
   return document;
 }
 
-// Fastify's defaults for request validation, with ajv loaded and schemas compiled on first use, not at start-up.
+// Request validation with ajv loaded and schemas compiled on first use, not at start-up. Path and query values
+// are strings, so they are coerced to the schema's types (Fastify's defaults); a JSON body already has its types,
+// so it is taken as sent: a null or a string where a number belongs is refused, never turned into 0 or "", and a
+// property the schema does not name is refused rather than silently dropped.
 const loadAjv = lazyRequire<{ Ajv: typeof AjvClass }>('ajv');
-let validation: AjvClass | undefined;
+const validators = new Map<'coercing' | 'strict', AjvClass>();
+function validatorFor(kind: 'coercing' | 'strict'): AjvClass {
+  let ajv = validators.get(kind);
+  if (ajv === undefined) {
+    ajv = new (loadAjv().Ajv)({
+      coerceTypes: kind === 'coercing' ? 'array' : false,
+      useDefaults: true,
+      removeAdditional: kind === 'coercing',
+      validateSchema: false,
+    });
+    validators.set(kind, ajv);
+  }
+  return ajv;
+}
 
 type LazyValidator = ((data: unknown) => boolean) & {
   errors: NonNullable<ValidateFunction['errors']> | null;
 };
 
-function lazyValidator(schema: object): LazyValidator {
+function lazyValidator(schema: object, kind: 'coercing' | 'strict'): LazyValidator {
   let compiled: ValidateFunction | undefined;
   const validate: LazyValidator = Object.assign(
     (data: unknown): boolean => {
-      validation ??= new (loadAjv().Ajv)({
-        coerceTypes: 'array',
-        useDefaults: true,
-        removeAdditional: true,
-        validateSchema: false,
-      });
-      compiled ??= validation.compile(schema);
+      compiled ??= validatorFor(kind).compile(schema);
       const valid = compiled(data);
       validate.errors = compiled.errors ?? null;
       return valid;
@@ -101,7 +111,12 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
   // The response schemas are here for the OpenAPI document. Compiling serialisers for them cost a third of the
   // start-up time (measured); this API is not a hot path, so plain JSON.stringify serialises it.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  app.setValidatorCompiler(({ schema }) => lazyValidator(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    lazyValidator(schema, httpPart === 'body' ? 'strict' : 'coercing'),
+  );
+  // JSON in, as documented: a form or multipart body here is refused as an unsupported content type. Parsers are
+  // encapsulated, so the Graph surface keeps all three.
+  app.removeContentTypeParser(['application/x-www-form-urlencoded', 'multipart/form-data']);
 
   app.addHook('onRequest', async (request) => {
     if (PUBLIC.has(request.url.split('?')[0] ?? '')) return;

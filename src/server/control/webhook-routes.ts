@@ -12,6 +12,7 @@ import type {
   WebhookEventState,
   WebhookSettings,
 } from '../../storage/store.js';
+import { callbackUrlProblem } from '../../webhooks/callback-url.js';
 import { verifyCallbackUrl } from '../../webhooks/handshake.js';
 import type { ControlDependencies } from './routes.js';
 import { controlError } from './sandbox.js';
@@ -145,6 +146,10 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDepende
         fields: WebhookField[];
         app_secret?: string;
       };
+      const problem = callbackUrlProblem(body.callback_url);
+      if (problem !== undefined) {
+        throw controlError(GRAPH_ERRORS.CONTROL_INVALID_PARAMETER, `Param callback_url ${problem}`);
+      }
       await appOrFail(appId);
       const verified = await verifyCallbackUrl(body.callback_url, body.verify_token, deps.webhookTimeoutMs);
       if (!verified.ok) throw controlError(GRAPH_ERRORS.CONTROL_INVALID_PARAMETER, verified.reason);
@@ -202,7 +207,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDepende
             app_id: { type: 'string' },
             group_id: { type: 'string' },
             state: { type: 'string', enum: STATES },
-            before: { type: 'integer', minimum: 1 },
+            before: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
           },
         },
@@ -231,7 +236,10 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDepende
     },
   );
 
-  const ID_PARAMS = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } };
+  const ID_PARAMS = {
+    type: 'object',
+    properties: { id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
+  };
   app.get(
     '/webhooks/deliveries/:id',
     {
