@@ -156,7 +156,12 @@ describe('control API bad input', () => {
 
   /** A raw control call with the admin token; every refusal is GroupgateException with the trace id. */
   async function refused(
-    request: { method: 'GET' | 'POST' | 'PUT'; url: string; payload?: string; contentType?: string },
+    request: {
+      method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+      url: string;
+      payload?: string;
+      contentType?: string;
+    },
     status: number,
     message: RegExp,
   ): Promise<void> {
@@ -227,6 +232,38 @@ describe('control API bad input', () => {
       404,
       /^No control API resource GET \/_groupgate\/groups\/x+…: a path segment is longer than any id\.$/,
     );
+  });
+
+  it('reads path and query integers in decimal digits only: 1e400 is not Infinity, 0x10 not 16', async () => {
+    for (const url of [
+      '/_groupgate/webhooks/deliveries?before=1e400',
+      '/_groupgate/webhooks/deliveries?limit=0x10',
+      '/_groupgate/webhooks/deliveries?before=%205',
+      '/_groupgate/webhooks/deliveries/1e400',
+    ]) {
+      await refused({ method: 'GET', url }, 400, /^Param (before|limit|id) must be integer$/);
+    }
+  });
+
+  it('refuses a body that is not a JSON object, even where the route takes none', async () => {
+    for (const payload of ['1', 'null', '"x"', '[]']) {
+      await refused(
+        {
+          method: 'DELETE',
+          url: `/_groupgate/tokens/${business.access_token}`,
+          payload,
+          contentType: 'application/json',
+        },
+        400,
+        /^The request body must be a JSON object\.$/,
+      );
+    }
+    const still = await h.graph({
+      method: 'GET',
+      url: `/${V}/${group.groupId}`,
+      token: business.access_token,
+    });
+    assert.equal(still.status, 200, 'the token was not revoked');
   });
 
   it('refuses null, a wrong type or an unknown property in a body, and creates nothing', async () => {

@@ -5,7 +5,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type {} from '@fastify/swagger';
-import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import type { Store } from '../../storage/store.js';
@@ -84,10 +84,33 @@ type LazyValidator = ((data: unknown) => boolean) & {
   errors: NonNullable<ValidateFunction['errors']> | null;
 };
 
+/**
+ * ajv coerces any string Number() reads: '0x10', ' 5', and '1e400', which is Infinity and then passes every bound.
+ * A path or query integer is therefore written in decimal digits, or it is not an integer.
+ */
+const INTEGER_TEXT = /^-?\d{1,20}$/;
+
+function notDecimal(schema: object, data: unknown): ErrorObject | undefined {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  for (const [key, property] of Object.entries(properties)) {
+    const value = (data as Record<string, unknown> | null | undefined)?.[key];
+    if (property.type === 'integer' && typeof value === 'string' && !INTEGER_TEXT.test(value)) {
+      const params = { type: 'integer' };
+      return { keyword: 'type', instancePath: `/${key}`, schemaPath: '', params, message: 'must be integer' };
+    }
+  }
+  return undefined;
+}
+
 function lazyValidator(schema: object, kind: 'coercing' | 'strict'): LazyValidator {
   let compiled: ValidateFunction | undefined;
   const validate: LazyValidator = Object.assign(
     (data: unknown): boolean => {
+      const malformed = kind === 'coercing' ? notDecimal(schema, data) : undefined;
+      if (malformed !== undefined) {
+        validate.errors = [malformed];
+        return false;
+      }
       compiled ??= validatorFor(kind).compile(schema);
       const valid = compiled(data);
       validate.errors = compiled.errors ?? null;
@@ -117,6 +140,14 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
   // JSON in, as documented: a form or multipart body here is refused as an unsupported content type. Parsers are
   // encapsulated, so the Graph surface keeps all three.
   app.removeContentTypeParser(['application/x-www-form-urlencoded', 'multipart/form-data']);
+  // A body, where one is sent, is a JSON object, as on Graph: `1` or `null` sent to a route that takes no body is
+  // a mistake to say, not a value to ignore.
+  app.addHook('preValidation', async (request) => {
+    const { body } = request;
+    if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+      throw controlError(GRAPH_ERRORS.CONTROL_INVALID_PARAMETER, 'The request body must be a JSON object.');
+    }
+  });
 
   app.addHook('onRequest', async (request) => {
     if (PUBLIC.has(request.url.split('?')[0] ?? '')) return;
