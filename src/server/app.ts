@@ -21,6 +21,7 @@ import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
 import { registerGraphHeaders } from './plugins/graph-headers.js';
 import { registerMultipartBody } from './plugins/multipart-body.js';
+import { registerNulGuard } from './plugins/nul-guard.js';
 import { UsageMeter } from './usage-meter.js';
 import { lazyCompilersFactory } from './lazy-compilers.js';
 
@@ -90,6 +91,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     limits: { fieldSize: BODY_LIMIT, fields: 100, files: 1, fileSize: MAX_GROUP_PHOTO_BYTES, parts: 101 },
   });
   registerMultipartBody(app);
+  registerNulGuard(app);
   const dispatcher = new WebhookDispatcher(deps.store, {
     retry: {
       baseDelayMs: config.webhookRetryBaseMs,

@@ -322,6 +322,30 @@ describe('bodies', () => {
     await assertNothingDecided();
   });
 
+  it('refuses U+0000 in the path, the query or the body with 100, on either backend', async () => {
+    const token = business.access_token;
+    const nul = (where: string) => `(#100) Param ${where} must not contain the NUL character (U+0000)`;
+    await expectError(
+      { method: 'GET', url: `/${V}/%00`, token },
+      400,
+      100,
+      '(#100) The request path must not contain the NUL character (%00)',
+    );
+    await expectError({ method: 'GET', url: `${url}?after=%00`, token }, 400, 100, nul('after'));
+    await expectError(
+      {
+        method: 'POST',
+        url,
+        token,
+        json: { messaging_product: 'whatsapp', join_requests: [ids[0], 'x\u0000'] },
+      },
+      400,
+      100,
+      nul('join_requests[1]'),
+    );
+    await assertNothingDecided();
+  });
+
   it('answers an oversized body with 413 and changes nothing', async () => {
     const huge = { messaging_product: 'whatsapp', join_requests: ids, padding: 'x'.repeat(1024 * 1024) };
     await expectError(
