@@ -19,6 +19,7 @@ import { registerParticipantRoutes } from './graph/routes/participants.js';
 import { GroupRateLimiter } from './group-rate-limit.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
+import { registerCharsetGuard } from './plugins/charset-guard.js';
 import { registerGraphHeaders } from './plugins/graph-headers.js';
 import { registerMultipartBody } from './plugins/multipart-body.js';
 import { registerNulGuard } from './plugins/nul-guard.js';
@@ -80,6 +81,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   app.removeContentTypeParser('text/plain');
   registerGraphHeaders(app, new UsageMeter(), clock);
   registerErrorHandler(app, BODY_LIMIT);
+  registerCharsetGuard(app);
   // Graph's form encoding. Node's own parser (null-prototype objects, arrays for repeated keys) spares a plugin load.
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',

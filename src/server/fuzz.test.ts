@@ -162,6 +162,8 @@ const unreadableBody: fc.Arbitrary<{ body: string; contentType: string }> = fc.o
         'multipart/form-data; charset=utf-8',
         'multipart/mixed; boundary=x',
         'application/octet-stream',
+        'application/json; charset=utf-16',
+        'application/x-www-form-urlencoded; charset=latin1',
         ';;',
       ),
       fc

@@ -322,6 +322,34 @@ describe('bodies', () => {
     await assertNothingDecided();
   });
 
+  it('refuses a body declared in a charset other than UTF-8, and reads one declared UTF-8', async () => {
+    const token = business.access_token;
+    const json = JSON.stringify({ messaging_product: 'whatsapp', join_requests: ids });
+    for (const [body, contentType] of [
+      [Buffer.from(json, 'utf16le'), 'application/json; charset=utf-16'],
+      [json, 'application/json; charset=utf-16'],
+      [
+        `messaging_product=whatsapp&join_requests=${encodeURIComponent(JSON.stringify(ids))}`,
+        'application/x-www-form-urlencoded; charset=ISO-8859-1',
+      ],
+    ] as const) {
+      await expectError(
+        { method: 'POST', url, token, raw: { body, contentType } },
+        400,
+        100,
+        `(#100) Unsupported Content-Type: ${contentType}`,
+      );
+    }
+    await assertNothingDecided();
+    const approved = await h.graph({
+      method: 'POST',
+      url,
+      token,
+      raw: { body: json, contentType: 'application/json; charset="UTF-8"' },
+    });
+    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+  });
+
   it('refuses U+0000 in the path, the query or the body with 100, on either backend', async () => {
     const token = business.access_token;
     const nul = (where: string) => `(#100) Param ${where} must not contain the NUL character (U+0000)`;
