@@ -311,6 +311,43 @@ function graphCalls(): fc.Arbitrary<GraphCall> {
       ),
       'DELETE',
     ),
+    // Multipart: a picture that is not a JPEG, a file where text belongs, a list that is not JSON.
+    fc
+      .record({
+        bytes: fc.uint8Array({ maxLength: 64 }),
+        field: fc.constantFrom('file', 'subject', 'description', 'messaging_product'),
+        token,
+      })
+      .map(({ bytes, field, token }): GraphCall => ({
+        method: 'POST',
+        url: node,
+        token,
+        multipart: {
+          messaging_product: 'whatsapp',
+          [field]: { data: Buffer.from(bytes), filename: 'photo.jpg', contentType: 'image/jpeg' },
+        },
+      })),
+    fc
+      .record({
+        list: text({ maxLength: 30 }).filter((value) => {
+          try {
+            return !Array.isArray(JSON.parse(value));
+          } catch {
+            return true;
+          }
+        }),
+        path: fc.constantFrom(`${node}/join_requests`, `${node}/participants`),
+        token,
+      })
+      .map(({ list, path, token }): GraphCall => ({
+        method: path.endsWith('participants') ? 'DELETE' : 'POST',
+        url: path,
+        token,
+        multipart: {
+          messaging_product: 'whatsapp',
+          [path.endsWith('participants') ? 'participants' : 'join_requests']: list,
+        },
+      })),
     // Add participants: never supported, whatever the body.
     post(`${node}/participants`, fc.dictionary(text({ maxLength: 10 }), fc.jsonValue(), { maxKeys: 4 })),
     // GroupInfo fields that do not exist, or a list where one string belongs.
