@@ -6,6 +6,7 @@
 import { DEFAULT_MAX_PARTICIPANTS, MAX_GROUPS_PER_PHONE_NUMBER } from '@groupgate/sdk/contract';
 import { WEBHOOK_FIELDS, type WebhookField } from '@groupgate/sdk/contract';
 import { newAdminToken } from './domain/ids.js';
+import { callbackUrlProblem } from './webhooks/callback-url.js';
 
 /** Meta's 131208 threshold, which Meta does not publish: off unless set. */
 export interface GroupRateLimit {
@@ -126,8 +127,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   }
   const adminToken = overrides.adminToken ?? readEnv(env, 'GROUPGATE_ADMIN_TOKEN');
   const webhookUrl = overrides.webhookUrl ?? readEnv(env, 'GROUPGATE_WEBHOOK_URL');
-  if (webhookUrl !== undefined && !/^https?:\/\/[^/]+/.test(webhookUrl)) {
-    throw new Error(`GROUPGATE_WEBHOOK_URL must be an http(s) URL, got "${webhookUrl}"`);
+  const webhookUrlProblem = webhookUrl === undefined ? undefined : callbackUrlProblem(webhookUrl);
+  if (webhookUrlProblem !== undefined) {
+    throw new Error(`GROUPGATE_WEBHOOK_URL ${webhookUrlProblem}`);
   }
   const rateLimit = readEnv(env, 'GROUPGATE_GROUP_RATE_LIMIT');
   const ms = (name: string, fallback: number) =>

@@ -19,7 +19,10 @@ import { registerParticipantRoutes } from './graph/routes/participants.js';
 import { GroupRateLimiter } from './group-rate-limit.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
+import { registerCharsetGuard } from './plugins/charset-guard.js';
 import { registerGraphHeaders } from './plugins/graph-headers.js';
+import { registerMultipartBody } from './plugins/multipart-body.js';
+import { registerNulGuard } from './plugins/nul-guard.js';
 import { UsageMeter } from './usage-meter.js';
 import { lazyCompilersFactory } from './lazy-compilers.js';
 
@@ -53,25 +56,6 @@ export type AppConfig = Pick<
   | 'groupRateLimit'
 >;
 
-/**
- * Runs `register` with `globalThis.FormData` hidden. Node defines it as a lazy getter that loads undici, 18 ms of
- * start-up here (a sixteenth of the cold start); @fastify/multipart reads it only to offer `request.formData()`,
- * which Groupgate never calls, and falls back to a decorator that says FormData is unavailable.
- */
-async function withoutGlobalFormData(register: () => PromiseLike<unknown>): Promise<void> {
-  const original = Object.getOwnPropertyDescriptor(globalThis, 'FormData');
-  if (original === undefined) {
-    await register();
-    return;
-  }
-  Object.defineProperty(globalThis, 'FormData', { value: undefined, configurable: true, writable: true });
-  try {
-    await register();
-  } finally {
-    Object.defineProperty(globalThis, 'FormData', original);
-  }
-}
-
 export async function buildApp(config: AppConfig, deps: AppDependencies): Promise<FastifyInstance> {
   const clock = deps.clock ?? (() => Math.floor(Date.now() / 1000));
   const app = Fastify({
@@ -97,18 +81,19 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   app.removeContentTypeParser('text/plain');
   registerGraphHeaders(app, new UsageMeter(), clock);
   registerErrorHandler(app, BODY_LIMIT);
+  registerCharsetGuard(app);
   // Graph's form encoding. Node's own parser (null-prototype objects, arrays for repeated keys) spares a plugin load.
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: BODY_LIMIT },
     (_request, body, done) => done(null, parseQueryString(body as string)),
   );
-  await withoutGlobalFormData(() =>
-    app.register(multipart, {
-      attachFieldsToBody: 'keyValues',
-      limits: { fieldSize: BODY_LIMIT, fields: 100, files: 1, fileSize: MAX_GROUP_PHOTO_BYTES, parts: 101 },
-    }),
-  );
+  // Without attachFieldsToBody, which left parser failures untyped: registerMultipartBody reads the parts.
+  await app.register(multipart, {
+    limits: { fieldSize: BODY_LIMIT, fields: 100, files: 1, fileSize: MAX_GROUP_PHOTO_BYTES, parts: 101 },
+  });
+  registerMultipartBody(app);
+  registerNulGuard(app);
   const dispatcher = new WebhookDispatcher(deps.store, {
     retry: {
       baseDelayMs: config.webhookRetryBaseMs,

@@ -19,13 +19,14 @@ const besideMain = (specifier: string, file: string) => join(dirname(require.res
 // Resolved on first use: the console is not on the API's start-up path.
 let sdkFolder: string | undefined;
 const sdk = () => (sdkFolder ??= dirname(fileURLToPath(import.meta.resolve('@groupgate/sdk'))));
-let vendor: Readonly<Record<string, string>> | undefined;
+// A Map, so that a requested name such as `constructor` finds nothing rather than what objects inherit.
+let vendor: ReadonlyMap<string, string> | undefined;
 const vendorFiles = () =>
-  (vendor ??= {
-    'preact.js': besideMain('preact', 'preact.module.js'),
-    'preact-hooks.js': besideMain('preact/hooks', 'hooks.module.js'),
-    'htm.js': besideMain('htm', 'htm.module.js'),
-  });
+  (vendor ??= new Map([
+    ['preact.js', besideMain('preact', 'preact.module.js')],
+    ['preact-hooks.js', besideMain('preact/hooks', 'hooks.module.js')],
+    ['htm.js', besideMain('htm', 'htm.module.js')],
+  ]));
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -55,7 +56,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
   app.get('/console', page);
   app.get('/console/static/console.css', (_request, reply) => send(reply, join(PUBLIC, 'console.css')));
   app.get('/console/vendor/:file', (request, reply) => {
-    const file = vendorFiles()[(request.params as { file: string }).file];
+    const file = vendorFiles().get((request.params as { file: string }).file);
     if (file !== undefined) return send(reply, file);
     reply.callNotFound();
     return reply;

@@ -150,3 +150,150 @@ describe('control API', () => {
     assert.equal(res.body.error.code, 100);
   });
 });
+
+describe('control API bad input', () => {
+  type ControlError = { error: { type: string; code: number; message: string; fbtrace_id: string } };
+
+  /** A raw control call with the admin token; every refusal is GroupgateException with the trace id. */
+  async function refused(
+    request: {
+      method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+      url: string;
+      payload?: string;
+      contentType?: string;
+    },
+    status: number,
+    message: RegExp,
+  ): Promise<void> {
+    const res = await h.app.inject({
+      method: request.method,
+      url: request.url,
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        ...(request.contentType !== undefined && { 'content-type': request.contentType }),
+      },
+      ...(request.payload !== undefined && { payload: request.payload }),
+    });
+    const body = res.json<ControlError>();
+    assert.equal(res.statusCode, status, res.body);
+    assert.equal(body.error.type, 'GroupgateException', res.body);
+    assert.match(body.error.message, message);
+    assert.equal(body.error.fbtrace_id, res.headers['x-fb-trace-id']);
+  }
+
+  it('refuses a callback URL fetch could not even build with 400, keeping no settings', async () => {
+    for (const callbackUrl of ['http://', 'http://%zz', 'http://localhost:65536/hook', 'http://[::1/']) {
+      await refused(
+        {
+          method: 'PUT',
+          url: `/_groupgate/apps/${business.app_id}/webhook`,
+          payload: JSON.stringify({ callback_url: callbackUrl, verify_token: 'token' }),
+          contentType: 'application/json',
+        },
+        400,
+        /^Param callback_url is not a valid URL/,
+      );
+    }
+    await refused(
+      {
+        method: 'PUT',
+        url: `/_groupgate/apps/${business.app_id}/webhook`,
+        payload: JSON.stringify({ callback_url: 'http://user:pw@127.0.0.1:9/', verify_token: 'token' }),
+        contentType: 'application/json',
+      },
+      400,
+      /^Param callback_url must not carry credentials/,
+    );
+    const settings = await h.control('GET', `/_groupgate/apps/${business.app_id}/webhook`);
+    assert.equal(settings.status, 404, 'nothing was stored');
+  });
+
+  it('types bad JSON, unsupported content types and unreadable bodies as control errors', async () => {
+    const url = '/_groupgate/businesses';
+    await refused({ method: 'POST', url, payload: '{"name":', contentType: 'application/json' }, 400, /JSON/);
+    for (const contentType of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data',
+      'multipart/form-data; boundary=x',
+    ]) {
+      await refused(
+        { method: 'POST', url, payload: 'name=x', contentType },
+        400,
+        /^Unsupported Content-Type: /,
+      );
+    }
+    await refused({ method: 'GET', url: '/_groupgate/groups/%zz' }, 400, /percent-encoding/);
+  });
+
+  it('answers a path segment longer than any id with its own 404, not Graph 100/33', async () => {
+    await refused(
+      { method: 'GET', url: `/_groupgate/groups/${'x'.repeat(2000)}` },
+      404,
+      /^No control API resource GET \/_groupgate\/groups\/x+…: a path segment is longer than any id\.$/,
+    );
+  });
+
+  it('reads path and query integers in decimal digits only: 1e400 is not Infinity, 0x10 not 16', async () => {
+    for (const url of [
+      '/_groupgate/webhooks/deliveries?before=1e400',
+      '/_groupgate/webhooks/deliveries?limit=0x10',
+      '/_groupgate/webhooks/deliveries?before=%205',
+      '/_groupgate/webhooks/deliveries/1e400',
+    ]) {
+      await refused({ method: 'GET', url }, 400, /^Param (before|limit|id) must be integer$/);
+    }
+  });
+
+  it('refuses a body that is not a JSON object, even where the route takes none', async () => {
+    for (const payload of ['1', 'null', '"x"', '[]']) {
+      await refused(
+        {
+          method: 'DELETE',
+          url: `/_groupgate/tokens/${business.access_token}`,
+          payload,
+          contentType: 'application/json',
+        },
+        400,
+        /^The request body must be a JSON object\.$/,
+      );
+    }
+    const still = await h.graph({
+      method: 'GET',
+      url: `/${V}/${group.groupId}`,
+      token: business.access_token,
+    });
+    assert.equal(still.status, 200, 'the token was not revoked');
+  });
+
+  it('refuses null, a wrong type or an unknown property in a body, and creates nothing', async () => {
+    const tokens = `/_groupgate/businesses/${business.waba_id}/tokens`;
+    for (const [url, body, message] of [
+      [tokens, { expires_in: null }, /^Param expires_in must be integer$/],
+      [tokens, { expires_in: '60' }, /^Param expires_in must be integer$/],
+      [tokens, { expires_in: 60, expire: 1 }, /^Param expire is not a parameter of this call$/],
+      ['/_groupgate/businesses', { name: null }, /^Param name must be string$/],
+      ['/_groupgate/businesses', { name: 42 }, /^Param name must be string$/],
+      ['/_groupgate/users/16505550001/join', { invite_link: null }, /^Param invite_link must be string$/],
+      ['/_groupgate/users/16505550001/join', { invite_link: [group.inviteLink] }, /must be string/],
+      [
+        '/_groupgate/simulations',
+        { group_ids: [group.groupId], users: '3' },
+        /^Param users must be integer$/,
+      ],
+    ] as const) {
+      await refused(
+        { method: 'POST', url, payload: JSON.stringify(body), contentType: 'application/json' },
+        400,
+        message,
+      );
+    }
+    assert.deepEqual(await h.participants(group), []);
+    const pending = await h.graph<{ data: unknown[] }>({
+      method: 'GET',
+      url: `/${V}/${group.groupId}/join_requests`,
+      token: business.access_token,
+    });
+    assert.deepEqual(pending.body.data, [], 'no join request was made');
+  });
+});

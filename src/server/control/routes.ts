@@ -18,7 +18,7 @@ import type {
   SimulateJoinBody,
   SimulatedUserActionBody,
 } from '@groupgate/sdk/contract';
-import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import { GraphError } from '../graph-error.js';
@@ -63,25 +63,58 @@ async function buildOpenApiDocument(deps: ControlDependencies): Promise<unknown>
   return document;
 }
 
-// Fastify's defaults for request validation, with ajv loaded and schemas compiled on first use, not at start-up.
+// Request validation with ajv loaded and schemas compiled on first use, not at start-up. Path and query values
+// are strings, so they are coerced to the schema's types (Fastify's defaults); a JSON body already has its types,
+// so it is taken as sent: a null or a string where a number belongs is refused, never turned into 0 or "", and a
+// property the schema does not name is refused rather than silently dropped.
 const loadAjv = lazyRequire<{ Ajv: typeof AjvClass }>('ajv');
-let validation: AjvClass | undefined;
+const validators = new Map<'coercing' | 'strict', AjvClass>();
+function validatorFor(kind: 'coercing' | 'strict'): AjvClass {
+  let ajv = validators.get(kind);
+  if (ajv === undefined) {
+    ajv = new (loadAjv().Ajv)({
+      coerceTypes: kind === 'coercing' ? 'array' : false,
+      useDefaults: true,
+      removeAdditional: kind === 'coercing',
+      validateSchema: false,
+    });
+    validators.set(kind, ajv);
+  }
+  return ajv;
+}
 
 type LazyValidator = ((data: unknown) => boolean) & {
   errors: NonNullable<ValidateFunction['errors']> | null;
 };
 
-function lazyValidator(schema: object): LazyValidator {
+/**
+ * ajv coerces any string Number() reads: '0x10', ' 5', and '1e400', which is Infinity and then passes every bound.
+ * A path or query integer is therefore written in decimal digits, or it is not an integer.
+ */
+const INTEGER_TEXT = /^-?\d{1,20}$/;
+
+function notDecimal(schema: object, data: unknown): ErrorObject | undefined {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  for (const [key, property] of Object.entries(properties)) {
+    const value = (data as Record<string, unknown> | null | undefined)?.[key];
+    if (property.type === 'integer' && typeof value === 'string' && !INTEGER_TEXT.test(value)) {
+      const params = { type: 'integer' };
+      return { keyword: 'type', instancePath: `/${key}`, schemaPath: '', params, message: 'must be integer' };
+    }
+  }
+  return undefined;
+}
+
+function lazyValidator(schema: object, kind: 'coercing' | 'strict'): LazyValidator {
   let compiled: ValidateFunction | undefined;
   const validate: LazyValidator = Object.assign(
     (data: unknown): boolean => {
-      validation ??= new (loadAjv().Ajv)({
-        coerceTypes: 'array',
-        useDefaults: true,
-        removeAdditional: true,
-        validateSchema: false,
-      });
-      compiled ??= validation.compile(schema);
+      const malformed = kind === 'coercing' ? notDecimal(schema, data) : undefined;
+      if (malformed !== undefined) {
+        validate.errors = [malformed];
+        return false;
+      }
+      compiled ??= validatorFor(kind).compile(schema);
       const valid = compiled(data);
       validate.errors = compiled.errors ?? null;
       return valid;
@@ -104,7 +137,20 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
   // The response schemas are here for the OpenAPI document. Compiling serialisers for them cost a third of the
   // start-up time (measured); this API is not a hot path, so plain JSON.stringify serialises it.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  app.setValidatorCompiler(({ schema }) => lazyValidator(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    lazyValidator(schema, httpPart === 'body' ? 'strict' : 'coercing'),
+  );
+  // JSON in, as documented: a form or multipart body here is refused as an unsupported content type. Parsers are
+  // encapsulated, so the Graph surface keeps all three.
+  app.removeContentTypeParser(['application/x-www-form-urlencoded', 'multipart/form-data']);
+  // A body, where one is sent, is a JSON object, as on Graph: `1` or `null` sent to a route that takes no body is
+  // a mistake to say, not a value to ignore.
+  app.addHook('preValidation', async (request) => {
+    const { body } = request;
+    if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+      throw controlError(GRAPH_ERRORS.CONTROL_INVALID_PARAMETER, 'The request body must be a JSON object.');
+    }
+  });
 
   app.addHook('onRequest', async (request) => {
     if (PUBLIC.has(request.url.split('?')[0] ?? '')) return;

@@ -23,6 +23,7 @@ import type {
   WebhookEventRecord,
   WebhookSettings,
 } from '../../storage/store.js';
+import { callbackUrlProblem } from '../../webhooks/callback-url.js';
 import { verifyCallbackUrl } from '../../webhooks/handshake.js';
 import type { ControlDependencies } from './dependencies.js';
 import { controlError } from './sandbox.js';
@@ -152,6 +153,10 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDepende
       const { app_id: appId } = request.params as { app_id: string };
       // The schema's default fills `fields` in.
       const body = request.body as SetWebhookBody & { fields: WebhookField[] };
+      const problem = callbackUrlProblem(body.callback_url);
+      if (problem !== undefined) {
+        throw controlError(GRAPH_ERRORS.CONTROL_INVALID_PARAMETER, `Param callback_url ${problem}`);
+      }
       await appOrFail(appId);
       const verified = await verifyCallbackUrl(body.callback_url, body.verify_token, deps.webhookTimeoutMs);
       if (!verified.ok) throw controlError(GRAPH_ERRORS.CONTROL_INVALID_PARAMETER, verified.reason);
@@ -209,7 +214,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDepende
             app_id: { type: 'string' },
             group_id: { type: 'string' },
             state: { type: 'string', enum: STATES },
-            before: { type: 'integer', minimum: 1 },
+            before: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
           },
         },
@@ -238,7 +243,10 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDepende
     },
   );
 
-  const ID_PARAMS = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } };
+  const ID_PARAMS = {
+    type: 'object',
+    properties: { id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
+  };
   app.get(
     '/webhooks/deliveries/:id',
     {

@@ -300,6 +300,80 @@ describe('bodies', () => {
     );
   });
 
+  it('answers a multipart body without a boundary with 100 on every path, before authentication', async () => {
+    const paths = ['', '/join_requests', '/invite_link', '/participants'].map(
+      (edge) => `/${V}/${group.groupId}${edge}`,
+    );
+    for (const path of [...paths, `/${V}/${business.phone_number_id}/groups`]) {
+      for (const contentType of ['multipart/form-data', 'multipart/form-data; charset=utf-8']) {
+        await expectError(
+          {
+            method: 'POST',
+            url: path,
+            token: null,
+            raw: { body: 'messaging_product=whatsapp', contentType },
+          },
+          400,
+          100,
+          '(#100) The multipart/form-data body cannot be read (Multipart: Boundary not found)',
+        );
+      }
+    }
+    await assertNothingDecided();
+  });
+
+  it('refuses a body declared in a charset other than UTF-8, and reads one declared UTF-8', async () => {
+    const token = business.access_token;
+    const json = JSON.stringify({ messaging_product: 'whatsapp', join_requests: ids });
+    for (const [body, contentType] of [
+      [Buffer.from(json, 'utf16le'), 'application/json; charset=utf-16'],
+      [json, 'application/json; charset=utf-16'],
+      [
+        `messaging_product=whatsapp&join_requests=${encodeURIComponent(JSON.stringify(ids))}`,
+        'application/x-www-form-urlencoded; charset=ISO-8859-1',
+      ],
+    ] as const) {
+      await expectError(
+        { method: 'POST', url, token, raw: { body, contentType } },
+        400,
+        100,
+        `(#100) Unsupported Content-Type: ${contentType}`,
+      );
+    }
+    await assertNothingDecided();
+    const approved = await h.graph({
+      method: 'POST',
+      url,
+      token,
+      raw: { body: json, contentType: 'application/json; charset="UTF-8"' },
+    });
+    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+  });
+
+  it('refuses U+0000 in the path, the query or the body with 100, on either backend', async () => {
+    const token = business.access_token;
+    const nul = (where: string) => `(#100) Param ${where} must not contain the NUL character (U+0000)`;
+    await expectError(
+      { method: 'GET', url: `/${V}/%00`, token },
+      400,
+      100,
+      '(#100) The request path must not contain the NUL character (%00)',
+    );
+    await expectError({ method: 'GET', url: `${url}?after=%00`, token }, 400, 100, nul('after'));
+    await expectError(
+      {
+        method: 'POST',
+        url,
+        token,
+        json: { messaging_product: 'whatsapp', join_requests: [ids[0], 'x\u0000'] },
+      },
+      400,
+      100,
+      nul('join_requests[1]'),
+    );
+    await assertNothingDecided();
+  });
+
   it('answers an oversized body with 413 and changes nothing', async () => {
     const huge = { messaging_product: 'whatsapp', join_requests: ids, padding: 'x'.repeat(1024 * 1024) };
     await expectError(

@@ -11,15 +11,16 @@ import { lazyRequire } from '../lazy-require.js';
 
 export type GraphParams = Record<string, unknown>;
 
-/** Query string and body, the body winning, as one record. Never throws: validation says what is wrong. */
+/**
+ * Query string and body, the body winning, as one record. It has no prototype, so a parameter name the client
+ * chose (`constructor`, `__proto__`) never reaches what plain objects inherit.
+ */
 export function mergeParams(request: FastifyRequest): GraphParams {
-  const query = request.query as GraphParams;
   const body = request.body;
-  if (body === undefined || body === null) return query;
-  if (typeof body !== 'object' || Array.isArray(body)) {
+  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
     throw invalidParameter('The request body must be a JSON object.');
   }
-  return { ...query, ...(body as GraphParams) };
+  return Object.assign(Object.create(null) as GraphParams, request.query, body);
 }
 
 // validateSchema off: checking our static schemas against the meta-schema means compiling the meta-schema at every
@@ -62,10 +63,35 @@ function describe(error: ErrorObject): string {
 }
 
 /**
+ * ajv's JSONSchemaType has optional properties say `nullable: true`, which also lets `null` through: a null
+ * subject then reached the rules as if it were a string. Graph has no null parameter (form and query encodings
+ * cannot even say it), so an optional parameter is absent or of its type; `nullable` is dropped before compiling
+ * and a null is refused as the wrong type.
+ */
+function withoutNullable(schema: unknown): unknown {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return schema;
+  const { properties, items, ...rest } = schema as Record<string, unknown>;
+  delete rest['nullable'];
+  return {
+    ...rest,
+    ...(properties !== undefined && {
+      properties: Object.fromEntries(
+        Object.entries(properties as Record<string, unknown>).map(([key, value]) => [
+          key,
+          withoutNullable(value),
+        ]),
+      ),
+    }),
+    ...(items !== undefined && { items: withoutNullable(items) }),
+  };
+}
+
+/**
  * Compiles a validator for one operation. Array-typed properties are decoded from JSON strings first,
  * as Graph does for form and query encodings; nothing else is coerced, so `[5]` is not a list of ids.
  */
-export function compileParams<T>(schema: JSONSchemaType<T>): (params: GraphParams) => T {
+export function compileParams<T>(declared: JSONSchemaType<T>): (params: GraphParams) => T {
+  const schema = withoutNullable(declared) as JSONSchemaType<T>;
   // Compiled on first use, so start-up does not pay for operations nobody has called yet.
   let validate: ValidateFunction<T> | undefined;
   const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};

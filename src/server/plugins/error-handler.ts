@@ -12,6 +12,28 @@ import { GraphError, invalidParameter } from '../graph-error.js';
 import { unknownPathError } from '../graph/edge-router.js';
 import { setGraphHeaders } from './graph-headers.js';
 
+const CONTROL_PREFIX = '/_groupgate';
+
+/** Whether a request URL is on the control API, whose errors are their own family. */
+export function isControlPath(url: string): boolean {
+  return (
+    url === CONTROL_PREFIX || url.startsWith(`${CONTROL_PREFIX}/`) || url.startsWith(`${CONTROL_PREFIX}?`)
+  );
+}
+
+/**
+ * The control API's errors are GroupgateException whatever raised them (a body parser, the router, a limit, a
+ * bug), with the status and code the Graph error would have had, and without Graph's `(#code)` prefix: a client
+ * tells the two surfaces apart by `type` alone.
+ */
+function inControlFamily(error: GraphError): GraphError {
+  if (error.template.type === 'GroupgateException') return error;
+  return new GraphError(
+    { ...error.template, type: 'GroupgateException', message: error.message.replace(/^\(#\d+\) /, '') },
+    { ...(error.details !== undefined && { details: error.details }), headers: error.headers },
+  );
+}
+
 function isFastifyError(error: unknown): error is FastifyError {
   return error instanceof Error && typeof (error as Partial<FastifyError>).code === 'string';
 }
@@ -19,16 +41,19 @@ function isFastifyError(error: unknown): error is FastifyError {
 /** Translates framework and parser errors into the catalog; unknown ones into a logged 500. */
 export function toGraphError(error: unknown, request: FastifyRequest, bodyLimit: number): GraphError {
   if (error instanceof GraphError) return error;
-  const controlApi = request.url.startsWith('/_groupgate');
+  const controlApi = isControlPath(request.url);
   if (isFastifyError(error)) {
     if (error.validation !== undefined) {
       const first = error.validation[0];
       const where = first?.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : '';
       const missing = first?.params['missingProperty'];
+      const extra = first?.params['additionalProperty'];
       const details =
         first?.keyword === 'required'
           ? `The parameter ${String(missing)} is required`
-          : `Param ${where || error.validationContext || 'body'} ${first?.message ?? 'is invalid'}`;
+          : first?.keyword === 'additionalProperties'
+            ? `Param ${String(extra)} is not a parameter of this call`
+            : `Param ${where || error.validationContext || 'body'} ${first?.message ?? 'is invalid'}`;
       return controlApi
         ? new GraphError(GRAPH_ERRORS.CONTROL_INVALID_PARAMETER, { params: { details }, details })
         : invalidParameter(details);
@@ -40,7 +65,9 @@ export function toGraphError(error: unknown, request: FastifyRequest, bodyLimit:
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         return new GraphError(GRAPH_ERRORS.UNSUPPORTED_CONTENT_TYPE, {
           params: { contentType: String(request.headers['content-type'] ?? '') },
-          details: 'Send application/json, application/x-www-form-urlencoded or multipart/form-data.',
+          details: controlApi
+            ? 'The control API takes application/json.'
+            : 'Send application/json, application/x-www-form-urlencoded or multipart/form-data.',
         });
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
         return new GraphError(GRAPH_ERRORS.BODY_TOO_LARGE, { params: { limit: bodyLimit } });
@@ -66,7 +93,8 @@ export function toGraphError(error: unknown, request: FastifyRequest, bodyLimit:
   return new GraphError(GRAPH_ERRORS.UNKNOWN_ERROR);
 }
 
-function sendGraphError(request: FastifyRequest, reply: FastifyReply, graphError: GraphError): FastifyReply {
+function sendGraphError(request: FastifyRequest, reply: FastifyReply, error: GraphError): FastifyReply {
+  const graphError = isControlPath(request.url) ? inControlFamily(error) : error;
   return reply
     .code(graphError.status)
     .headers(graphError.headers)
@@ -86,6 +114,17 @@ export function frameworkErrorHandler(
   reply: FastifyReply,
 ): void {
   setGraphHeaders(request, reply);
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH' && isControlPath(request.url)) {
+    const path = request.url.split('?')[0] ?? '';
+    const shown = path.length > MAX_ID_IN_MESSAGE ? `${path.slice(0, MAX_ID_IN_MESSAGE)}…` : path;
+    const details = `No control API resource ${request.method} ${shown}: a path segment is longer than any id.`;
+    void sendGraphError(
+      request,
+      reply,
+      new GraphError(GRAPH_ERRORS.CONTROL_NOT_FOUND, { params: { details }, details }),
+    );
+    return;
+  }
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
     const segment = (request.url.split('?')[0] ?? '').split('/').filter(Boolean)[1] ?? '';
     const id = segment.length > MAX_ID_IN_MESSAGE ? `${segment.slice(0, MAX_ID_IN_MESSAGE)}…` : segment;
@@ -139,7 +178,7 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): v
   });
 
   app.setNotFoundHandler(async (request: FastifyRequest) => {
-    if (request.url.startsWith('/_groupgate')) {
+    if (isControlPath(request.url)) {
       const details = `No control API route ${request.method} ${request.url.split('?')[0]}`;
       throw new GraphError(GRAPH_ERRORS.CONTROL_NOT_FOUND, { params: { details }, details });
     }

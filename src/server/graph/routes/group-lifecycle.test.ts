@@ -103,6 +103,35 @@ describe('settings updates', () => {
     assert.equal((await info('subject')).subject, 'Launch team', 'nothing changed');
   });
 
+  it('refuses null or a wrong type in any field with 100, storing nothing and sending no webhook', async () => {
+    await setUp();
+    const events = async () =>
+      (await h.control<{ data: unknown[] }>('GET', '/_groupgate/webhooks/deliveries?limit=500')).body.data
+        .length;
+    const before = await events();
+    for (const [body, message] of [
+      [{ subject: null }, '(#100) Param subject must be a string'],
+      [{ description: null }, '(#100) Param description must be a string'],
+      [{ subject: 'Renamed', description: null }, '(#100) Param description must be a string'],
+      [{ subject: ['a'] }, '(#100) Param subject must be a string'],
+      [{ description: 5 }, '(#100) Param description must be a string'],
+      [{ description: { text: 'x' } }, '(#100) Param description must be a string'],
+      [{ profile_picture_file: null }, '(#100) Param profile_picture_file must be a string'],
+      [{ messaging_product: null }, '(#100) Param messaging_product must be a string'],
+    ] as const) {
+      const res = await call('POST', '', { messaging_product: 'whatsapp', ...body });
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.equal(res.body.error.message, message, JSON.stringify(body));
+    }
+    assert.deepEqual(await info('subject,description'), {
+      id: group.groupId,
+      messaging_product: 'whatsapp',
+      subject: 'Launch team',
+      description: '',
+    });
+    assert.equal(await events(), before, 'no webhook for a refused update');
+  });
+
   it('takes a square JPEG of at least 192 px as a multipart file', async () => {
     await setUp();
     assert.equal((await uploadPicture(jpeg(640, 640))).status, 200);

@@ -71,4 +71,19 @@ describe('GET /{group_id}', () => {
       [400, 100, 33],
     );
   });
+
+  it('refuses as nonexisting every field name plain objects inherit, and never answers the stored record', async () => {
+    for (const name of Object.getOwnPropertyNames(Object.prototype)) {
+      const res = await h.graph<{ error: { code: number; message: string } }>({
+        method: 'GET',
+        url: `/${V}/${group.groupId}?fields=subject,${encodeURIComponent(name)}`,
+        token: business.access_token,
+      });
+      assert.equal(res.status, 400, `${name}: ${JSON.stringify(res.body)}`);
+      assert.equal(
+        res.body.error.message,
+        `(#100) Tried accessing nonexisting field (${name}) on node type (WhatsAppGroup)`,
+      );
+    }
+  });
 });

@@ -21,18 +21,21 @@ type FieldValue = string | number | boolean | { wa_id: string }[];
 /** Reads a group's participants at most once per request, whichever fields ask for them. */
 type Participants = () => Promise<string[]>;
 
-/** Each field Meta's GroupInfo has, and how to read it. */
-const FIELDS: Readonly<
-  Record<string, (group: GroupRecord, participants: Participants) => Promise<FieldValue> | FieldValue>
-> = {
-  join_approval_mode: (group) => group.joinApprovalMode,
-  subject: (group) => group.subject,
-  description: (group) => group.description,
-  suspended: (group) => group.suspended,
-  creation_timestamp: (group) => group.createdAt,
-  participants: async (_group, participants) => (await participants()).map((waId) => ({ wa_id: waId })),
-  total_participant_count: async (_group, participants) => (await participants()).length,
-};
+type FieldReader = (group: GroupRecord, participants: Participants) => Promise<FieldValue> | FieldValue;
+
+/**
+ * Each field Meta's GroupInfo has, and how to read it. A Map, not an object literal: a requested name such as
+ * `constructor` or `hasOwnProperty` must not find what every object inherits.
+ */
+const FIELDS: ReadonlyMap<string, FieldReader> = new Map<string, FieldReader>([
+  ['join_approval_mode', (group) => group.joinApprovalMode],
+  ['subject', (group) => group.subject],
+  ['description', (group) => group.description],
+  ['suspended', (group) => group.suspended],
+  ['creation_timestamp', (group) => group.createdAt],
+  ['participants', async (_group, participants) => (await participants()).map((waId) => ({ wa_id: waId }))],
+  ['total_participant_count', async (_group, participants) => (await participants()).length],
+]);
 
 function requestedFields(raw: string | undefined): string[] {
   if (raw === undefined || raw.trim() === '') return [];
@@ -45,7 +48,7 @@ function requestedFields(raw: string | undefined): string[] {
     ),
   ];
   for (const field of fields) {
-    if (field !== 'id' && field !== 'messaging_product' && !(field in FIELDS)) {
+    if (field !== 'id' && field !== 'messaging_product' && !FIELDS.has(field)) {
       throw invalidParameter(`Tried accessing nonexisting field (${field}) on node type (WhatsAppGroup)`);
     }
   }
@@ -96,7 +99,7 @@ export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependen
         let participants: Promise<string[]> | undefined;
         const readParticipants = () => (participants ??= deps.store.listParticipants(group.pk));
         for (const field of requestedFields(stringParam(context.params, 'fields'))) {
-          const read = FIELDS[field];
+          const read = FIELDS.get(field);
           if (read !== undefined) body[field] = await read(group, readParticipants);
         }
         return { body: JSON.stringify(body) };

@@ -82,6 +82,31 @@ describe('POST /{phone_number_id}/groups', () => {
       '(#100) Param join_approval_mode must be one of {approval_required, auto_approve}',
     ],
     ['no messaging_product', { subject: 's' }, '(#100) The parameter messaging_product is required'],
+    [
+      'a null subject',
+      { messaging_product: 'whatsapp', subject: null },
+      '(#100) Param subject must be a string',
+    ],
+    [
+      'a numeric subject',
+      { messaging_product: 'whatsapp', subject: 7 },
+      '(#100) Param subject must be a string',
+    ],
+    [
+      'a null description',
+      { messaging_product: 'whatsapp', subject: 's', description: null },
+      '(#100) Param description must be a string',
+    ],
+    [
+      'a null approval mode',
+      { messaging_product: 'whatsapp', subject: 's', join_approval_mode: null },
+      '(#100) Param join_approval_mode must be a string',
+    ],
+    [
+      'a null messaging_product',
+      { messaging_product: null, subject: 's' },
+      '(#100) Param messaging_product must be a string',
+    ],
   ];
   for (const [name, body, message] of invalid) {
     it(`refuses ${name} with 100`, async () => {
