@@ -8,11 +8,31 @@ import { invalidParameter } from '../graph-error.js';
 
 const NUL = '\u0000';
 
+/** Whether a string (or a key) anywhere in `root` holds U+0000. Allocates nothing per item: it runs on every call. */
+function holdsNul(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  for (let value = pending.pop(); pending.length > 0 || value !== undefined; value = pending.pop()) {
+    if (typeof value === 'string') {
+      if (value.includes(NUL)) return true;
+    } else if (Array.isArray(value)) {
+      for (const item of value) pending.push(item);
+    } else if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) {
+      for (const key in value) {
+        if (key.includes(NUL)) return true;
+        pending.push((value as Record<string, unknown>)[key]);
+      }
+    }
+  }
+  return false;
+}
+
 /**
  * Where in `root` a string (or a key) holds U+0000, as `name`, `name[2]` or `name.key`; undefined when none does.
- * Iterative, so that a deeply nested JSON body cannot exhaust the stack.
+ * Iterative, so that a deeply nested JSON body cannot exhaust the stack. Names are built only once `holdsNul` has
+ * found one: a call approving a thousand ids would otherwise build a thousand of them for nothing.
  */
 export function nulAt(root: unknown, name: string): string | undefined {
+  if (!holdsNul(root)) return undefined;
   const pending: [unknown, string][] = [[root, name]];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const [value, where] = next;
