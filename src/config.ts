@@ -4,6 +4,7 @@
  */
 import { DEFAULT_MAX_PARTICIPANTS, MAX_GROUPS_PER_PHONE_NUMBER } from '@groupgate/sdk/contract';
 import { WEBHOOK_FIELDS, type WebhookField } from '@groupgate/sdk/contract';
+import { isIP } from 'node:net';
 import { newAdminToken } from './domain/ids.js';
 
 /** Meta's 131208 threshold, which Meta does not publish: off unless set. */
@@ -36,6 +37,32 @@ export function parseWebhookFields(raw: string): WebhookField[] {
   return fields as WebhookField[];
 }
 
+/** proxy-addr's names for address ranges, which Fastify's trustProxy also takes. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * Parses a comma-separated list of proxy addresses, CIDR ranges or range names (`loopback`, `linklocal`,
+ * `uniquelocal`): the peers whose X-Forwarded-* headers are believed.
+ */
+export function parseTrustProxy(raw: string): string[] {
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of entries) {
+    const [address = '', bits, extra] = entry.split('/');
+    const family = isIP(address);
+    const validBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (!PROXY_RANGE_NAMES.includes(entry) && (family === 0 || !validBits || extra !== undefined)) {
+      throw new Error(
+        `a trusted proxy is an IP address, a CIDR range or one of ${PROXY_RANGE_NAMES.join(', ')}; got "${entry}"`,
+      );
+    }
+  }
+  if (entries.length === 0) throw new Error('--trust-proxy needs at least one address');
+  return entries;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -57,6 +84,11 @@ export interface Config {
    * Unset: taken from each request's Host header. (`GROUPGATE_PUBLIC_URL`)
    */
   readonly publicUrl: string | undefined;
+  /**
+   * Proxies whose X-Forwarded-For/-Host/-Proto are believed (addresses, CIDR ranges, `loopback`…); undefined:
+   * none, and paging links use the request's own Host. (`GROUPGATE_TRUST_PROXY`, comma-separated)
+   */
+  readonly trustProxy: readonly string[] | undefined;
   /** Guards the control API. Generated at start when unset. (`GROUPGATE_ADMIN_TOKEN`) */
   readonly adminToken: string;
   readonly adminTokenGenerated: boolean;
@@ -112,6 +144,10 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
   return value;
 }
 
+function optional<T>(raw: string | undefined, parse: (raw: string) => T): T | undefined {
+  return raw === undefined ? undefined : parse(raw);
+}
+
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
@@ -138,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     databaseUrl: overrides.databaseUrl ?? readEnv(env, 'DATABASE_URL'),
     databaseSchema: overrides.databaseSchema ?? readEnv(env, 'GROUPGATE_DB_SCHEMA'),
     publicUrl: publicUrl?.replace(/\/+$/, ''),
+    trustProxy: overrides.trustProxy ?? optional(readEnv(env, 'GROUPGATE_TRUST_PROXY'), parseTrustProxy),
     adminToken: adminToken ?? newAdminToken(),
     adminTokenGenerated: adminToken === undefined,
     maxParticipants:

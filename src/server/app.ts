@@ -37,6 +37,7 @@ export const BODY_LIMIT = 1024 * 1024;
 export type AppConfig = Pick<
   Config,
   | 'publicUrl'
+  | 'trustProxy'
   | 'adminToken'
   | 'maxParticipants'
   | 'maxGroupsPerPhoneNumber'
@@ -83,7 +84,8 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     requestTimeout: 30_000,
     // A trailing slash names the same path, as on graph.facebook.com; ids are long base64 strings.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
-    trustProxy: true,
+    // Forwarded headers are believed only from the proxies named; from anyone else they could steer paging links.
+    trustProxy: config.trustProxy === undefined ? false : [...config.trustProxy],
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
     // The control API's schemas are static and tested; validating them against the meta-schema at each start

@@ -166,6 +166,7 @@ export class Harness {
     const app = await buildApp(
       {
         publicUrl: undefined,
+        trustProxy: undefined,
         adminToken: ADMIN_TOKEN,
         maxParticipants: 8,
         maxGroupsPerPhoneNumber: 10_000,

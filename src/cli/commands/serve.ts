@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import {
   loadConfig,
   parseGroupRateLimit,
+  parseTrustProxy,
   parseWebhookFields,
   type ConfigOverrides,
   type LogLevel,
@@ -22,6 +23,7 @@ interface ServeFlags {
   databaseUrl?: string;
   dbSchema?: string;
   publicUrl?: string;
+  trustProxy?: string;
   maxParticipants?: string;
   logLevel?: string;
   webhookUrl?: string;
@@ -44,6 +46,7 @@ function toOverrides(flags: ServeFlags): ConfigOverrides {
   if (flags.databaseUrl !== undefined) overrides.databaseUrl = flags.databaseUrl;
   if (flags.dbSchema !== undefined) overrides.databaseSchema = flags.dbSchema;
   if (flags.publicUrl !== undefined) overrides.publicUrl = flags.publicUrl;
+  if (flags.trustProxy !== undefined) overrides.trustProxy = parseTrustProxy(flags.trustProxy);
   if (flags.maxParticipants !== undefined) {
     overrides.maxParticipants = whole('max-participants', flags.maxParticipants);
   }
@@ -132,6 +135,10 @@ export function registerServe(program: Command): void {
     )
     .option('--db-schema <name>', 'PostgreSQL schema to use instead of public (env GROUPGATE_DB_SCHEMA)')
     .option('--public-url <url>', 'base of absolute paging URLs (env GROUPGATE_PUBLIC_URL)', undefined)
+    .option(
+      '--trust-proxy <addresses>',
+      'comma-separated proxy addresses or CIDR ranges whose X-Forwarded-* headers are believed; none by default (env GROUPGATE_TRUST_PROXY)',
+    )
     .option(
       '--max-participants <n>',
       'participants per group, business not counted (env GROUPGATE_MAX_PARTICIPANTS)',
