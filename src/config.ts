@@ -89,6 +89,14 @@ export interface Config {
    * none, and paging links use the request's own Host. (`GROUPGATE_TRUST_PROXY`, comma-separated)
    */
   readonly trustProxy: readonly string[] | undefined;
+  /** Open connections held at once; past it, a new one is answered 503. @default 4096 (`GROUPGATE_MAX_CONNECTIONS`) */
+  readonly maxConnections: number;
+  /** Open connections from one client address. @default 1024 (`GROUPGATE_MAX_IP_CONNECTIONS`) */
+  readonly maxConnectionsPerIp: number;
+  /** A request's headers must arrive within this; else 408. @default 10000 (`GROUPGATE_HEADERS_TIMEOUT_MS`) */
+  readonly headersTimeoutMs: number;
+  /** A whole request, body included, must arrive within this; else 408. @default 15000 (`GROUPGATE_REQUEST_TIMEOUT_MS`) */
+  readonly requestTimeoutMs: number;
   /** Guards the control API. Generated at start when unset. (`GROUPGATE_ADMIN_TOKEN`) */
   readonly adminToken: string;
   readonly adminTokenGenerated: boolean;
@@ -167,6 +175,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const rateLimit = readEnv(env, 'GROUPGATE_GROUP_RATE_LIMIT');
   const ms = (name: string, fallback: number) =>
     integer(name, readEnv(env, name), fallback, 0, 365 * 24 * 3_600_000);
+  const timeout = (name: string, fallback: number) =>
+    integer(name, readEnv(env, name), fallback, 100, 3_600_000);
+  const headersTimeoutMs = overrides.headersTimeoutMs ?? timeout('GROUPGATE_HEADERS_TIMEOUT_MS', 10_000);
+  const requestTimeoutMs = overrides.requestTimeoutMs ?? timeout('GROUPGATE_REQUEST_TIMEOUT_MS', 15_000);
+  if (headersTimeoutMs < 100 || requestTimeoutMs < 100) {
+    throw new Error('the header and request timeouts must be at least 100 ms');
+  }
+  if (overrides.maxConnections === 0 || overrides.maxConnectionsPerIp === 0) {
+    throw new Error('the connection caps must be at least 1');
+  }
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new Error(
+      `the header timeout (${headersTimeoutMs} ms) cannot be longer than the request timeout (${requestTimeoutMs} ms)`,
+    );
+  }
   return Object.freeze({
     port: overrides.port ?? integer('GROUPGATE_PORT', readEnv(env, 'GROUPGATE_PORT'), 4004, 0, 65535),
     host: overrides.host ?? readEnv(env, 'GROUPGATE_HOST') ?? '127.0.0.1',
@@ -175,6 +198,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     databaseSchema: overrides.databaseSchema ?? readEnv(env, 'GROUPGATE_DB_SCHEMA'),
     publicUrl: publicUrl?.replace(/\/+$/, ''),
     trustProxy: overrides.trustProxy ?? optional(readEnv(env, 'GROUPGATE_TRUST_PROXY'), parseTrustProxy),
+    maxConnections:
+      overrides.maxConnections ??
+      integer('GROUPGATE_MAX_CONNECTIONS', readEnv(env, 'GROUPGATE_MAX_CONNECTIONS'), 4096, 1, 1_000_000),
+    maxConnectionsPerIp:
+      overrides.maxConnectionsPerIp ??
+      integer(
+        'GROUPGATE_MAX_IP_CONNECTIONS',
+        readEnv(env, 'GROUPGATE_MAX_IP_CONNECTIONS'),
+        1024,
+        1,
+        1_000_000,
+      ),
+    headersTimeoutMs,
+    requestTimeoutMs,
     adminToken: adminToken ?? newAdminToken(),
     adminTokenGenerated: adminToken === undefined,
     maxParticipants:

@@ -3,6 +3,7 @@
  * Both surfaces share one error handler and one set of Graph headers; the control API lives under `/_groupgate`.
  */
 import multipart from '@fastify/multipart';
+import type { Server } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
@@ -18,7 +19,8 @@ import { registerJoinRequestRoutes } from './graph/routes/join-requests.js';
 import { registerParticipantRoutes } from './graph/routes/participants.js';
 import { GroupRateLimiter } from './group-rate-limit.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
-import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
+import { ConnectionGuard } from './plugins/connection-guard.js';
+import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
 import { registerGraphHeaders } from './plugins/graph-headers.js';
 import { UsageMeter } from './usage-meter.js';
 import { lazyCompilersFactory } from './lazy-compilers.js';
@@ -38,6 +40,10 @@ export type AppConfig = Pick<
   Config,
   | 'publicUrl'
   | 'trustProxy'
+  | 'maxConnections'
+  | 'maxConnectionsPerIp'
+  | 'headersTimeoutMs'
+  | 'requestTimeoutMs'
   | 'adminToken'
   | 'maxParticipants'
   | 'maxGroupsPerPhoneNumber'
@@ -75,19 +81,24 @@ async function withoutGlobalFormData(register: () => PromiseLike<unknown>): Prom
 
 export async function buildApp(config: AppConfig, deps: AppDependencies): Promise<FastifyInstance> {
   const clock = deps.clock ?? (() => Math.floor(Date.now() / 1000));
-  const app = Fastify({
+  // The HTTP server below Fastify: connection caps, timeouts, and Graph answers where Fastify cannot answer.
+  const connections = new ConnectionGuard({
+    maxConnections: config.maxConnections,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+  });
+  const app = Fastify<Server>({
     logger: { level: config.logLevel },
     genReqId: () => newTraceId(),
     bodyLimit: BODY_LIMIT,
-    // Slow or stalled clients are cut off instead of holding a connection forever.
-    connectionTimeout: 60_000,
-    requestTimeout: 30_000,
+    serverFactory: connections.serverFactory,
     // A trailing slash names the same path, as on graph.facebook.com; ids are long base64 strings.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     // Forwarded headers are believed only from the proxies named; from anyone else they could steer paging links.
     trustProxy: config.trustProxy === undefined ? false : [...config.trustProxy],
     frameworkErrors: frameworkErrorHandler,
-    clientErrorHandler,
+    clientErrorHandler: connections.clientErrorHandler,
     // The control API's schemas are static and tested; validating them against the meta-schema at each start
     // would compile the meta-schema first.
     ajv: { customOptions: { validateSchema: false } },

@@ -167,6 +167,10 @@ export class Harness {
       {
         publicUrl: undefined,
         trustProxy: undefined,
+        maxConnections: 4096,
+        maxConnectionsPerIp: 1024,
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 15_000,
         adminToken: ADMIN_TOKEN,
         maxParticipants: 8,
         maxGroupsPerPhoneNumber: 10_000,

@@ -24,6 +24,10 @@ interface ServeFlags {
   dbSchema?: string;
   publicUrl?: string;
   trustProxy?: string;
+  maxConnections?: string;
+  maxConnectionsPerIp?: string;
+  headersTimeout?: string;
+  requestTimeout?: string;
   maxParticipants?: string;
   logLevel?: string;
   webhookUrl?: string;
@@ -47,6 +51,18 @@ function toOverrides(flags: ServeFlags): ConfigOverrides {
   if (flags.dbSchema !== undefined) overrides.databaseSchema = flags.dbSchema;
   if (flags.publicUrl !== undefined) overrides.publicUrl = flags.publicUrl;
   if (flags.trustProxy !== undefined) overrides.trustProxy = parseTrustProxy(flags.trustProxy);
+  if (flags.maxConnections !== undefined) {
+    overrides.maxConnections = whole('max-connections', flags.maxConnections);
+  }
+  if (flags.maxConnectionsPerIp !== undefined) {
+    overrides.maxConnectionsPerIp = whole('max-ip-connections', flags.maxConnectionsPerIp);
+  }
+  if (flags.headersTimeout !== undefined) {
+    overrides.headersTimeoutMs = 1000 * whole('headers-timeout', flags.headersTimeout);
+  }
+  if (flags.requestTimeout !== undefined) {
+    overrides.requestTimeoutMs = 1000 * whole('request-timeout', flags.requestTimeout);
+  }
   if (flags.maxParticipants !== undefined) {
     overrides.maxParticipants = whole('max-participants', flags.maxParticipants);
   }
@@ -163,6 +179,22 @@ export function registerServe(program: Command): void {
     .option(
       '--group-rate-limit <ops/seconds>',
       'answer 131208 past this many group operations per phone number, e.g. 30/60; off by default (env GROUPGATE_GROUP_RATE_LIMIT)',
+    )
+    .option(
+      '--max-connections <n>',
+      'open connections held at once; a new one past it is answered 503 (env GROUPGATE_MAX_CONNECTIONS)',
+    )
+    .option(
+      '--max-ip-connections <n>',
+      'open connections from one client address (env GROUPGATE_MAX_IP_CONNECTIONS)',
+    )
+    .option(
+      '--headers-timeout <seconds>',
+      "a request's headers must arrive within this, else 408; 10 by default (env GROUPGATE_HEADERS_TIMEOUT_MS, in ms)",
+    )
+    .option(
+      '--request-timeout <seconds>',
+      'a whole request, body included, must arrive within this, else 408; 15 by default (env GROUPGATE_REQUEST_TIMEOUT_MS, in ms)',
     )
     .option('--no-demo', 'do not create or print the demo business and group')
     .addHelpText(
