@@ -6,6 +6,7 @@ import { DEFAULT_MAX_PARTICIPANTS, MAX_GROUPS_PER_PHONE_NUMBER } from '@groupgat
 import { WEBHOOK_FIELDS, type WebhookField } from '@groupgate/sdk/contract';
 import { isIP } from 'node:net';
 import { newAdminToken } from './domain/ids.js';
+import { parseAllowHosts } from './webhooks/callback-request.js';
 
 /** Meta's 131208 threshold, which Meta does not publish: off unless set. */
 export interface GroupRateLimit {
@@ -117,6 +118,11 @@ export interface Config {
   readonly webhookVerifyToken: string;
   /** Fields the default callback receives. @default all four (`GROUPGATE_WEBHOOK_FIELDS`, comma-separated) */
   readonly webhookFields: readonly WebhookField[];
+  /**
+   * Host names callback URLs may point at (`*.example.com` for subdomains); undefined: any. For shared
+   * deployments. (`GROUPGATE_WEBHOOK_ALLOW_HOSTS`, comma-separated)
+   */
+  readonly webhookAllowHosts: readonly string[] | undefined;
   /** Per delivery attempt. @default 10000 (`GROUPGATE_WEBHOOK_TIMEOUT_MS`) */
   readonly webhookTimeoutMs: number;
   /** Deliveries in flight at once, per instance. @default 8 (`GROUPGATE_WEBHOOK_CONCURRENCY`) */
@@ -241,6 +247,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       overrides.webhookFields ??
         parseWebhookFields(readEnv(env, 'GROUPGATE_WEBHOOK_FIELDS') ?? WEBHOOK_FIELDS.join(',')),
     ),
+    webhookAllowHosts:
+      overrides.webhookAllowHosts ?? optional(readEnv(env, 'GROUPGATE_WEBHOOK_ALLOW_HOSTS'), parseAllowHosts),
     webhookTimeoutMs: overrides.webhookTimeoutMs ?? ms('GROUPGATE_WEBHOOK_TIMEOUT_MS', 10_000),
     webhookConcurrency:
       overrides.webhookConcurrency ??

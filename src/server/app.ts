@@ -51,6 +51,7 @@ export type AppConfig = Pick<
   | 'webhookUrl'
   | 'webhookFields'
   | 'webhookTimeoutMs'
+  | 'webhookAllowHosts'
   | 'webhookConcurrency'
   | 'webhookRetryBaseMs'
   | 'webhookRetryMaxMs'
@@ -129,6 +130,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
       windowMs: config.webhookRetryWindowMs,
     },
     timeoutMs: config.webhookTimeoutMs,
+    allowHosts: config.webhookAllowHosts,
     concurrency: config.webhookConcurrency,
     pollIntervalMs: config.webhookPollMs,
     logRetentionMs: config.webhookLogRetentionMs,
@@ -169,6 +171,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     maxParticipants: config.maxParticipants,
     webhooks: dispatcher,
     webhookTimeoutMs: config.webhookTimeoutMs,
+    webhookAllowHosts: config.webhookAllowHosts,
   });
   return app;
 }

@@ -179,6 +179,7 @@ export class Harness {
         webhookFields: WEBHOOK_FIELDS,
         // Fast retries, so that tests of the retry path take milliseconds.
         webhookTimeoutMs: 2000,
+        webhookAllowHosts: undefined,
         webhookConcurrency: 4,
         webhookRetryBaseMs: 50,
         webhookRetryMaxMs: 400,

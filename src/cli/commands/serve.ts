@@ -11,6 +11,7 @@ import {
   type ConfigOverrides,
   type LogLevel,
 } from '../../config.js';
+import { parseAllowHosts } from '../../webhooks/callback-request.js';
 import { verifyCallbackUrl } from '../../webhooks/handshake.js';
 import { buildApp } from '../../server/app.js';
 import { seedDemo } from '../../server/control/demo-seed.js';
@@ -33,6 +34,7 @@ interface ServeFlags {
   webhookUrl?: string;
   webhookVerifyToken?: string;
   webhookFields?: string;
+  webhookAllowHosts?: string;
   webhookRetryWindow?: string;
   groupRateLimit?: string;
   demo: boolean;
@@ -70,6 +72,9 @@ function toOverrides(flags: ServeFlags): ConfigOverrides {
   if (flags.webhookUrl !== undefined) overrides.webhookUrl = flags.webhookUrl;
   if (flags.webhookVerifyToken !== undefined) overrides.webhookVerifyToken = flags.webhookVerifyToken;
   if (flags.webhookFields !== undefined) overrides.webhookFields = parseWebhookFields(flags.webhookFields);
+  if (flags.webhookAllowHosts !== undefined) {
+    overrides.webhookAllowHosts = parseAllowHosts(flags.webhookAllowHosts);
+  }
   if (flags.webhookRetryWindow !== undefined) {
     overrides.webhookRetryWindowMs = 1000 * whole('webhook-retry-window', flags.webhookRetryWindow);
   }
@@ -83,11 +88,10 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const config = loadConfig(process.env, toOverrides(flags));
   if (config.webhookUrl !== undefined) {
     // As Meta does when a callback URL is set: an endpoint that does not answer the challenge is refused.
-    const verified = await verifyCallbackUrl(
-      config.webhookUrl,
-      config.webhookVerifyToken,
-      config.webhookTimeoutMs,
-    );
+    const verified = await verifyCallbackUrl(config.webhookUrl, config.webhookVerifyToken, {
+      timeoutMs: config.webhookTimeoutMs,
+      allowHosts: config.webhookAllowHosts,
+    });
     if (!verified.ok) throw new Error(`--webhook-url ${config.webhookUrl}: ${verified.reason}`);
   }
   const store = await openStore(config);
@@ -171,6 +175,10 @@ export function registerServe(program: Command): void {
     .option(
       '--webhook-fields <list>',
       'comma-separated fields the default callback gets; all four by default (env GROUPGATE_WEBHOOK_FIELDS)',
+    )
+    .option(
+      '--webhook-allow-hosts <hosts>',
+      'comma-separated host names callback URLs may point at (*.example.com for subdomains); any by default (env GROUPGATE_WEBHOOK_ALLOW_HOSTS)',
     )
     .option(
       '--webhook-retry-window <seconds>',
