@@ -22,6 +22,7 @@ import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { ConnectionGuard } from './plugins/connection-guard.js';
 import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
 import { registerGraphHeaders } from './plugins/graph-headers.js';
+import { loggerOptions } from './plugins/log-redaction.js';
 import { UsageMeter } from './usage-meter.js';
 import { lazyCompilersFactory } from './lazy-compilers.js';
 
@@ -90,7 +91,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     requestTimeoutMs: config.requestTimeoutMs,
   });
   const app = Fastify<Server>({
-    logger: { level: config.logLevel },
+    logger: loggerOptions(config.logLevel),
     genReqId: () => newTraceId(),
     bodyLimit: BODY_LIMIT,
     serverFactory: connections.serverFactory,

@@ -100,7 +100,10 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const base = config.publicUrl ?? address.replace('://[::1]', '://localhost');
   const lines = [
     `Groupgate listening on ${base}  (${describeLocation(config)}, ready in ${Math.round(performance.now() - startedAt)} ms)`,
-    `Admin token (control API at ${base}/_groupgate): ${config.adminToken}${config.adminTokenGenerated ? '  (generated; set GROUPGATE_ADMIN_TOKEN to fix it)' : ''}`,
+    // A secret is printed only when Groupgate made it: one the operator set is theirs, and logs keep output.
+    config.adminTokenGenerated
+      ? `Admin token (control API at ${base}/_groupgate): ${config.adminToken}  (generated; set GROUPGATE_ADMIN_TOKEN to fix it)`
+      : `Admin token (control API at ${base}/_groupgate): the one set in GROUPGATE_ADMIN_TOKEN (not printed)`,
     `Console: ${base}/console  (sign in with an access token and the phone number id)`,
     config.webhookUrl === undefined
       ? 'Webhooks: no default callback URL (set one per app: PUT /_groupgate/apps/{app_id}/webhook, or --webhook-url)'
