@@ -78,11 +78,13 @@ export function baseUrl(context: GraphContext, publicUrl: string | undefined): s
   if (publicUrl !== undefined) return publicUrl;
   const { request } = context;
   // An HTTP/1.0 request may come without a Host header; the address it reached is then the host.
-  const host =
-    request.headers.host === undefined
-      ? `${request.socket.localAddress ?? 'localhost'}:${request.socket.localPort ?? ''}`
-      : request.host;
+  const host = request.headers.host === undefined ? addressOf(request.socket) : request.host;
   return `${request.protocol}://${host}`;
+}
+
+function addressOf(socket: { localAddress?: string | undefined; localPort?: number | undefined }): string {
+  const address = socket.localAddress ?? 'localhost';
+  return `${address.includes(':') ? `[${address}]` : address}:${socket.localPort ?? ''}`;
 }
 
 /**

@@ -190,8 +190,13 @@ describe('pipelined requests', () => {
       responses.map((r) => r.status),
       [200, 200, 400],
     );
-    const [rejected, , refused] = responses;
+    const [rejected, listed, refused] = responses;
     assert.deepEqual(JSON.parse(rejected?.body ?? '').rejected_join_requests, [ids[0]]);
+    assert.equal(
+      (JSON.parse(listed?.body ?? '') as { data: unknown[] }).data.length,
+      1,
+      'a pipelined request is served after the one before it was applied',
+    );
     assert.ok(refused);
     assertEnvelope(refused, 400);
     const pending = await h.graph<{ data: unknown[] }>({
@@ -200,6 +205,80 @@ describe('pipelined requests', () => {
       token: business.access_token,
     });
     assert.equal(pending.body.data.length, 1, 'the rejection answered is the rejection applied');
+  });
+});
+
+describe('a connection that closes after an answer', () => {
+  let h: Harness;
+  let port: number;
+  before(async () => ({ h, port } = await listening()));
+  after(() => h.close());
+
+  it('does not apply a request pipelined after Connection: close, since it cannot answer it', async () => {
+    const business = await h.createBusiness();
+    const group = await h.createGroup(business);
+    const ids = [];
+    for (const waId of waIds(2, '4477009')) ids.push(await h.requestToJoin(waId, group));
+    const reject = (id: string | undefined, close: boolean) => {
+      const body = JSON.stringify({ messaging_product: 'whatsapp', join_requests: [id] });
+      return (
+        `DELETE /${V}/${group.groupId}/join_requests HTTP/1.1\r\nHost: x\r\n` +
+        `Authorization: Bearer ${business.access_token}\r\n${close ? 'Connection: close\r\n' : ''}` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+      );
+    };
+    const responses = await exchange(port, reject(ids[0], true) + reject(ids[1], false));
+    assert.deepEqual(
+      responses.map((r) => r.status),
+      [200],
+    );
+    const pending = await h.graph<{ data: { join_request_id: string }[] }>({
+      method: 'GET',
+      url: `/${V}/${group.groupId}/join_requests`,
+      token: business.access_token,
+    });
+    assert.deepEqual(
+      pending.body.data.map((item) => item.join_request_id),
+      [ids[1]],
+      'the unanswered rejection was not applied',
+    );
+  });
+});
+
+describe('a body refused by its declared length, with requests pipelined after it', () => {
+  let h: Harness;
+  let port: number;
+  before(async () => ({ h, port } = await listening()));
+  after(() => h.close());
+
+  it('answers 413 and applies nothing sent after it on the connection, since it closes', async () => {
+    const business = await h.createBusiness();
+    const group = await h.createGroup(business);
+    const [id] = [await h.requestToJoin(waIds(1, '4477008')[0] ?? '', group)];
+    const auth = `Authorization: Bearer ${business.access_token}\r\n`;
+    const tooLarge = 2 * 1024 * 1024;
+    const reject = JSON.stringify({ messaging_product: 'whatsapp', join_requests: [id] });
+    const responses = await exchange(
+      port,
+      `POST /${V}/${group.groupId}/join_requests HTTP/1.1\r\nHost: x\r\n${auth}` +
+        `Content-Type: application/json\r\nContent-Length: ${tooLarge}\r\n\r\n${'a'.repeat(tooLarge)}` +
+        `DELETE /${V}/${group.groupId}/join_requests HTTP/1.1\r\nHost: x\r\n${auth}` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(reject)}\r\n\r\n${reject}`,
+    );
+    assert.deepEqual(
+      responses.map((r) => r.status),
+      [413],
+    );
+    const pending = await h.graph<{ data: { join_request_id: string }[] }>({
+      method: 'GET',
+      url: `/${V}/${group.groupId}/join_requests`,
+      token: business.access_token,
+    });
+    assert.deepEqual(
+      pending.body.data.map((item) => item.join_request_id),
+      [id],
+      'the unanswered rejection was not applied',
+    );
   });
 });
 
@@ -215,6 +294,14 @@ describe('timeouts', () => {
     assert.ok(res);
     assert.match(assertEnvelope(res, 408).message, /headers did not arrive within 500 ms/);
     assert.ok(Date.now() - startedAt < 3000, 'answered long before the old 60 s');
+  });
+
+  it('closes a connection that never sends a byte within the header timeout, saying so', async () => {
+    const startedAt = Date.now();
+    const [res] = await exchange(port, '', 5000);
+    assert.ok(res);
+    assertEnvelope(res, 408);
+    assert.ok(Date.now() - startedAt < 3000, 'an idle connection is not held');
   });
 
   it('answers a body that never arrives with 408, within the request timeout', async () => {

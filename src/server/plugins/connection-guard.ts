@@ -27,20 +27,33 @@ export interface ConnectionLimits {
  * would reach it before it read our answer (the 413 of a 12 MB body, say).
  */
 export const LINGER_MS = 5_000;
-/** How long a connection refused at the cap waits for the request it is answering. */
-const REFUSED_READ_MS = 1_000;
+/**
+ * How long a connection refused at a cap waits for the request it answers, then lingers: short, since a flood of
+ * refused connections must not hold descriptors long.
+ */
+const REFUSED_READ_MS = 250;
+const REFUSED_LINGER_MS = 1_000;
 /** Graph keeps idle connections longer than the usual 60 s of a load balancer in front. */
 const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
+interface Exchange {
+  request: IncomingMessage;
+  response: ServerResponse;
+  /** Handed to Fastify (or answered here). */
+  started: boolean;
+}
+
 interface ConnectionState {
-  /** Responses not yet finished, in request order. */
-  pending: ServerResponse[];
-  /** Runs once `pending` empties. */
+  /** Requests not yet answered, in order; only the first is being served. */
+  queue: Exchange[];
+  /** Runs once `queue` empties. */
   whenIdle: (() => void) | undefined;
   /** The connection is being closed: no further request on it is served. */
   closing: boolean;
+  /** A request was refused: its answer waits for those before it, and Node's parser stops at it. */
+  refused: boolean;
 }
 
 const REASONS: Readonly<Record<number, string>> = {
@@ -109,9 +122,9 @@ function isControlRequestLine(bytes: Buffer | undefined): boolean {
  * Ends our side of the connection after what was written, then reads and discards what the client still sends,
  * until it closes its side or LINGER_MS pass, as Apache and nginx do (their "lingering close").
  */
-function lingeringClose(socket: Socket): void {
+function lingeringClose(socket: Socket, lingerMs = LINGER_MS): void {
   if (socket.destroyed) return;
-  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  const timer = setTimeout(() => socket.destroy(), lingerMs);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
   socket.once('end', () => socket.destroy());
@@ -128,6 +141,7 @@ export class ConnectionGuard {
   readonly #limits: ConnectionLimits;
   readonly #states = new WeakMap<Socket, ConnectionState>();
   readonly #perAddress = new Map<string, number>();
+  #handler: Handler = () => {};
   #open = 0;
 
   constructor(limits: ConnectionLimits) {
@@ -139,6 +153,7 @@ export class ConnectionGuard {
 
   /** Fastify's `serverFactory`: the HTTP server, with the timeouts, the caps and lingering close in place. */
   readonly serverFactory = (handler: Handler): Server => {
+    this.#handler = handler;
     const server = createServer(
       {
         headersTimeout: this.#limits.headersTimeoutMs,
@@ -150,7 +165,7 @@ export class ConnectionGuard {
         // Refused below, with the Graph envelope, rather than with Node's bare 400.
         requireHostHeader: false,
       },
-      (request, response) => this.#dispatch(request, response, handler),
+      (request, response) => this.#dispatch(request, response),
     );
     // A stalled response (a client that stops reading) is cut off; longer than any timeout of a request.
     server.setTimeout(Math.max(60_000, this.#limits.requestTimeoutMs + 5_000));
@@ -181,11 +196,14 @@ export class ConnectionGuard {
   /** Fastify's `clientErrorHandler`: requests Node's parser refused, and requests past their timeouts. */
   readonly clientErrorHandler = (error: Error & { code?: string; rawPacket?: unknown }, socket: Socket) => {
     const state = this.#states.get(socket);
-    if (error.code === 'ECONNRESET' || !socket.writable || state === undefined || state.closing) {
-      if (state === undefined || !state.closing) socket.destroy();
+    // A closing connection lingers on its own terms; and the parser reports a refusal again with each chunk that
+    // follows it, when the first was answered already.
+    if (state !== undefined && (state.closing || state.refused)) return;
+    if (error.code === 'ECONNRESET' || !socket.writable || state === undefined) {
+      socket.destroy();
       return;
     }
-    const unfinished = state.pending.at(-1);
+    const unfinished = state.queue.at(-1)?.response;
     if (unfinished !== undefined && !unfinished.req.complete) {
       // Already answered (a body refused by its declared length): the connection closes once that answer is out.
       if (unfinished.headersSent) {
@@ -218,7 +236,7 @@ export class ConnectionGuard {
   #stateOf(socket: Socket): ConnectionState {
     let state = this.#states.get(socket);
     if (state === undefined) {
-      state = { pending: [], whenIdle: undefined, closing: false };
+      state = { queue: [], whenIdle: undefined, closing: false, refused: false };
       this.#states.set(socket, state);
     }
     return state;
@@ -266,31 +284,32 @@ export class ConnectionGuard {
           headers: { 'retry-after': '1' },
         }),
       );
-      lingeringClose(socket);
+      lingeringClose(socket, REFUSED_LINGER_MS);
     };
     const timer = setTimeout(() => answer(undefined), REFUSED_READ_MS);
     timer.unref();
     socket.once('data', (chunk: Buffer) => answer(chunk));
   }
 
-  #dispatch(request: IncomingMessage, response: ServerResponse, handler: Handler): void {
+  /**
+   * Pipelined requests are served one after another, as RFC 9112 advises for any that is not safe: a request is
+   * applied only once the answers before it are out and the connection still stands, so none is applied without
+   * being answered, and each sees the effects of those before it.
+   */
+  #dispatch(request: IncomingMessage, response: ServerResponse): void {
     const state = this.#stateOf(request.socket);
-    // A request that follows one the connection closes after (Connection: close, a refused body) is not served:
-    // its answer could not be sent.
+    // After an answer that closes the connection (Connection: close, a refused body) no answer could be sent.
     if (state.closing) return;
-    state.pending.push(response);
-    const settled = () => {
-      const at = state.pending.indexOf(response);
-      if (at === -1) return;
-      state.pending.splice(at, 1);
-      if (state.pending.length === 0 && state.whenIdle !== undefined) {
-        const run = state.whenIdle;
-        state.whenIdle = undefined;
-        run();
-      }
-    };
+    const exchange: Exchange = { request, response, started: false };
+    state.queue.push(exchange);
     // 'close' follows 'finish' (and comes alone when the connection drops), once the answer was handed over.
-    response.once('close', settled);
+    response.once('close', () => this.#settle(state, exchange));
+    if (state.queue.length === 1) this.#start(exchange);
+  }
+
+  #start(exchange: Exchange): void {
+    exchange.started = true;
+    const { request, response } = exchange;
     if (request.httpVersion === '1.1' && request.headers.host === undefined) {
       this.#answer(request, response, {
         status: 400,
@@ -299,7 +318,21 @@ export class ConnectionGuard {
       });
       return;
     }
-    handler(request, response);
+    this.#handler(request, response);
+  }
+
+  #settle(state: ConnectionState, exchange: Exchange): void {
+    const at = state.queue.indexOf(exchange);
+    if (at === -1) return;
+    state.queue.splice(at, 1);
+    const next = state.queue[0];
+    if (next === undefined) {
+      const run = state.whenIdle;
+      state.whenIdle = undefined;
+      run?.();
+    } else if (!next.started && !state.closing) {
+      this.#start(next);
+    }
   }
 
   /** Answers a request Fastify never sees, through its own response, so it leaves in its turn. */
@@ -312,12 +345,13 @@ export class ConnectionGuard {
 
   /** Answers a request no response object stands for, once the answers before it are out, and closes. */
   #closeWith(socket: Socket, state: ConnectionState, answer: Answer): void {
-    state.closing = true;
+    state.refused = true;
     const write = () => {
+      state.closing = true;
       if (socket.writable) socket.write(rawAnswer(answer));
       lingeringClose(socket);
     };
-    if (state.pending.length === 0) write();
+    if (state.queue.length === 0) write();
     else state.whenIdle = write;
   }
 }
