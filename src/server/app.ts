@@ -95,6 +95,8 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     genReqId: () => newTraceId(),
     bodyLimit: BODY_LIMIT,
     serverFactory: connections.serverFactory,
+    // Requests that arrive while the server closes are answered by the guard, with the Graph envelope.
+    return503OnClosing: false,
     // A trailing slash names the same path, as on graph.facebook.com; ids are long base64 strings.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     // Forwarded headers are believed only from the proxies named; from anyone else they could steer paging links.
@@ -107,6 +109,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     schemaController: { compilersFactory: lazyCompilersFactory() },
   });
 
+  app.addHook('preClose', async () => connections.shutDown());
   // Graph takes JSON, form and multipart bodies only; Fastify's default text/plain parser would let a plain
   // string through as a body.
   app.removeContentTypeParser('text/plain');

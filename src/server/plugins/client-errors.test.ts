@@ -410,3 +410,26 @@ describe('connection caps', () => {
     for (const socket of idle) socket.destroy();
   });
 });
+
+describe('a server shutting down', () => {
+  it('answers a request that arrives on an open connection with 503 and the envelope', async () => {
+    const { h, port } = await listening();
+    const socket = await open(port);
+    const read = readUntilClosed(socket);
+    // A request in flight keeps the connection open while the server closes.
+    socket.write(
+      `POST /_groupgate/businesses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = h.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.write(`{}GET /${V}/123 HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const [first, second, ...more] = responsesIn((await read).text);
+    await closed;
+    assert.equal(first?.status, 401, 'the request in flight is served');
+    assert.ok(second);
+    const error = assertEnvelope(second, 503);
+    assert.equal(error.is_transient, true);
+    assert.equal(more.length, 0);
+  });
+});

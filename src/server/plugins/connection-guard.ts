@@ -142,6 +142,7 @@ export class ConnectionGuard {
   readonly #states = new WeakMap<Socket, ConnectionState>();
   readonly #perAddress = new Map<string, number>();
   #handler: Handler = () => {};
+  #shuttingDown = false;
   #open = 0;
 
   constructor(limits: ConnectionLimits) {
@@ -307,9 +308,23 @@ export class ConnectionGuard {
     if (state.queue.length === 1) this.#start(exchange);
   }
 
+  /** From now on, requests on open connections are answered 503 (with the envelope) instead of being served. */
+  shutDown(): void {
+    this.#shuttingDown = true;
+  }
+
   #start(exchange: Exchange): void {
     exchange.started = true;
     const { request, response } = exchange;
+    if (this.#shuttingDown) {
+      this.#answer(request, response, {
+        status: 503,
+        details: 'The server is shutting down. Retry in a moment.',
+        controlApi: (request.url ?? '').startsWith('/_groupgate'),
+        headers: { 'retry-after': '1' },
+      });
+      return;
+    }
     if (request.httpVersion === '1.1' && request.headers.host === undefined) {
       this.#answer(request, response, {
         status: 400,
