@@ -155,6 +155,18 @@ describe('requests Node refuses before routing', () => {
     assert.match(assertEnvelope(res, 417).message, /Expect: teapot/);
   });
 
+  it('answers a body with malformed chunked encoding with 400 and the envelope, once', async () => {
+    const responses = await exchange(
+      port,
+      `POST /${V}/123/join_requests HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+        'Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\nzz\r\nmore garbage\r\n',
+    );
+    assert.equal(responses.length, 1);
+    const [res] = responses;
+    assert.ok(res);
+    assert.match(assertEnvelope(res, 400).message, /body is not valid HTTP/);
+  });
+
   it('types a malformed control-API request as the control API', async () => {
     const [res] = await exchange(port, 'GET /_groupgate/health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n');
     assert.ok(res);

@@ -123,7 +123,8 @@ function isControlRequestLine(bytes: Buffer | undefined): boolean {
  * until it closes its side or LINGER_MS pass, as Apache and nginx do (their "lingering close").
  */
 function lingeringClose(socket: Socket, lingerMs = LINGER_MS): void {
-  if (socket.destroyed) return;
+  // Already closing (Node and an answer of ours may both ask).
+  if (socket.destroyed || socket.writableEnded) return;
   const timer = setTimeout(() => socket.destroy(), lingerMs);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
