@@ -101,6 +101,7 @@ function assertEnvelope(response: RawResponse, status: number, type = 'OAuthExce
   assert.equal(typeof error.code, 'number');
   assert.equal(typeof error.message, 'string');
   assert.equal(error.fbtrace_id, response.headers['x-fb-trace-id']);
+  if (type === 'OAuthException') assert.ok(response.headers['facebook-api-version'], 'facebook-api-version');
   return error;
 }
 

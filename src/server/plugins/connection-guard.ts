@@ -4,6 +4,7 @@
  * Node's parser refuses, and how a connection is closed. Every answer written here is a Graph envelope with a
  * trace id, sent after the answers to the requests before it on the same connection, in order.
  */
+import { LATEST_API_VERSION } from '@groupgate/sdk/contract';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { GRAPH_ERRORS, type ErrorTemplate } from '../../domain/error-catalog.js';
@@ -97,6 +98,8 @@ function rendered(answer: Answer): { traceId: string; body: string; headers: Rec
       'x-fb-trace-id': traceId,
       'access-control-allow-origin': '*',
       'cache-control': 'private, no-cache, no-store, must-revalidate',
+      // As graph-headers sets on routed answers; the version asked for is not known here.
+      ...(!answer.controlApi && { 'facebook-api-version': LATEST_API_VERSION }),
       ...answer.headers,
       connection: 'close',
     },
