@@ -5,8 +5,10 @@
  */
 import { DEFAULT_MAX_PARTICIPANTS, MAX_GROUPS_PER_PHONE_NUMBER } from '@groupgate/sdk/contract';
 import { WEBHOOK_FIELDS, type WebhookField } from '@groupgate/sdk/contract';
+import { isIP } from 'node:net';
 import { newAdminToken } from './domain/ids.js';
 import { callbackUrlProblem } from './webhooks/callback-url.js';
+import { parseAllowHosts } from './webhooks/callback-request.js';
 
 /** Meta's 131208 threshold, which Meta does not publish: off unless set. */
 export interface GroupRateLimit {
@@ -38,6 +40,32 @@ export function parseWebhookFields(raw: string): WebhookField[] {
   return fields as WebhookField[];
 }
 
+/** proxy-addr's names for address ranges, which Fastify's trustProxy also takes. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * Parses a comma-separated list of proxy addresses, CIDR ranges or range names (`loopback`, `linklocal`,
+ * `uniquelocal`): the peers whose X-Forwarded-* headers are believed.
+ */
+export function parseTrustProxy(raw: string): string[] {
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of entries) {
+    const [address = '', bits, extra] = entry.split('/');
+    const family = isIP(address);
+    const validBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (!PROXY_RANGE_NAMES.includes(entry) && (family === 0 || !validBits || extra !== undefined)) {
+      throw new Error(
+        `a trusted proxy is an IP address, a CIDR range or one of ${PROXY_RANGE_NAMES.join(', ')}; got "${entry}"`,
+      );
+    }
+  }
+  if (entries.length === 0) throw new Error('--trust-proxy needs at least one address');
+  return entries;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -59,6 +87,19 @@ export interface Config {
    * Unset: taken from each request's Host header. (`GROUPGATE_PUBLIC_URL`)
    */
   readonly publicUrl: string | undefined;
+  /**
+   * Proxies whose X-Forwarded-For/-Host/-Proto are believed (addresses, CIDR ranges, `loopback`…); undefined:
+   * none, and paging links use the request's own Host. (`GROUPGATE_TRUST_PROXY`, comma-separated)
+   */
+  readonly trustProxy: readonly string[] | undefined;
+  /** Open connections held at once; past it, a new one is answered 503. @default 4096 (`GROUPGATE_MAX_CONNECTIONS`) */
+  readonly maxConnections: number;
+  /** Open connections from one client address. @default 1024 (`GROUPGATE_MAX_IP_CONNECTIONS`) */
+  readonly maxConnectionsPerIp: number;
+  /** A request's headers must arrive within this; else 408. @default 10000 (`GROUPGATE_HEADERS_TIMEOUT_MS`) */
+  readonly headersTimeoutMs: number;
+  /** A whole request, body included, must arrive within this; else 408. @default 15000 (`GROUPGATE_REQUEST_TIMEOUT_MS`) */
+  readonly requestTimeoutMs: number;
   /** Guards the control API. Generated at start when unset. (`GROUPGATE_ADMIN_TOKEN`) */
   readonly adminToken: string;
   readonly adminTokenGenerated: boolean;
@@ -79,6 +120,11 @@ export interface Config {
   readonly webhookVerifyToken: string;
   /** Fields the default callback receives. @default all four (`GROUPGATE_WEBHOOK_FIELDS`, comma-separated) */
   readonly webhookFields: readonly WebhookField[];
+  /**
+   * Host names callback URLs may point at (`*.example.com` for subdomains); undefined: any. For shared
+   * deployments. (`GROUPGATE_WEBHOOK_ALLOW_HOSTS`, comma-separated)
+   */
+  readonly webhookAllowHosts: readonly string[] | undefined;
   /** Per delivery attempt. @default 10000 (`GROUPGATE_WEBHOOK_TIMEOUT_MS`) */
   readonly webhookTimeoutMs: number;
   /** Deliveries in flight at once, per instance. @default 8 (`GROUPGATE_WEBHOOK_CONCURRENCY`) */
@@ -114,6 +160,10 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
   return value;
 }
 
+function optional<T>(raw: string | undefined, parse: (raw: string) => T): T | undefined {
+  return raw === undefined ? undefined : parse(raw);
+}
+
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -134,6 +184,21 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const rateLimit = readEnv(env, 'GROUPGATE_GROUP_RATE_LIMIT');
   const ms = (name: string, fallback: number) =>
     integer(name, readEnv(env, name), fallback, 0, 365 * 24 * 3_600_000);
+  const timeout = (name: string, fallback: number) =>
+    integer(name, readEnv(env, name), fallback, 100, 3_600_000);
+  const headersTimeoutMs = overrides.headersTimeoutMs ?? timeout('GROUPGATE_HEADERS_TIMEOUT_MS', 10_000);
+  const requestTimeoutMs = overrides.requestTimeoutMs ?? timeout('GROUPGATE_REQUEST_TIMEOUT_MS', 15_000);
+  if (headersTimeoutMs < 100 || requestTimeoutMs < 100) {
+    throw new Error('the header and request timeouts must be at least 100 ms');
+  }
+  if (overrides.maxConnections === 0 || overrides.maxConnectionsPerIp === 0) {
+    throw new Error('the connection caps must be at least 1');
+  }
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new Error(
+      `the header timeout (${headersTimeoutMs} ms) cannot be longer than the request timeout (${requestTimeoutMs} ms)`,
+    );
+  }
   return Object.freeze({
     port: overrides.port ?? integer('GROUPGATE_PORT', readEnv(env, 'GROUPGATE_PORT'), 4004, 0, 65535),
     host: overrides.host ?? readEnv(env, 'GROUPGATE_HOST') ?? '127.0.0.1',
@@ -141,6 +206,21 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     databaseUrl: overrides.databaseUrl ?? readEnv(env, 'DATABASE_URL'),
     databaseSchema: overrides.databaseSchema ?? readEnv(env, 'GROUPGATE_DB_SCHEMA'),
     publicUrl: publicUrl?.replace(/\/+$/, ''),
+    trustProxy: overrides.trustProxy ?? optional(readEnv(env, 'GROUPGATE_TRUST_PROXY'), parseTrustProxy),
+    maxConnections:
+      overrides.maxConnections ??
+      integer('GROUPGATE_MAX_CONNECTIONS', readEnv(env, 'GROUPGATE_MAX_CONNECTIONS'), 4096, 1, 1_000_000),
+    maxConnectionsPerIp:
+      overrides.maxConnectionsPerIp ??
+      integer(
+        'GROUPGATE_MAX_IP_CONNECTIONS',
+        readEnv(env, 'GROUPGATE_MAX_IP_CONNECTIONS'),
+        1024,
+        1,
+        1_000_000,
+      ),
+    headersTimeoutMs,
+    requestTimeoutMs,
     adminToken: adminToken ?? newAdminToken(),
     adminTokenGenerated: adminToken === undefined,
     maxParticipants:
@@ -170,6 +250,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       overrides.webhookFields ??
         parseWebhookFields(readEnv(env, 'GROUPGATE_WEBHOOK_FIELDS') ?? WEBHOOK_FIELDS.join(',')),
     ),
+    webhookAllowHosts:
+      overrides.webhookAllowHosts ?? optional(readEnv(env, 'GROUPGATE_WEBHOOK_ALLOW_HOSTS'), parseAllowHosts),
     webhookTimeoutMs: overrides.webhookTimeoutMs ?? ms('GROUPGATE_WEBHOOK_TIMEOUT_MS', 10_000),
     webhookConcurrency:
       overrides.webhookConcurrency ??

@@ -212,6 +212,15 @@ export const GRAPH_ERRORS = Object.freeze({
     title: 'Unknown error',
     isTransient: true,
   }),
+  // Graph's code 2 ("Service temporarily unavailable"): answered past the connection caps.
+  SERVICE_UNAVAILABLE: template({
+    status: 503,
+    code: 2,
+    type: 'OAuthException',
+    message: 'Service temporarily unavailable',
+    title: 'Service temporarily unavailable',
+    isTransient: true,
+  }),
   // The control API has no Meta counterpart; it keeps the envelope so one parser serves both surfaces.
   ADMIN_TOKEN_REQUIRED: template({
     status: 401,

@@ -3,6 +3,7 @@
  * Both surfaces share one error handler and one set of Graph headers; the control API lives under `/_groupgate`.
  */
 import multipart from '@fastify/multipart';
+import type { Server } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
@@ -18,9 +19,11 @@ import { registerJoinRequestRoutes } from './graph/routes/join-requests.js';
 import { registerParticipantRoutes } from './graph/routes/participants.js';
 import { GroupRateLimiter } from './group-rate-limit.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
-import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
 import { registerCharsetGuard } from './plugins/charset-guard.js';
+import { ConnectionGuard } from './plugins/connection-guard.js';
+import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
 import { registerGraphHeaders } from './plugins/graph-headers.js';
+import { loggerOptions } from './plugins/log-redaction.js';
 import { registerMultipartBody } from './plugins/multipart-body.js';
 import { registerNulGuard } from './plugins/nul-guard.js';
 import { UsageMeter } from './usage-meter.js';
@@ -40,6 +43,11 @@ export const BODY_LIMIT = 1024 * 1024;
 export type AppConfig = Pick<
   Config,
   | 'publicUrl'
+  | 'trustProxy'
+  | 'maxConnections'
+  | 'maxConnectionsPerIp'
+  | 'headersTimeoutMs'
+  | 'requestTimeoutMs'
   | 'adminToken'
   | 'maxParticipants'
   | 'maxGroupsPerPhoneNumber'
@@ -47,6 +55,7 @@ export type AppConfig = Pick<
   | 'webhookUrl'
   | 'webhookFields'
   | 'webhookTimeoutMs'
+  | 'webhookAllowHosts'
   | 'webhookConcurrency'
   | 'webhookRetryBaseMs'
   | 'webhookRetryMaxMs'
@@ -58,24 +67,33 @@ export type AppConfig = Pick<
 
 export async function buildApp(config: AppConfig, deps: AppDependencies): Promise<FastifyInstance> {
   const clock = deps.clock ?? (() => Math.floor(Date.now() / 1000));
-  const app = Fastify({
-    logger: { level: config.logLevel },
+  // The HTTP server below Fastify: connection caps, timeouts, and Graph answers where Fastify cannot answer.
+  const connections = new ConnectionGuard({
+    maxConnections: config.maxConnections,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+  });
+  const app = Fastify<Server>({
+    logger: loggerOptions(config.logLevel),
     genReqId: () => newTraceId(),
     bodyLimit: BODY_LIMIT,
-    // Slow or stalled clients are cut off instead of holding a connection forever.
-    connectionTimeout: 60_000,
-    requestTimeout: 30_000,
+    serverFactory: connections.serverFactory,
+    // Requests that arrive while the server closes are answered by the guard, with the Graph envelope.
+    return503OnClosing: false,
     // A trailing slash names the same path, as on graph.facebook.com; ids are long base64 strings.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
-    trustProxy: true,
+    // Forwarded headers are believed only from the proxies named; from anyone else they could steer paging links.
+    trustProxy: config.trustProxy === undefined ? false : [...config.trustProxy],
     frameworkErrors: frameworkErrorHandler,
-    clientErrorHandler,
+    clientErrorHandler: connections.clientErrorHandler,
     // The control API's schemas are static and tested; validating them against the meta-schema at each start
     // would compile the meta-schema first.
     ajv: { customOptions: { validateSchema: false } },
     schemaController: { compilersFactory: lazyCompilersFactory() },
   });
 
+  app.addHook('preClose', async () => connections.shutDown());
   // Graph takes JSON, form and multipart bodies only; Fastify's default text/plain parser would let a plain
   // string through as a body.
   app.removeContentTypeParser('text/plain');
@@ -101,6 +119,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
       windowMs: config.webhookRetryWindowMs,
     },
     timeoutMs: config.webhookTimeoutMs,
+    allowHosts: config.webhookAllowHosts,
     concurrency: config.webhookConcurrency,
     pollIntervalMs: config.webhookPollMs,
     logRetentionMs: config.webhookLogRetentionMs,
@@ -142,6 +161,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     maxParticipants: config.maxParticipants,
     webhooks: dispatcher,
     webhookTimeoutMs: config.webhookTimeoutMs,
+    webhookAllowHosts: config.webhookAllowHosts,
   });
   return app;
 }

@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
@@ -37,7 +39,14 @@ afterEach(async () => {
 });
 
 type Deliveries = {
-  data: { id: number; state: string; attempts: number; type: string; last_status_code: number | null }[];
+  data: {
+    id: number;
+    state: string;
+    attempts: number;
+    type: string;
+    last_status_code: number | null;
+    last_error?: string | null;
+  }[];
 };
 
 async function deliveries(query = ''): Promise<Deliveries['data']> {
@@ -107,6 +116,121 @@ describe('webhook settings', () => {
       `/_groupgate/apps/${business.app_id}/webhook`,
     );
     assert.equal(kept.body.callback_url, receiver.url, 'a refused URL leaves the settings as they were');
+  });
+});
+
+/**
+ * A callback that answers 200 and then streams without end, as fast as it is read: how much of it was read, and
+ * whether the reader hung up.
+ */
+async function startFlood(): Promise<{
+  url: string;
+  sent: () => number;
+  hungUp: Promise<void>;
+  server: Server;
+}> {
+  let sent = 0;
+  let hangUp = () => {};
+  const hungUp = new Promise<void>((resolve) => (hangUp = resolve));
+  const chunk = Buffer.alloc(64 * 1024, '7');
+  const server = createServer((request, response) => {
+    request.resume();
+    response.writeHead(200, { 'content-type': 'text/plain' });
+    const pump = () => {
+      while (!response.destroyed && response.write(chunk)) sent += chunk.length;
+    };
+    response.on('drain', pump);
+    response.on('close', hangUp);
+    pump();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/webhook`, sent: () => sent, hungUp, server };
+}
+
+describe('callbacks as untrusted input', () => {
+  beforeEach(() => setUp());
+
+  it('reads only the first bytes of an endless answer to the handshake, and refuses it', async () => {
+    const flood = await startFlood();
+    try {
+      const set = await h.control<{ error: { message: string } }>(
+        'PUT',
+        `/_groupgate/apps/${business.app_id}/webhook`,
+        { callback_url: flood.url, verify_token: VERIFY_TOKEN },
+      );
+      assert.equal(set.status, 400);
+      assert.match(set.body.error.message, /Response does not match challenge/);
+      await flood.hungUp;
+      // What the kernel buffers, not what an unbounded read would have taken (gigabytes, until the timeout).
+      assert.ok(flood.sent() < 16 * 1024 * 1024, `${flood.sent()} bytes sent before the hang-up`);
+    } finally {
+      flood.server.closeAllConnections();
+      flood.server.close();
+    }
+  });
+
+  it('delivers to a receiver that answers 200 with an endless body without reading it', async () => {
+    const flood = await startFlood();
+    try {
+      await h.store.saveWebhookSettings({
+        appId: business.app_id,
+        callbackUrl: flood.url,
+        verifyToken: VERIFY_TOKEN,
+        fields: ['group_lifecycle_update'],
+        updatedAt: Date.now(),
+      });
+      await h.createGroup(business);
+      await eventually(deliveries, (log) => log.some((d) => d.state === 'delivered'));
+      await flood.hungUp;
+      assert.ok(flood.sent() < 16 * 1024 * 1024, `${flood.sent()} bytes sent before the hang-up`);
+    } finally {
+      flood.server.closeAllConnections();
+      flood.server.close();
+    }
+  });
+});
+
+describe('the allow-list of callback hosts', () => {
+  it('refuses a callback URL whose host is not allowed, before calling it', async () => {
+    h = await Harness.start({ config: { webhookAllowHosts: ['hooks.example.com', '*.internal.test'] } });
+    business = await h.createBusiness();
+    receiver = await WebhookReceiver.start(business.app_secret, VERIFY_TOKEN);
+    const set = await h.control<{ error: { message: string; type: string } }>(
+      'PUT',
+      `/_groupgate/apps/${business.app_id}/webhook`,
+      { callback_url: receiver.url, verify_token: VERIFY_TOKEN },
+    );
+    assert.equal(set.status, 400);
+    assert.equal(set.body.error.type, 'GroupgateException');
+    assert.match(set.body.error.message, /127\.0\.0\.1 is not in the allowed hosts/);
+    assert.equal(receiver.handshakes.length, 0, 'the refused URL was never called');
+  });
+
+  it('accepts a callback URL on an allowed host, and delivers to it', async () => {
+    await setUp({ webhookAllowHosts: ['127.0.0.1'] });
+    await h.createGroup(business);
+    const [webhook] = await receiver.waitFor(1);
+    assert.ok(webhook?.signatureValid);
+  });
+
+  it('does not deliver to a host the allow-list does not name, whatever the stored settings say', async () => {
+    h = await Harness.start({ config: { webhookAllowHosts: ['hooks.example.com'] } });
+    business = await h.createBusiness();
+    receiver = await WebhookReceiver.start(business.app_secret, VERIFY_TOKEN);
+    // Settings stored under another configuration (an older start, another instance) name this receiver.
+    await h.store.saveWebhookSettings({
+      appId: business.app_id,
+      callbackUrl: receiver.url,
+      verifyToken: VERIFY_TOKEN,
+      fields: ['group_lifecycle_update'],
+      updatedAt: Date.now(),
+    });
+    await h.createGroup(business);
+    const [refused] = await eventually(deliveries, (log) => (log[0]?.attempts ?? 0) > 0);
+    assert.notEqual(refused?.state, 'delivered');
+    assert.match(refused?.last_error ?? '', /not in the allowed hosts/);
+    assert.equal(receiver.attempts.length, 0, 'the receiver was never called');
   });
 });
 

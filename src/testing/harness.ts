@@ -166,6 +166,11 @@ export class Harness {
     const app = await buildApp(
       {
         publicUrl: undefined,
+        trustProxy: undefined,
+        maxConnections: 4096,
+        maxConnectionsPerIp: 1024,
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 15_000,
         adminToken: ADMIN_TOKEN,
         maxParticipants: 8,
         maxGroupsPerPhoneNumber: 10_000,
@@ -174,6 +179,7 @@ export class Harness {
         webhookFields: WEBHOOK_FIELDS,
         // Fast retries, so that tests of the retry path take milliseconds.
         webhookTimeoutMs: 2000,
+        webhookAllowHosts: undefined,
         webhookConcurrency: 4,
         webhookRetryBaseMs: 50,
         webhookRetryMaxMs: 400,

@@ -6,6 +6,7 @@
  * what other instances queued.
  */
 import type { ClaimedWebhookEvent, Store, WebhookAttempt, WebhookField } from '../storage/store.js';
+import { requestCallback } from './callback-request.js';
 import { renderEnvelope } from './envelope.js';
 import { verdictAfterFailure, type RetryPolicy } from './retry-policy.js';
 import { signatureOf } from './signature.js';
@@ -20,6 +21,8 @@ export interface DispatcherOptions {
   retry: RetryPolicy;
   /** Per attempt, connecting to the last byte of the answer's headers. */
   timeoutMs: number;
+  /** Host names callbacks may point at; undefined: any (`--webhook-allow-hosts`). */
+  allowHosts: readonly string[] | undefined;
   /** Deliveries in flight at once, per instance. */
   concurrency: number;
   /** How often to look for events queued by other instances. */
@@ -175,20 +178,21 @@ export class WebhookDispatcher {
     let statusCode: number | null = null;
     let error: string | null = null;
     try {
-      const response = await fetch(subscription.callbackUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': USER_AGENT,
-          'x-hub-signature-256': signatureOf(body, event.appSecret),
+      // Only the answer's status counts: not a byte of its body is read.
+      ({ status: statusCode } = await requestCallback(
+        new URL(subscription.callbackUrl),
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': USER_AGENT,
+            'x-hub-signature-256': signatureOf(body, event.appSecret),
+          },
+          body,
         },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
-      });
-      statusCode = response.status;
-      // The answer's body is not read: only its status counts.
-      await response.body?.cancel();
+        { timeoutMs: this.#options.timeoutMs, allowHosts: this.#options.allowHosts },
+        0,
+      ));
       if (statusCode !== 200) error = `HTTP ${statusCode}`;
     } catch (caught) {
       error = describeFailure(caught, this.#options.timeoutMs);

@@ -4,6 +4,12 @@
  * answer with 200 and the bare challenge. Anything else leaves the URL unverified, and the setting is refused.
  */
 import { randomBytes } from 'node:crypto';
+import {
+  CallbackHostRefused,
+  MAX_ANSWER_BYTES,
+  requestCallback,
+  type CallbackPolicy,
+} from './callback-request.js';
 
 export type HandshakeResult = { ok: true } | { ok: false; reason: string };
 
@@ -15,24 +21,25 @@ function newChallenge(): string {
 export async function verifyCallbackUrl(
   callbackUrl: string,
   verifyToken: string,
-  timeoutMs: number,
+  policy: CallbackPolicy,
 ): Promise<HandshakeResult> {
   const challenge = newChallenge();
-  const url = new URL(callbackUrl);
-  url.searchParams.set('hub.mode', 'subscribe');
-  url.searchParams.set('hub.challenge', challenge);
-  url.searchParams.set('hub.verify_token', verifyToken);
   let status: number;
   let body: string;
   try {
-    const response = await fetch(url, {
-      headers: { 'user-agent': 'facebookplatform/1.0 (+http://developers.facebook.com)' },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    status = response.status;
-    body = (await response.text()).slice(0, 1000);
+    const url = new URL(callbackUrl);
+    url.searchParams.set('hub.mode', 'subscribe');
+    url.searchParams.set('hub.challenge', challenge);
+    url.searchParams.set('hub.verify_token', verifyToken);
+    ({ status, body } = await requestCallback(
+      url,
+      { headers: { 'user-agent': 'facebookplatform/1.0 (+http://developers.facebook.com)' } },
+      policy,
+      MAX_ANSWER_BYTES,
+    ));
   } catch (error) {
+    if (error instanceof CallbackHostRefused)
+      return { ok: false, reason: `The URL was refused: ${error.message}` };
     const detail =
       error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
     return {

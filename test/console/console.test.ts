@@ -69,9 +69,16 @@ async function askToJoin(waId: string, target = group): Promise<void> {
   await h.control('POST', `/_groupgate/users/${waId}/join`, { invite_link: target.inviteLink });
 }
 
+/** What the browser reported as blocked by the page's Content-Security-Policy, for the current page. */
+let policyViolations: string[] = [];
+
 async function signIn(viewport = { width: 1280, height: 860 }): Promise<void> {
   context = await browser.newContext({ viewport });
   page = await context.newPage();
+  policyViolations = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) policyViolations.push(message.text());
+  });
   await page.goto(`${baseUrl}/console`);
   await page.getByLabel('Access token').fill(business.access_token);
   await page.getByLabel('Phone number ID').fill(business.phone_number_id);
@@ -98,6 +105,17 @@ describe('console', { skip }, () => {
     assert.ok(!page.url().includes(business.access_token), page.url());
     assert.equal(await page.getByRole('combobox', { name: 'Group' }).inputValue(), group.groupId);
     await screenshot('signed-in');
+    await context.close();
+  });
+
+  it('runs under its Content-Security-Policy without a single blocked script, style or call', async () => {
+    await signIn();
+    await row('16505550003').waitFor();
+    await page.getByRole('button', { name: 'Approve 16505550001' }).click();
+    await page.getByRole('status').filter({ hasText: 'Approved 1.' }).waitFor();
+    const response = await page.request.get(`${baseUrl}/console`);
+    assert.match(response.headers()['content-security-policy'] ?? '', /script-src 'self' 'sha256-/);
+    assert.deepEqual(policyViolations, []);
     await context.close();
   });
 

@@ -15,7 +15,10 @@ const BIN = join(REPO_ROOT, 'bin/groupgate.js');
 
 interface Started {
   child: ChildProcess;
+  /** What it printed up to the banner's end. */
   output: string;
+  /** Everything it printed so far, logs included. */
+  printed: () => string;
 }
 
 /** Starts the CLI and resolves once it has printed its banner (up to the curl line, or the admin line). */
@@ -32,7 +35,7 @@ function start(args: string[], until: RegExp, env: Record<string, string> = {}):
       output += chunk.toString();
       if (until.test(output)) {
         clearTimeout(timer);
-        resolve({ child, output });
+        resolve({ child, output, printed: () => output });
       }
     });
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -68,6 +71,42 @@ describe('groupgate serve', () => {
       assert.equal(body.data.length, 5);
     } finally {
       assert.equal(await stop(child), 0);
+    }
+  });
+
+  it('prints a secret only when it made it, and logs no token at info level', async () => {
+    const adminToken = 'admin-token-set-by-the-operator';
+    const { child, output, printed } = await start(
+      ['serve', '--port', '0', '--db', ':memory:', '--log-level', 'info'],
+      /curl .*\n/,
+      { GROUPGATE_ADMIN_TOKEN: adminToken },
+    );
+    try {
+      assert.doesNotMatch(output, new RegExp(adminToken));
+      assert.match(
+        output,
+        /Admin token \(control API at .*\): the one set in GROUPGATE_ADMIN_TOKEN \(not printed\)/,
+      );
+      const [, token = '', url = ''] = /curl -H 'Authorization: Bearer (\S+)' (\S+)/.exec(output) ?? [];
+      const origin = new URL(url).origin;
+      const admin = { authorization: `Bearer ${adminToken}` };
+      assert.equal((await fetch(`${url}?access_token=${token}`)).status, 200);
+      assert.equal((await fetch(url, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+      assert.equal(
+        (await fetch(`${origin}/_groupgate/tokens/${token}`, { method: 'DELETE', headers: admin })).status,
+        200,
+      );
+      // A bad request that echoes its URL in an error.
+      await fetch(`${origin}/v23.0/%zz?access_token=${token}`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const logs = printed().slice(output.length);
+      assert.match(logs, /incoming request/, 'info logs requests');
+      assert.match(logs, /access_token=\[REDACTED\]/);
+      assert.match(logs, /\/_groupgate\/tokens\/\[REDACTED\]/);
+      assert.doesNotMatch(logs, new RegExp(token));
+      assert.doesNotMatch(logs, new RegExp(adminToken));
+    } finally {
+      await stop(child);
     }
   });
 

@@ -6,10 +6,12 @@ import type { Command } from 'commander';
 import {
   loadConfig,
   parseGroupRateLimit,
+  parseTrustProxy,
   parseWebhookFields,
   type ConfigOverrides,
   type LogLevel,
 } from '../../config.js';
+import { parseAllowHosts } from '../../webhooks/callback-request.js';
 import { verifyCallbackUrl } from '../../webhooks/handshake.js';
 import { buildApp } from '../../server/app.js';
 import { seedDemo } from '../../server/control/demo-seed.js';
@@ -22,11 +24,17 @@ interface ServeFlags {
   databaseUrl?: string;
   dbSchema?: string;
   publicUrl?: string;
+  trustProxy?: string;
+  maxConnections?: string;
+  maxConnectionsPerIp?: string;
+  headersTimeout?: string;
+  requestTimeout?: string;
   maxParticipants?: string;
   logLevel?: string;
   webhookUrl?: string;
   webhookVerifyToken?: string;
   webhookFields?: string;
+  webhookAllowHosts?: string;
   webhookRetryWindow?: string;
   groupRateLimit?: string;
   demo: boolean;
@@ -44,6 +52,19 @@ function toOverrides(flags: ServeFlags): ConfigOverrides {
   if (flags.databaseUrl !== undefined) overrides.databaseUrl = flags.databaseUrl;
   if (flags.dbSchema !== undefined) overrides.databaseSchema = flags.dbSchema;
   if (flags.publicUrl !== undefined) overrides.publicUrl = flags.publicUrl;
+  if (flags.trustProxy !== undefined) overrides.trustProxy = parseTrustProxy(flags.trustProxy);
+  if (flags.maxConnections !== undefined) {
+    overrides.maxConnections = whole('max-connections', flags.maxConnections);
+  }
+  if (flags.maxConnectionsPerIp !== undefined) {
+    overrides.maxConnectionsPerIp = whole('max-ip-connections', flags.maxConnectionsPerIp);
+  }
+  if (flags.headersTimeout !== undefined) {
+    overrides.headersTimeoutMs = 1000 * whole('headers-timeout', flags.headersTimeout);
+  }
+  if (flags.requestTimeout !== undefined) {
+    overrides.requestTimeoutMs = 1000 * whole('request-timeout', flags.requestTimeout);
+  }
   if (flags.maxParticipants !== undefined) {
     overrides.maxParticipants = whole('max-participants', flags.maxParticipants);
   }
@@ -51,6 +72,9 @@ function toOverrides(flags: ServeFlags): ConfigOverrides {
   if (flags.webhookUrl !== undefined) overrides.webhookUrl = flags.webhookUrl;
   if (flags.webhookVerifyToken !== undefined) overrides.webhookVerifyToken = flags.webhookVerifyToken;
   if (flags.webhookFields !== undefined) overrides.webhookFields = parseWebhookFields(flags.webhookFields);
+  if (flags.webhookAllowHosts !== undefined) {
+    overrides.webhookAllowHosts = parseAllowHosts(flags.webhookAllowHosts);
+  }
   if (flags.webhookRetryWindow !== undefined) {
     overrides.webhookRetryWindowMs = 1000 * whole('webhook-retry-window', flags.webhookRetryWindow);
   }
@@ -64,11 +88,10 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const config = loadConfig(toOverrides(flags));
   if (config.webhookUrl !== undefined) {
     // As Meta does when a callback URL is set: an endpoint that does not answer the challenge is refused.
-    const verified = await verifyCallbackUrl(
-      config.webhookUrl,
-      config.webhookVerifyToken,
-      config.webhookTimeoutMs,
-    );
+    const verified = await verifyCallbackUrl(config.webhookUrl, config.webhookVerifyToken, {
+      timeoutMs: config.webhookTimeoutMs,
+      allowHosts: config.webhookAllowHosts,
+    });
     if (!verified.ok) throw new Error(`--webhook-url ${config.webhookUrl}: ${verified.reason}`);
   }
   const store = await openStore(config);
@@ -77,7 +100,10 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const base = config.publicUrl ?? address.replace('://[::1]', '://localhost');
   const lines = [
     `Groupgate listening on ${base}  (${describeLocation(config)}, ready in ${Math.round(performance.now() - startedAt)} ms)`,
-    `Admin token (control API at ${base}/_groupgate): ${config.adminToken}${config.adminTokenGenerated ? '  (generated; set GROUPGATE_ADMIN_TOKEN to fix it)' : ''}`,
+    // A secret is printed only when Groupgate made it: one the operator set is theirs, and logs keep output.
+    config.adminTokenGenerated
+      ? `Admin token (control API at ${base}/_groupgate): ${config.adminToken}  (generated; set GROUPGATE_ADMIN_TOKEN to fix it)`
+      : `Admin token (control API at ${base}/_groupgate): the one set in GROUPGATE_ADMIN_TOKEN (not printed)`,
     `Console: ${base}/console  (sign in with an access token and the phone number id)`,
     config.webhookUrl === undefined
       ? 'Webhooks: no default callback URL (set one per app: PUT /_groupgate/apps/{app_id}/webhook, or --webhook-url)'
@@ -133,6 +159,10 @@ export function registerServe(program: Command): void {
     .option('--db-schema <name>', 'PostgreSQL schema to use instead of public (env GROUPGATE_DB_SCHEMA)')
     .option('--public-url <url>', 'base of absolute paging URLs (env GROUPGATE_PUBLIC_URL)', undefined)
     .option(
+      '--trust-proxy <addresses>',
+      'comma-separated proxy addresses or CIDR ranges whose X-Forwarded-* headers are believed; none by default (env GROUPGATE_TRUST_PROXY)',
+    )
+    .option(
       '--max-participants <n>',
       'participants per group, business not counted (env GROUPGATE_MAX_PARTICIPANTS)',
     )
@@ -150,12 +180,32 @@ export function registerServe(program: Command): void {
       'comma-separated fields the default callback gets; all four by default (env GROUPGATE_WEBHOOK_FIELDS)',
     )
     .option(
+      '--webhook-allow-hosts <hosts>',
+      'comma-separated host names callback URLs may point at (*.example.com for subdomains); any by default (env GROUPGATE_WEBHOOK_ALLOW_HOSTS)',
+    )
+    .option(
       '--webhook-retry-window <seconds>',
       "how long failed deliveries are retried; Meta's 7 days by default (env GROUPGATE_WEBHOOK_RETRY_WINDOW_MS, in ms)",
     )
     .option(
       '--group-rate-limit <ops/seconds>',
       'answer 131208 past this many group operations per phone number, e.g. 30/60; off by default (env GROUPGATE_GROUP_RATE_LIMIT)',
+    )
+    .option(
+      '--max-connections <n>',
+      'open connections held at once; a new one past it is answered 503 (env GROUPGATE_MAX_CONNECTIONS)',
+    )
+    .option(
+      '--max-ip-connections <n>',
+      'open connections from one client address (env GROUPGATE_MAX_IP_CONNECTIONS)',
+    )
+    .option(
+      '--headers-timeout <seconds>',
+      "a request's headers must arrive within this, else 408; 10 by default (env GROUPGATE_HEADERS_TIMEOUT_MS, in ms)",
+    )
+    .option(
+      '--request-timeout <seconds>',
+      'a whole request, body included, must arrive within this, else 408; 15 by default (env GROUPGATE_REQUEST_TIMEOUT_MS, in ms)',
     )
     .option('--no-demo', 'do not create or print the demo business and group')
     .addHelpText(

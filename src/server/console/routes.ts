@@ -3,6 +3,7 @@
  * compiled modules, the SDK's browser build and two small libraries (Preact, htm), all as plain ES modules wired by
  * an import map, so the user runs no build step. Only files on these lists are served: no directory is exposed.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -33,6 +34,38 @@ const TYPES: Readonly<Record<string, string>> = {
   '.css': 'text/css; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
+  '.ico': 'image/x-icon',
+};
+
+/**
+ * The page's inline import map is the only inline script; the policy names it by hash, so nothing else inline
+ * (an injected script, an event-handler attribute) can run. Computed from the page as served.
+ */
+function contentSecurityPolicy(page: string): string {
+  const inline = [...page.matchAll(/<script type="importmap">([\s\S]*?)<\/script>/g)].map(
+    (match) =>
+      `'sha256-${createHash('sha256')
+        .update(match[1] ?? '')
+        .digest('base64')}'`,
+  );
+  return [
+    "default-src 'none'",
+    `script-src 'self' ${inline.join(' ')}`.trim(),
+    "style-src 'self'",
+    "img-src 'self' data:",
+    // The console talks only to this server: Graph calls and the control API's delivery log.
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** What every console response carries: no sniffing of types, no framing, no referrer leaving the page. */
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
 };
 
 /** A module path under a served folder: lower-case names, sub-folders, no `..`. */
@@ -51,8 +84,22 @@ async function send(reply: FastifyReply, file: string): Promise<FastifyReply> {
   return reply.header('content-type', type).header('cache-control', 'no-cache').send(body);
 }
 
+let pagePolicy: string | undefined;
+
+async function sendPage(reply: FastifyReply): Promise<FastifyReply> {
+  if (pagePolicy === undefined) {
+    pagePolicy = contentSecurityPolicy(await readFile(join(PUBLIC, 'index.html'), 'utf8'));
+  }
+  return send(reply.header('content-security-policy', pagePolicy), join(PUBLIC, 'index.html'));
+}
+
 export async function consoleRoutes(app: FastifyInstance): Promise<void> {
-  const page = (_request: unknown, reply: FastifyReply) => send(reply, join(PUBLIC, 'index.html'));
+  app.addHook('onSend', async (_request, reply) => {
+    reply.headers(SECURITY_HEADERS);
+  });
+  // Browsers ask for it on their own; without it the Graph router would answer a 400.
+  app.get('/favicon.ico', (_request, reply) => send(reply, join(PUBLIC, 'favicon.ico')));
+  const page = (_request: unknown, reply: FastifyReply) => sendPage(reply);
   app.get('/console', page);
   app.get('/console/static/console.css', (_request, reply) => send(reply, join(PUBLIC, 'console.css')));
   app.get('/console/vendor/:file', (request, reply) => {

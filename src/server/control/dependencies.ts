@@ -12,4 +12,6 @@ export interface ControlDependencies {
   maxParticipants: number;
   webhooks: WebhookNotifier;
   webhookTimeoutMs: number;
+  /** Host names callback URLs may point at; undefined: any. */
+  webhookAllowHosts: readonly string[] | undefined;
 }

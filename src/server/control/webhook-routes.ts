@@ -158,7 +158,10 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDepende
         throw controlError(GRAPH_ERRORS.CONTROL_INVALID_PARAMETER, `Param callback_url ${problem}`);
       }
       await appOrFail(appId);
-      const verified = await verifyCallbackUrl(body.callback_url, body.verify_token, deps.webhookTimeoutMs);
+      const verified = await verifyCallbackUrl(body.callback_url, body.verify_token, {
+        timeoutMs: deps.webhookTimeoutMs,
+        allowHosts: deps.webhookAllowHosts,
+      });
       if (!verified.ok) throw controlError(GRAPH_ERRORS.CONTROL_INVALID_PARAMETER, verified.reason);
       if (body.app_secret !== undefined) await store.setAppSecret(appId, body.app_secret);
       const settings = {

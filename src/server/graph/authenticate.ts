@@ -10,8 +10,10 @@ import type { GraphParams } from './params.js';
 
 export interface Caller {
   business: BusinessRecord;
-  /** Present when the token came as a query parameter, so paging URLs can carry it the same way. */
-  queryAccessToken: string | undefined;
+  /** The token that authenticated the call: the Authorization header's when sent, else the parameter's. */
+  accessToken: string;
+  /** Where that token came from. */
+  tokenSentAs: 'header' | 'parameter';
 }
 
 /** Graph's auth errors also say what went wrong in a `WWW-Authenticate` header. */
@@ -63,9 +65,9 @@ export async function authenticate(
       params: { expiredAt: graphDate(found.expiresAt), now: graphDate(now) },
     });
   }
-  const queryToken = (request.query as GraphParams)['access_token'];
   return {
     business: found.business,
-    queryAccessToken: fromHeader === undefined && typeof queryToken === 'string' ? queryToken : undefined,
+    accessToken: token,
+    tokenSentAs: fromHeader === undefined ? 'parameter' : 'header',
   };
 }

@@ -69,8 +69,31 @@ export function readPageRequest(context: GraphContext, edge: CursorEdge, node: s
   return pageRequestFor(readPageParams(context, edge), node);
 }
 
+/**
+ * The scheme and host paging links point at: the configured public URL, else the request's own. Fastify reads
+ * X-Forwarded-Proto and X-Forwarded-Host only from the proxies `--trust-proxy` names, so no client can make the
+ * links (which may carry its token) point at another host.
+ */
 export function baseUrl(context: GraphContext, publicUrl: string | undefined): string {
-  return publicUrl ?? `${context.request.protocol}://${context.request.host}`;
+  if (publicUrl !== undefined) return publicUrl;
+  const { request } = context;
+  // An HTTP/1.0 request may come without a Host header; the address it reached is then the host.
+  const host = request.headers.host === undefined ? addressOf(request.socket) : request.host;
+  return `${request.protocol}://${host}`;
+}
+
+function addressOf(socket: { localAddress?: string | undefined; localPort?: number | undefined }): string {
+  const address = socket.localAddress ?? 'localhost';
+  return `${address.includes(':') ? `[${address}]` : address}:${socket.localPort ?? ''}`;
+}
+
+/**
+ * The token a paging link carries: the one that authenticated the call, and only when it came as a parameter —
+ * a token sent in the Authorization header stays out of URLs, and a parameter that did not authenticate the call
+ * (a header token won) is never copied into one.
+ */
+export function linkAccessToken(context: GraphContext): string | undefined {
+  return context.caller.tokenSentAs === 'parameter' ? context.caller.accessToken : undefined;
 }
 
 /** Where a keyset page of records stands, for `buildPaging`; undefined for an empty page. */
@@ -98,10 +121,11 @@ export function buildPaging(
     after: encodeCursor(request.edge, request.node, position.lastKey),
   };
   // Built by hand rather than with URLSearchParams: this runs on every page and the parameters are few.
+  const token = linkAccessToken(context);
   const prefix =
-    context.caller.queryAccessToken === undefined
+    token === undefined
       ? `${edgeUrl}?limit=${request.query.limit}`
-      : `${edgeUrl}?access_token=${encodeURIComponent(context.caller.queryAccessToken)}&limit=${request.query.limit}`;
+      : `${edgeUrl}?access_token=${encodeURIComponent(token)}&limit=${request.query.limit}`;
   const link = (direction: 'after' | 'before', cursor: string): string =>
     `${prefix}&${direction}=${encodeURIComponent(cursor)}`;
   return {

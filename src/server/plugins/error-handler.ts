@@ -4,10 +4,8 @@
  * bare 500.
  */
 import { MAX_GROUP_PHOTO_BYTES } from '@groupgate/sdk/contract';
-import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
-import { newTraceId } from '../../domain/ids.js';
 import { GraphError, invalidParameter } from '../graph-error.js';
 import { unknownPathError } from '../graph/edge-router.js';
 import { setGraphHeaders } from './graph-headers.js';
@@ -140,33 +138,6 @@ export function frameworkErrorHandler(
       ? invalidParameter('The request URL is not valid: it holds malformed percent-encoding')
       : toGraphError(error, request, 0);
   void sendGraphError(request, reply, graphError);
-}
-
-const CLIENT_ERROR_STATUS: Readonly<Record<string, [number, string]>> = {
-  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
-};
-
-/**
- * Requests Node's HTTP parser refuses before Fastify sees them (headers or URL over the size limit, malformed
- * HTTP, timeouts). Fastify would answer in its own format; this answers in Graph's, then closes the connection.
- */
-export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const [status, reason] = CLIENT_ERROR_STATUS[error.code ?? ''] ?? [400, 'Bad Request'];
-  const traceId = newTraceId();
-  const details =
-    status === 431
-      ? 'The request line or headers are larger than the server accepts (16 KiB).'
-      : 'The request is not valid HTTP.';
-  const body = JSON.stringify(invalidParameter(details).toBody(traceId));
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=UTF-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nx-fb-trace-id: ${traceId}\r\nConnection: close\r\n\r\n${body}`,
-  );
 }
 
 export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): void {

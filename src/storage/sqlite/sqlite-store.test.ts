@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -45,6 +45,31 @@ describe('SQLite store on a file', () => {
     const second = openSqliteStore({ path });
     assert.deepEqual(await second.findBusinessByName('Kept'), business);
     await second.close();
+  });
+
+  it('keeps the file and its WAL and shared-memory files readable by their owner only', async () => {
+    const path = join(dir, 'private.sqlite');
+    const previous = process.umask(0o022);
+    try {
+      const store = openSqliteStore({ path, readWorker: true });
+      await store.createBusiness(mintBusiness('Secretive', 1));
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+        assert.equal((statSync(file).mode & 0o777).toString(8), '600', file);
+      }
+      await store.close();
+    } finally {
+      process.umask(previous);
+    }
+  });
+
+  it('takes group and world access away from a file an older version left readable', async () => {
+    const path = join(dir, 'legacy.sqlite');
+    // An empty file is an empty database to SQLite.
+    writeFileSync(path, '', { mode: 0o644 });
+    chmodSync(path, 0o644);
+    const store = openSqliteStore({ path });
+    assert.equal((statSync(path).mode & 0o777).toString(8), '600');
+    await store.close();
   });
 
   it('drops its cached tokens and groups when another connection commits', async () => {

@@ -33,6 +33,7 @@ import {
   type TokenLookup,
 } from '../store.js';
 import { GroupCache, RecordCache } from '../record-cache.js';
+import { makePrivate } from './private-file.js';
 import { ReadBatcher } from '../read-batcher.js';
 import {
   preparePageReader,
@@ -73,6 +74,7 @@ const GROUP_COLUMNS = `pk, group_id, group_number, business_pk, request_id, subj
   join_approval_mode, invite_code, invite_link_active, participant_count, created_at, suspended_at`;
 
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  if (options.path !== ':memory:' && options.path !== '') makePrivate(options.path);
   const db = new Database(options.path);
   db.pragma('journal_mode = WAL');
   // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commits.

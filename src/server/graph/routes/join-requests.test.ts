@@ -156,6 +156,63 @@ describe('GET join_requests', () => {
     assert.doesNotMatch(viaHeader.body.paging?.next ?? '', /access_token/);
   });
 
+  it('puts only the token that authenticated the call in paging links', async () => {
+    for (const waId of waIds(2)) await h.requestToJoin(waId, group);
+    const other = await h.createBusiness();
+    // The header token wins; the query token, valid or not, authenticated nothing and stays out of the links.
+    for (const queryToken of [other.access_token, 'not-a-token']) {
+      const page = await h.graph<JoinRequestsPage>({
+        method: 'GET',
+        url: `${url}?limit=1&access_token=${queryToken}`,
+        token: business.access_token,
+      });
+      assert.equal(page.status, 200);
+      assert.doesNotMatch(page.body.paging?.next ?? '', /access_token/);
+    }
+    // A POST read with method=get: the body's token authenticated the call, not the query's.
+    const viaBody = await h.graph<JoinRequestsPage>({
+      method: 'POST',
+      url: `${url}?limit=1&access_token=${other.access_token}`,
+      token: null,
+      form: { method: 'get', access_token: business.access_token },
+    });
+    assert.equal(viaBody.status, 200);
+    assert.match(viaBody.body.paging?.next ?? '', new RegExp(`access_token=${business.access_token}&`));
+    assert.doesNotMatch(viaBody.body.paging?.next ?? '', new RegExp(other.access_token));
+  });
+
+  it('ignores X-Forwarded-Host and X-Forwarded-Proto from a client when no proxy is trusted', async () => {
+    for (const waId of waIds(2)) await h.requestToJoin(waId, group);
+    const page = await h.graph<JoinRequestsPage>({
+      method: 'GET',
+      url: `${url}?limit=1&access_token=${business.access_token}`,
+      token: null,
+      headers: {
+        host: 'groupgate.test:4004',
+        'x-forwarded-host': 'evil.example',
+        'x-forwarded-proto': 'https',
+      },
+    });
+    assert.match(page.body.paging?.next ?? '', /^http:\/\/groupgate\.test:4004\/v23\.0\//);
+  });
+
+  it('builds paging URLs from forwarded headers sent by a trusted proxy', async () => {
+    await h.close();
+    // inject() connects from 127.0.0.1.
+    h = await Harness.start({ config: { trustProxy: ['127.0.0.1'] } });
+    business = await h.createBusiness();
+    group = await h.createGroup(business);
+    url = `/${V}/${group.groupId}/join_requests`;
+    for (const waId of waIds(2)) await h.requestToJoin(waId, group);
+    const page = await h.graph<JoinRequestsPage>({
+      method: 'GET',
+      url: `${url}?limit=1`,
+      token: business.access_token,
+      headers: { 'x-forwarded-host': 'groupgate.example.com', 'x-forwarded-proto': 'https' },
+    });
+    assert.match(page.body.paging?.next ?? '', /^https:\/\/groupgate\.example\.com\/v23\.0\//);
+  });
+
   it('builds paging URLs from the configured public URL', async () => {
     await h.close();
     h = await Harness.start({ config: { publicUrl: 'https://groupgate.example.com' } });

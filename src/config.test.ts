@@ -1,0 +1,47 @@
+/** The settings issue 11 added, as the environment gives them: parsed, bounded, and refused with a message. */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { loadConfig, parseTrustProxy } from './config.js';
+import { isHostAllowed, parseAllowHosts } from './webhooks/callback-request.js';
+
+it('trusts no proxy unless told, and takes addresses, CIDR ranges and range names', () => {
+  assert.equal(loadConfig({}, {}).trustProxy, undefined);
+  assert.deepEqual(
+    loadConfig({}, { GROUPGATE_TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,loopback, ::1' }).trustProxy,
+    ['10.0.0.1', '192.168.0.0/16', 'loopback', '::1'],
+  );
+  for (const bad of ['true', '*', '10.0.0.0/33', 'proxy.example.com', '10.0.0.1/8/1']) {
+    assert.throws(() => parseTrustProxy(bad), /a trusted proxy is an IP address/, bad);
+  }
+});
+
+it('has short header and request timeouts by default, and refuses a header timeout past the request one', () => {
+  const config = loadConfig({}, {});
+  assert.equal(config.headersTimeoutMs, 10_000);
+  assert.equal(config.requestTimeoutMs, 15_000);
+  assert.equal(config.maxConnections, 4096);
+  assert.equal(config.maxConnectionsPerIp, 1024);
+  assert.throws(
+    () => loadConfig({}, { GROUPGATE_HEADERS_TIMEOUT_MS: '20000', GROUPGATE_REQUEST_TIMEOUT_MS: '15000' }),
+    /cannot be longer than the request timeout/,
+  );
+  assert.throws(
+    () => loadConfig({}, { GROUPGATE_MAX_CONNECTIONS: '0' }),
+    /GROUPGATE_MAX_CONNECTIONS must be/,
+  );
+  assert.throws(() => loadConfig({ requestTimeoutMs: 0 }, {}), /at least 100 ms/);
+});
+
+it('allows every callback host unless a list is given, then only its names and subdomains of *. entries', () => {
+  assert.equal(loadConfig({}, {}).webhookAllowHosts, undefined);
+  const allowed = parseAllowHosts('localhost, *.hooks.example.com,[::1]');
+  const allows = (url: string) => isHostAllowed(new URL(url), allowed);
+  assert.equal(allows('http://localhost:3000/webhook'), true);
+  assert.equal(allows('https://a.hooks.example.com/x'), true);
+  assert.equal(allows('http://[::1]:8080/'), true);
+  assert.equal(allows('https://hooks.example.com.evil.test/'), false);
+  assert.equal(allows('https://evilhooks.example.com/'), false);
+  assert.equal(allows('http://127.0.0.1/'), false);
+  assert.throws(() => parseAllowHosts(' , '), /at least one host/);
+  assert.throws(() => parseAllowHosts('http://localhost'), /host name/);
+});

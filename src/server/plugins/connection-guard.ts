@@ -1,0 +1,381 @@
+/**
+ * @module server/plugins/connection-guard — the HTTP server below Fastify, and what happens on a connection before
+ * or after a request can be routed: the connection caps, the header and request timeouts, the answers to requests
+ * Node's parser refuses, and how a connection is closed. Every answer written here is a Graph envelope with a
+ * trace id, sent after the answers to the requests before it on the same connection, in order.
+ */
+import { LATEST_API_VERSION } from '@groupgate/sdk/contract';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { GRAPH_ERRORS, type ErrorTemplate } from '../../domain/error-catalog.js';
+import { newTraceId } from '../../domain/ids.js';
+import { GraphError } from '../graph-error.js';
+
+export interface ConnectionLimits {
+  /** Open connections the server holds; past it a new one is answered 503 and closed. */
+  maxConnections: number;
+  /** Open connections from one client address. */
+  maxConnectionsPerIp: number;
+  /** From a request's first byte to the end of its headers. */
+  headersTimeoutMs: number;
+  /** From a request's first byte to the end of its body. */
+  requestTimeoutMs: number;
+}
+
+/**
+ * How long a closing connection keeps reading (and discarding) what the client still sends. A client that is
+ * still uploading a body we refused would otherwise have its data meet a closed socket, and the kernel's reset
+ * would reach it before it read our answer (the 413 of a 12 MB body, say).
+ */
+export const LINGER_MS = 5_000;
+/**
+ * How long a connection refused at a cap waits for the request it answers, then lingers: short, since a flood of
+ * refused connections must not hold descriptors long.
+ */
+const REFUSED_READ_MS = 250;
+const REFUSED_LINGER_MS = 1_000;
+/** Graph keeps idle connections longer than the usual 60 s of a load balancer in front. */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+type Handler = (request: IncomingMessage, response: ServerResponse) => void;
+
+interface Exchange {
+  request: IncomingMessage;
+  response: ServerResponse;
+  /** Handed to Fastify (or answered here). */
+  started: boolean;
+}
+
+interface ConnectionState {
+  /** Requests not yet answered, in order; only the first is being served. */
+  queue: Exchange[];
+  /** Runs once `queue` empties. */
+  whenIdle: (() => void) | undefined;
+  /** The connection is being closed: no further request on it is served. */
+  closing: boolean;
+  /** A request was refused: its answer waits for those before it, and Node's parser stops at it. */
+  refused: boolean;
+}
+
+const REASONS: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  417: 'Expectation Failed',
+  431: 'Request Header Fields Too Large',
+  503: 'Service Unavailable',
+};
+
+/** The control API's errors keep the envelope but are typed as its own. */
+function errorFor(status: number, details: string, controlApi: boolean): GraphError {
+  if (status === 503) {
+    const template: ErrorTemplate = controlApi
+      ? { ...GRAPH_ERRORS.SERVICE_UNAVAILABLE, type: 'GroupgateException' }
+      : GRAPH_ERRORS.SERVICE_UNAVAILABLE;
+    return new GraphError(template, { details });
+  }
+  return controlApi
+    ? new GraphError(GRAPH_ERRORS.CONTROL_INVALID_PARAMETER, { params: { details }, details })
+    : new GraphError(GRAPH_ERRORS.INVALID_PARAMETER, { params: { details } });
+}
+
+interface Answer {
+  status: number;
+  details: string;
+  controlApi: boolean;
+  headers?: Readonly<Record<string, string>>;
+}
+
+function rendered(answer: Answer): { traceId: string; body: string; headers: Record<string, string> } {
+  const traceId = newTraceId();
+  const error = errorFor(answer.status, answer.details, answer.controlApi);
+  const body = JSON.stringify(error.toBody(traceId));
+  return {
+    traceId,
+    body,
+    headers: {
+      'content-type': 'application/json; charset=UTF-8',
+      'content-length': String(Buffer.byteLength(body)),
+      'x-fb-trace-id': traceId,
+      'access-control-allow-origin': '*',
+      'cache-control': 'private, no-cache, no-store, must-revalidate',
+      // As graph-headers sets on routed answers; the version asked for is not known here.
+      ...(!answer.controlApi && { 'facebook-api-version': LATEST_API_VERSION }),
+      ...answer.headers,
+      connection: 'close',
+    },
+  };
+}
+
+/** For a socket no request object speaks for: the status line and headers by hand. */
+function rawAnswer(answer: Answer): string {
+  const { body, headers } = rendered(answer);
+  const head = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  return `HTTP/1.1 ${answer.status} ${REASONS[answer.status] ?? 'Error'}\r\n${head}\r\n${body}`;
+}
+
+/** Whether the bytes a client sent begin a control-API request line. */
+function isControlRequestLine(bytes: Buffer | undefined): boolean {
+  if (bytes === undefined) return false;
+  return /^[A-Za-z]+ \/_groupgate(?:[/?# ]|$)/.test(bytes.subarray(0, 64).toString('latin1'));
+}
+
+/**
+ * Ends our side of the connection after what was written, then reads and discards what the client still sends,
+ * until it closes its side or LINGER_MS pass, as Apache and nginx do (their "lingering close").
+ */
+function lingeringClose(socket: Socket, lingerMs = LINGER_MS): void {
+  // Already closing (Node and an answer of ours may both ask).
+  if (socket.destroyed || socket.writableEnded) return;
+  const timer = setTimeout(() => socket.destroy(), lingerMs);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  socket.once('end', () => socket.destroy());
+  socket.end();
+  socket.resume();
+}
+
+const DETAILS_BY_CODE: Readonly<Record<string, [number, string]>> = {
+  HPE_HEADER_OVERFLOW: [431, 'The request line or headers are larger than the server accepts (16 KiB).'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [400, 'The chunk extensions of the request body are larger than accepted.'],
+};
+
+export class ConnectionGuard {
+  readonly #limits: ConnectionLimits;
+  readonly #states = new WeakMap<Socket, ConnectionState>();
+  readonly #perAddress = new Map<string, number>();
+  #handler: Handler = () => {};
+  #shuttingDown = false;
+  #open = 0;
+
+  constructor(limits: ConnectionLimits) {
+    if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+      throw new Error('the header timeout cannot be longer than the request timeout');
+    }
+    this.#limits = limits;
+  }
+
+  /** Fastify's `serverFactory`: the HTTP server, with the timeouts, the caps and lingering close in place. */
+  readonly serverFactory = (handler: Handler): Server => {
+    this.#handler = handler;
+    const server = createServer(
+      {
+        headersTimeout: this.#limits.headersTimeoutMs,
+        requestTimeout: this.#limits.requestTimeoutMs,
+        // Node looks for requests past their timeouts on this beat; its default, 30 s, let a body that never
+        // came hold a connection for up to twice the timeout.
+        connectionsCheckingInterval: Math.min(1000, this.#limits.headersTimeoutMs),
+        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+        // Refused below, with the Graph envelope, rather than with Node's bare 400.
+        requireHostHeader: false,
+      },
+      (request, response) => this.#dispatch(request, response),
+    );
+    // A stalled response (a client that stops reading) is cut off; longer than any timeout of a request.
+    server.setTimeout(Math.max(60_000, this.#limits.requestTimeoutMs + 5_000));
+    const [accept] = server.listeners('connection') as ((socket: Socket) => void)[];
+    if (accept !== undefined) {
+      server.removeListener('connection', accept);
+      server.on('connection', (socket: Socket) => this.#admit(socket, () => accept.call(server, socket)));
+    }
+    server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) =>
+      this.#answer(request, response, {
+        status: 417,
+        details: `Expect: ${String(request.headers.expect)} is not supported; only 100-continue is.`,
+        controlApi: (request.url ?? '').startsWith('/_groupgate'),
+      }),
+    );
+    // CONNECT is not for a Graph server; Node would drop the connection without a word.
+    server.on('connect', (request: IncomingMessage, socket: Socket) => {
+      const state = this.#stateOf(socket);
+      this.#closeWith(socket, state, {
+        status: 400,
+        details: 'The CONNECT method is not supported.',
+        controlApi: false,
+      });
+    });
+    return server;
+  };
+
+  /** Fastify's `clientErrorHandler`: requests Node's parser refused, and requests past their timeouts. */
+  readonly clientErrorHandler = (error: Error & { code?: string; rawPacket?: unknown }, socket: Socket) => {
+    const state = this.#states.get(socket);
+    // A closing connection lingers on its own terms; and the parser reports a refusal again with each chunk that
+    // follows it, when the first was answered already.
+    if (state !== undefined && (state.closing || state.refused)) return;
+    if (error.code === 'ECONNRESET' || !socket.writable || state === undefined) {
+      socket.destroy();
+      return;
+    }
+    const unfinished = state.queue.at(-1)?.response;
+    if (unfinished !== undefined && !unfinished.req.complete) {
+      // Already answered (a body refused by its declared length): the connection closes once that answer is out.
+      if (unfinished.headersSent) {
+        state.closing = true;
+        state.whenIdle = () => lingeringClose(socket);
+        return;
+      }
+      // The request was routed and is waiting for its body: its own response answers, after those before it.
+      const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      this.#answer(unfinished.req, unfinished, {
+        status: timedOut ? 408 : 400,
+        details: timedOut
+          ? `The request body did not arrive in full within ${this.#limits.requestTimeoutMs} ms.`
+          : `The request body is not valid HTTP: ${reasonOf(error)}.`,
+        controlApi: (unfinished.req.url ?? '').startsWith('/_groupgate'),
+      });
+      return;
+    }
+    const [status, details] =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, `The request headers did not arrive within ${this.#limits.headersTimeoutMs} ms.`]
+        : (DETAILS_BY_CODE[error.code ?? ''] ?? [400, `The request is not valid HTTP: ${reasonOf(error)}.`]);
+    this.#closeWith(socket, state, {
+      status,
+      details,
+      controlApi: Buffer.isBuffer(error.rawPacket) && isControlRequestLine(error.rawPacket),
+    });
+  };
+
+  #stateOf(socket: Socket): ConnectionState {
+    let state = this.#states.get(socket);
+    if (state === undefined) {
+      state = { queue: [], whenIdle: undefined, closing: false, refused: false };
+      this.#states.set(socket, state);
+    }
+    return state;
+  }
+
+  #admit(socket: Socket, accept: () => void): void {
+    const address = socket.remoteAddress ?? '';
+    const fromAddress = this.#perAddress.get(address) ?? 0;
+    if (this.#open >= this.#limits.maxConnections || fromAddress >= this.#limits.maxConnectionsPerIp) {
+      this.#refuse(socket, this.#open >= this.#limits.maxConnections);
+      return;
+    }
+    this.#open += 1;
+    this.#perAddress.set(address, fromAddress + 1);
+    socket.once('close', () => {
+      this.#open -= 1;
+      const left = (this.#perAddress.get(address) ?? 1) - 1;
+      if (left === 0) this.#perAddress.delete(address);
+      else this.#perAddress.set(address, left);
+    });
+    const state = this.#stateOf(socket);
+    // Node closes a connection with destroySoon() once its last response is written; closing it that way while
+    // the client still sends would reset it, so the connection lingers instead.
+    socket.destroySoon = () => {
+      state.closing = true;
+      lingeringClose(socket);
+    };
+    accept();
+  }
+
+  /** Past a cap: the connection never reaches the HTTP parser; its first request is answered 503. */
+  #refuse(socket: Socket, serverWide: boolean): void {
+    socket.on('error', () => socket.destroy());
+    const details = serverWide
+      ? `The server holds its maximum of ${this.#limits.maxConnections} connections. Retry shortly, or reuse connections.`
+      : `This address holds the maximum of ${this.#limits.maxConnectionsPerIp} connections one client may open. Close idle connections and retry.`;
+    const answer = (first: Buffer | undefined) => {
+      clearTimeout(timer);
+      if (!socket.writable) return;
+      socket.write(
+        rawAnswer({
+          status: 503,
+          details,
+          controlApi: isControlRequestLine(first),
+          headers: { 'retry-after': '1' },
+        }),
+      );
+      lingeringClose(socket, REFUSED_LINGER_MS);
+    };
+    const timer = setTimeout(() => answer(undefined), REFUSED_READ_MS);
+    timer.unref();
+    socket.once('data', (chunk: Buffer) => answer(chunk));
+  }
+
+  /**
+   * Pipelined requests are served one after another, as RFC 9112 advises for any that is not safe: a request is
+   * applied only once the answers before it are out and the connection still stands, so none is applied without
+   * being answered, and each sees the effects of those before it.
+   */
+  #dispatch(request: IncomingMessage, response: ServerResponse): void {
+    const state = this.#stateOf(request.socket);
+    // After an answer that closes the connection (Connection: close, a refused body) no answer could be sent.
+    if (state.closing) return;
+    const exchange: Exchange = { request, response, started: false };
+    state.queue.push(exchange);
+    // 'close' follows 'finish' (and comes alone when the connection drops), once the answer was handed over.
+    response.once('close', () => this.#settle(state, exchange));
+    if (state.queue.length === 1) this.#start(exchange);
+  }
+
+  /** From now on, requests on open connections are answered 503 (with the envelope) instead of being served. */
+  shutDown(): void {
+    this.#shuttingDown = true;
+  }
+
+  #start(exchange: Exchange): void {
+    exchange.started = true;
+    const { request, response } = exchange;
+    if (this.#shuttingDown) {
+      this.#answer(request, response, {
+        status: 503,
+        details: 'The server is shutting down. Retry in a moment.',
+        controlApi: (request.url ?? '').startsWith('/_groupgate'),
+        headers: { 'retry-after': '1' },
+      });
+      return;
+    }
+    if (request.httpVersion === '1.1' && request.headers.host === undefined) {
+      this.#answer(request, response, {
+        status: 400,
+        details: 'An HTTP/1.1 request must carry a Host header.',
+        controlApi: (request.url ?? '').startsWith('/_groupgate'),
+      });
+      return;
+    }
+    this.#handler(request, response);
+  }
+
+  #settle(state: ConnectionState, exchange: Exchange): void {
+    const at = state.queue.indexOf(exchange);
+    if (at === -1) return;
+    state.queue.splice(at, 1);
+    const next = state.queue[0];
+    if (next === undefined) {
+      const run = state.whenIdle;
+      state.whenIdle = undefined;
+      run?.();
+    } else if (!next.started && !state.closing) {
+      this.#start(next);
+    }
+  }
+
+  /** Answers a request Fastify never sees, through its own response, so it leaves in its turn. */
+  #answer(request: IncomingMessage, response: ServerResponse, answer: Answer): void {
+    this.#stateOf(request.socket).closing = true;
+    const { body, headers } = rendered(answer);
+    response.writeHead(answer.status, headers);
+    response.end(body);
+  }
+
+  /** Answers a request no response object stands for, once the answers before it are out, and closes. */
+  #closeWith(socket: Socket, state: ConnectionState, answer: Answer): void {
+    state.refused = true;
+    const write = () => {
+      state.closing = true;
+      if (socket.writable) socket.write(rawAnswer(answer));
+      lingeringClose(socket);
+    };
+    if (state.queue.length === 0) write();
+    else state.whenIdle = write;
+  }
+}
+
+function reasonOf(error: Error & { reason?: unknown }): string {
+  const reason = typeof error.reason === 'string' ? error.reason : error.message;
+  return reason.replace(/\.$/, '');
+}
