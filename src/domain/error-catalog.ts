@@ -15,6 +15,8 @@ export interface ErrorTemplate {
   /** The Cloud API title used when the error is reported per item or in webhooks. */
   readonly title: string;
   readonly isTransient?: boolean;
+  /** Reported only inside webhooks, never as a Graph answer: its message is Meta's sample sentence, not "(#code) title". */
+  readonly webhookOnly?: true;
 }
 
 function template(t: ErrorTemplate): ErrorTemplate {
@@ -188,6 +190,7 @@ export const GRAPH_ERRORS = Object.freeze({
     type: 'OAuthException',
     message: 'Failed to remove some participants from the group',
     title: 'Not All Participants Remove Succeeded',
+    webhookOnly: true,
   }),
   NO_INVITE_LINK: template({
     status: 400,
