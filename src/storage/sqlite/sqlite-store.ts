@@ -43,7 +43,7 @@ import {
 } from './page-queries.js';
 import { PageWorker } from './page-worker-client.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
-import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { migrateSqlite } from './sqlite-migrations.js';
 import { prepareStatements, type BusinessKey, type SqliteStatements } from './sqlite-statements.js';
 import { SqliteWrites } from './sqlite-writes.js';
 import { readKeysetPage } from '../keyset.js';
@@ -81,35 +81,12 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   // Savepoints (one per operation in a group commit) journal to a temp file unless temp storage is in memory:
   // that was a sixth of an approval's cost in pwrite calls (perf).
   db.pragma('temp_store = MEMORY');
-  migrate(db);
+  migrateSqlite(db);
   return new SqliteStore(db, {
     cacheRecords: options.cacheRecords === true,
     // An in-memory database is private to its connection: a worker could not open it.
     pageWorkerPath: options.readWorker === true && !db.memory ? options.path : undefined,
   });
-}
-
-function migrate(db: Database.Database): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  const applied = new Set(
-    db
-      .prepare('SELECT version FROM schema_migrations')
-      .pluck()
-      .all()
-      .map((v) => Number(v)),
-  );
-  const apply = db.transaction((version: number, name: string, sql: string) => {
-    db.exec(sql);
-    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
-      version,
-      name,
-      Math.floor(Date.now() / 1000),
-    );
-  });
-  for (const m of SQLITE_MIGRATIONS) {
-    if (!applied.has(m.version)) apply.immediate(m.version, m.name, m.sql);
-  }
 }
 
 export class SqliteStore implements Store {
