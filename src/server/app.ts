@@ -132,7 +132,6 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   const edgeDeps = {
     store: deps.store,
     clock,
-    webhooks: dispatcher,
     rateLimiter: new GroupRateLimiter(config.groupRateLimit),
   };
   registerJoinRequestRoutes(app, edgeDeps, {
@@ -154,7 +153,6 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     clock,
     adminToken: config.adminToken,
     maxParticipants: config.maxParticipants,
-    webhooks: dispatcher,
     webhookTimeoutMs: config.webhookTimeoutMs,
   });
   return app;

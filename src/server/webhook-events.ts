@@ -15,8 +15,3 @@ export function outboxOf(group: GroupRecord, ...items: WebhookItem[]): NewWebhoo
     createdAt,
   }));
 }
-
-/** Wakes this instance's webhook dispatcher after a change queued events. */
-export interface WebhookNotifier {
-  wake(): void;
-}

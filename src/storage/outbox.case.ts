@@ -98,6 +98,39 @@ export function runOutboxContract({ name, open, skip }: StoreContractOptions): v
       assert.deepEqual(await drain(), []);
     });
 
+    it('signals its listeners once events are committed, and only when a change queued some', async () => {
+      const claims: Promise<string[]>[] = [];
+      // What a listener claims at once must already be there: the signal comes after the commit.
+      const unsubscribe = store.onEventsAppended(() => claims.push(drain()));
+      const settled = async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return (await Promise.all(claims.splice(0))).flat();
+      };
+      const group = await newGroup();
+      assert.deepEqual(await settled(), ['group_create']);
+
+      const id = joinRequestIdFor('16505550001', group.groupNumber);
+      const join = { waId: '16505550001', joinRequestId: id, now: NOW, maxParticipants: 8 };
+      await store.requestToJoin(group, join, () => []);
+      assert.deepEqual(await settled(), [], 'a change that queued nothing signals nothing');
+
+      await store.decideJoinRequests(group.pk, [id], 'approve', { now: NOW, maxParticipants: 8 }, () => [
+        event(group, 'group_participants_add'),
+      ]);
+      assert.deepEqual(await settled(), ['group_participants_add']);
+
+      const [logged] = await store.listWebhookEvents({ limit: 1 });
+      assert.ok(logged !== undefined);
+      assert.equal(await store.replayWebhookEvent(logged.id, T0), true);
+      assert.deepEqual(await settled(), ['group_participants_add'], 'a replayed event is due again at once');
+
+      unsubscribe();
+      await store.updateGroup(group.pk, { subject: 'H' }, (changed) => [
+        event(changed, 'group_settings_update'),
+      ]);
+      assert.deepEqual(await settled(), [], 'an unsubscribed listener hears nothing');
+    });
+
     it('rolls a decision back when its events cannot be queued', async () => {
       const group = await newGroup();
       const id = joinRequestIdFor('16505550001', group.groupNumber);

@@ -146,6 +146,12 @@ export interface Store {
   /** Replaces the app secret webhooks are signed with; false when no business has this app. */
   setAppSecret(appId: string, appSecret: string): Promise<boolean>;
 
+  /**
+   * Calls `listener` after each commit through this store that queued webhook events or made one due again (a
+   * replay), so the deliverer in this process need not wait for its poll. Returns the unsubscribe.
+   */
+  onEventsAppended(listener: () => void): () => void;
+
   /** Empties every table; the schema stays. */
   reset(): Promise<void>;
   close(): Promise<void>;

@@ -23,14 +23,12 @@ import {
 import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
 import { registerSimulationRoutes } from './simulation-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
-import type { WebhookNotifier } from '../webhook-events.js';
 
 export interface ControlDependencies {
   store: Store;
   clock: () => number;
   adminToken: string;
   maxParticipants: number;
-  webhooks: WebhookNotifier;
   webhookTimeoutMs: number;
 }
 
@@ -254,7 +252,6 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       const { wa_id: waId } = request.params as { wa_id: string };
       const { invite_link: inviteLink } = request.body as { invite_link: string };
       const result = await simulateJoin(store, waId, inviteLink, clock(), deps.maxParticipants);
-      deps.webhooks.wake();
       return result;
     },
   );
@@ -281,7 +278,6 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       const { wa_id: waId } = request.params as { wa_id: string };
       const { group_id: groupId } = request.body as { group_id: string };
       const joinRequestId = await simulateCancelJoin(store, waId, groupId, clock());
-      deps.webhooks.wake();
       return { status: 'cancelled', join_request_id: joinRequestId };
     },
   );

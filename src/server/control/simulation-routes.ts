@@ -34,7 +34,7 @@ const SIMULATION = {
 
 export function registerSimulationRoutes(app: FastifyInstance, deps: ControlDependencies): void {
   const { store, clock } = deps;
-  const simulations = new Simulations(store, deps.webhooks, clock, deps.maxParticipants);
+  const simulations = new Simulations(store, clock, deps.maxParticipants);
   app.addHook('onClose', async () => simulations.stopAll());
 
   app.post(
@@ -57,7 +57,6 @@ export function registerSimulationRoutes(app: FastifyInstance, deps: ControlDepe
       const { wa_id: waId } = request.params as { wa_id: string };
       const { group_id: groupId } = request.body as { group_id: string };
       await simulateLeave(store, waId, groupId, clock());
-      deps.webhooks.wake();
       return { status: 'left' };
     },
   );
@@ -88,7 +87,6 @@ export function registerSimulationRoutes(app: FastifyInstance, deps: ControlDepe
       async (request) => {
         const { group_id: groupId } = request.params as { group_id: string };
         const group = await simulateSuspension(store, groupId, suspended, clock());
-        deps.webhooks.wake();
         return { group_id: group.groupId, suspended: group.suspended };
       },
     );

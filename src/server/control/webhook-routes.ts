@@ -277,7 +277,6 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDepende
       if (!(await store.replayWebhookEvent(id, Date.now()))) {
         throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No webhook event ${id}.`);
       }
-      deps.webhooks.wake();
       return { success: true };
     },
   );

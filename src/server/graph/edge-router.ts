@@ -8,7 +8,6 @@ import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import type { Store } from '../../storage/store.js';
 import { GraphError, invalidParameter } from '../graph-error.js';
 import type { GroupRateLimiter } from '../group-rate-limit.js';
-import type { WebhookNotifier } from '../webhook-events.js';
 import { authenticate, type Caller } from './authenticate.js';
 import { mergeParams, type GraphParams } from './params.js';
 import { resolveVersion } from './versions.js';
@@ -44,7 +43,6 @@ export interface EdgeDefinition {
 export interface EdgeDependencies {
   store: Store;
   clock: () => number;
-  webhooks: WebhookNotifier;
   rateLimiter: GroupRateLimiter;
 }
 

@@ -430,8 +430,10 @@ export class PostgresStore implements Store {
     return this.#outbox.find(id);
   }
 
-  replayWebhookEvent(id: number, now: number): Promise<boolean> {
-    return this.#outbox.replay(id, now);
+  async replayWebhookEvent(id: number, now: number): Promise<boolean> {
+    const replayed = await this.#outbox.replay(id, now);
+    if (replayed) this.#appended.notify();
+    return replayed;
   }
 
   pruneWebhookEvents(before: number, limit: number): Promise<number> {
@@ -461,6 +463,10 @@ export class PostgresStore implements Store {
       [groupPk],
     );
     return rows.rows.map((r) => r.wa_id);
+  }
+
+  onEventsAppended(listener: () => void): () => void {
+    return this.#appended.subscribe(listener);
   }
 
   async reset(): Promise<void> {

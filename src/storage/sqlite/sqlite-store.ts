@@ -47,6 +47,7 @@ import { migrateSqlite } from './sqlite-migrations.js';
 import { prepareStatements, type BusinessKey, type SqliteStatements } from './sqlite-statements.js';
 import { SqliteWrites } from './sqlite-writes.js';
 import { readKeysetPage } from '../keyset.js';
+import { EventsAppended } from '../events-appended.js';
 import { toBusiness, toGroup, toTokenLookup, type BusinessRow, type GroupRow } from '../rows.js';
 
 export interface SqliteStoreOptions {
@@ -95,6 +96,7 @@ export class SqliteStore implements Store {
   readonly #statements: SqliteStatements;
   readonly #writes: SqliteWrites;
   readonly #outbox: SqliteOutbox;
+  readonly #appended = new EventsAppended();
   readonly #tokens: RecordCache<string, TokenLookup> | undefined;
   readonly #groups: GroupCache | undefined;
 
@@ -115,7 +117,7 @@ export class SqliteStore implements Store {
     },
   ) {
     this.#db = db;
-    const outbox = new SqliteOutbox(db);
+    const outbox = new SqliteOutbox(db, this.#appended);
     this.#outbox = outbox;
     if (options.cacheRecords) {
       this.#tokens = new RecordCache(CACHE_ENTRIES);
@@ -449,6 +451,10 @@ export class SqliteStore implements Store {
 
   async listParticipants(groupPk: number): Promise<string[]> {
     return this.#statements.participants.all(groupPk);
+  }
+
+  onEventsAppended(listener: () => void): () => void {
+    return this.#appended.subscribe(listener);
   }
 
   async reset(): Promise<void> {

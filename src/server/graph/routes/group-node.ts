@@ -70,7 +70,6 @@ export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependen
           outboxOf(changed, settingsUpdated(changed, requestId, change, context.now)),
         );
         if (updated === undefined) throw objectNotFound(context);
-        deps.webhooks.wake();
         // Meta documents no body; the request_id is the one the group_settings_update webhook carries.
         return { body: JSON.stringify({ success: true, request_id: requestId }) };
       },
@@ -81,7 +80,6 @@ export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependen
           outboxOf(gone, groupDeleted(gone, newRequestId(), context.now)),
         );
         if (!deleted) throw objectNotFound(context);
-        deps.webhooks.wake();
         return { body: '{"success":true}' };
       },
       GET: async (context) => {

@@ -93,7 +93,6 @@ export function registerGroupRoutes(
         (group) => outboxOf(group, groupCreated(group, inviteLinkFor(group.inviteCode), context.now)),
       ),
     );
-    deps.webhooks.wake();
     if (created === 'limit_reached') {
       throw new GraphError(GRAPH_ERRORS.GROUP_CREATE_LIMIT, {
         details: `This phone number already has ${options.maxGroupsPerPhoneNumber} active groups.`,

@@ -108,7 +108,6 @@ export function registerJoinRequestRoutes(
             : outboxOf(group, participantsJoined(group, added, true, context.now));
         },
       );
-      if (decision === 'approve') deps.webhooks.wake();
       return decision === 'approve'
         ? { body: serializeApproved(decisionResponse('approve', outcomes, options.maxParticipants)) }
         : { body: serializeRejected(decisionResponse('reject', outcomes, options.maxParticipants)) };
