@@ -3,7 +3,7 @@
  * milliseconds: the retry window and the delivery log count from it.
  */
 import type { WebhookItem } from '../domain/webhook-items.js';
-import type { GroupRecord, NewWebhookEvent } from '../storage/store.js';
+import type { GroupRecord, NewWebhookEvent } from '../domain/records.js';
 
 export function outboxOf(group: GroupRecord, ...items: WebhookItem[]): NewWebhookEvent[] {
   const createdAt = Date.now();

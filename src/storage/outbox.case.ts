@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { mintBusiness } from '../domain/businesses.js';
 import { mintGroup } from '../domain/groups.js';
 import { joinRequestIdFor } from '../domain/ids.js';
-import type { AttemptVerdict, BusinessRecord, GroupRecord, NewWebhookEvent, Store } from './store.js';
+import type { Store } from './store.js';
+import type { AttemptVerdict, BusinessRecord, GroupRecord, NewWebhookEvent } from '../domain/records.js';
 import type { StoreContractOptions } from './store.case.js';
 
 const NOW = 1_790_000_000;

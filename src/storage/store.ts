@@ -31,7 +31,6 @@ import type {
   TokenLookup,
 } from '../domain/records.js';
 
-export type * from '../domain/records.js';
 export interface Store {
   /** Which backend this is, for logs and the health endpoint. */
   readonly kind: 'sqlite' | 'postgres';

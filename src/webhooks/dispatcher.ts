@@ -5,7 +5,8 @@
  * again. A dispatcher wakes when its own instance's store commits events (it subscribes to the outbox's signal),
  * when a retry falls due, and on a slow poll for what other instances queued.
  */
-import type { ClaimedWebhookEvent, Store, WebhookAttempt, WebhookField } from '../storage/store.js';
+import type { Store } from '../storage/store.js';
+import type { ClaimedWebhookEvent, WebhookAttempt, WebhookField } from '../domain/records.js';
 import { renderEnvelope } from './envelope.js';
 import { verdictAfterFailure, type RetryPolicy } from './retry-policy.js';
 import { signatureOf } from './signature.js';

@@ -11,7 +11,7 @@ import type {
   WebhookEventRecord,
   WebhookEventState,
   WebhookSettings,
-} from '../../storage/store.js';
+} from '../../domain/records.js';
 import { verifyCallbackUrl } from '../../webhooks/handshake.js';
 import type { ControlDependencies } from './routes.js';
 import { controlError } from './sandbox.js';

@@ -4,34 +4,33 @@
  * transaction: atomic within this process, and serialised against other processes sharing the file.
  */
 import Database from 'better-sqlite3';
-import {
-  StoreConflictError,
-  type BusinessRecord,
-  type Decision,
-  type DecideOptions,
-  type DecisionOutcome,
-  type AttemptVerdict,
-  type ClaimedWebhookEvent,
-  type EventsFor,
-  type GroupPatch,
-  type GroupRecord,
-  type RemovalOutcome,
-  type RemoveOptions,
-  type WebhookAttempt,
-  type WebhookEventFilter,
-  type WebhookEventRecord,
-  type WebhookSettings,
-  type JoinInput,
-  type JoinOutcome,
-  type KeysetPage,
-  type KeysetQuery,
-  type NewAccessToken,
-  type NewBusiness,
-  type NewGroup,
-  type RenderedJoinRequestPage,
-  type Store,
-  type TokenLookup,
-} from '../store.js';
+import { StoreConflictError, type Store } from '../store.js';
+import type {
+  BusinessRecord,
+  Decision,
+  DecideOptions,
+  DecisionOutcome,
+  AttemptVerdict,
+  ClaimedWebhookEvent,
+  EventsFor,
+  GroupPatch,
+  GroupRecord,
+  RemovalOutcome,
+  RemoveOptions,
+  WebhookAttempt,
+  WebhookEventFilter,
+  WebhookEventRecord,
+  WebhookSettings,
+  JoinInput,
+  JoinOutcome,
+  KeysetPage,
+  KeysetQuery,
+  NewAccessToken,
+  NewBusiness,
+  NewGroup,
+  RenderedJoinRequestPage,
+  TokenLookup,
+} from '../../domain/records.js';
 import { GroupCache, RecordCache } from '../record-cache.js';
 import { ReadBatcher } from '../read-batcher.js';
 import {

@@ -6,7 +6,7 @@
  * @see https://developers.facebook.com/documentation/business-messaging/whatsapp/groups/reference
  */
 import type { FastifyInstance } from 'fastify';
-import type { GroupRecord } from '../../../storage/store.js';
+import type { GroupRecord } from '../../../domain/records.js';
 import { invalidParameter } from '../../graph-error.js';
 import { registerEdge, type EdgeDependencies } from '../edge-router.js';
 import { stringParam } from '../params.js';

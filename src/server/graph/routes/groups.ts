@@ -14,7 +14,7 @@ import { groupCreated } from '../../../domain/webhook-items.js';
 import { outboxOf } from '../../webhook-events.js';
 import { checkedSubject } from './group-settings.js';
 import { inviteLinkFor } from './invite-link.js';
-import type { GroupRecord } from '../../../storage/store.js';
+import type { GroupRecord } from '../../../domain/records.js';
 import { withFreshIds } from '../../../storage/with-fresh-ids.js';
 import { GraphError } from '../../graph-error.js';
 import { registerEdge, type EdgeDependencies, type EdgeHandler } from '../edge-router.js';

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DecideJoinRequestsBody } from '@groupgate/sdk/contract';
 import { MAX_JOIN_REQUESTS_PER_CALL } from '@groupgate/sdk/contract';
 import { decisionResponse, uniqueIds } from '../../../domain/join-requests.js';
-import type { Decision } from '../../../storage/store.js';
+import type { Decision } from '../../../domain/records.js';
 import { registerEdge, type EdgeDependencies, type EdgeHandler, type GraphContext } from '../edge-router.js';
 import { baseUrl, buildPaging, keysetQueryOf, pageRequestFor, readPageParams } from '../paging.js';
 import { compileParams } from '../params.js';
