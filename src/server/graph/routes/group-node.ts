@@ -12,6 +12,7 @@ import { registerEdge, type EdgeDependencies } from '../edge-router.js';
 import { stringParam } from '../params.js';
 import { objectNotFound, resolveGroup } from '../resolve-node.js';
 import { newRequestId } from '../../../domain/ids.js';
+import { participantItem } from '../../../domain/wire.js';
 import { groupDeleted, settingsUpdated } from '../../../domain/webhook-items.js';
 import { outboxOf } from '../../webhook-events.js';
 import { readSettingsChange } from './group-settings.js';
@@ -30,7 +31,7 @@ const FIELDS: Readonly<
   description: (group) => group.description,
   suspended: (group) => group.suspended,
   creation_timestamp: (group) => group.createdAt,
-  participants: async (_group, participants) => (await participants()).map((waId) => ({ wa_id: waId })),
+  participants: async (_group, participants) => (await participants()).map(participantItem),
   total_participant_count: async (_group, participants) => (await participants()).length,
 };
 

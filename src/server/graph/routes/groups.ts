@@ -15,6 +15,7 @@ import { outboxOf } from '../../webhook-events.js';
 import { checkedSubject } from './group-settings.js';
 import { inviteLinkFor } from './invite-link.js';
 import type { GroupRecord } from '../../../domain/records.js';
+import { groupSummary } from '../../../domain/wire.js';
 import { withFreshIds } from '../../../storage/with-fresh-ids.js';
 import { GraphError } from '../../graph-error.js';
 import { registerEdge, type EdgeDependencies, type EdgeHandler } from '../edge-router.js';
@@ -109,11 +110,7 @@ export function registerGroupRoutes(
     const edgeUrl = `${baseUrl(context, options.publicUrl)}/${context.version}/${business.phoneNumberId}/groups`;
     const position = positionOf(page, (group: GroupRecord) => group.pk);
     const paging = position && buildPaging(context, position, pageRequest, edgeUrl);
-    const groups = page.items.map((group) => ({
-      id: group.groupId,
-      subject: group.subject,
-      created_at: String(group.createdAt),
-    }));
+    const groups = page.items.map(groupSummary);
     return {
       body: serializeGroups(paging === undefined ? { data: { groups } } : { data: { groups }, paging }),
     };
