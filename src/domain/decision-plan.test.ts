@@ -3,9 +3,11 @@ import { describe, it } from 'node:test';
 import { planDecision, type DecisionFacts, type PendingRequest } from './decision-plan.js';
 import type { DecisionOutcome } from './records.js';
 
-const a: PendingRequest = { key: 1, joinRequestId: 'A', waId: '16505550001' };
-const b: PendingRequest = { key: 2, joinRequestId: 'B', waId: '16505550002' };
-const c: PendingRequest = { key: 3, joinRequestId: 'C', waId: '16505550003' };
+const NOW = 1_790_000_000;
+
+const a: PendingRequest = { key: 1, joinRequestId: 'A', waId: '16505550001', createdAt: NOW - 3 };
+const b: PendingRequest = { key: 2, joinRequestId: 'B', waId: '16505550002', createdAt: NOW - 2 };
+const c: PendingRequest = { key: 3, joinRequestId: 'C', waId: '16505550003', createdAt: NOW - 1 };
 
 const decided = (r: PendingRequest): DecisionOutcome => ({
   joinRequestId: r.joinRequestId,
@@ -17,7 +19,7 @@ const groupFull = (joinRequestId: string): DecisionOutcome => ({ joinRequestId, 
 
 const cases: {
   name: string;
-  facts: Omit<DecisionFacts, 'maxParticipants'> & { maxParticipants?: number };
+  facts: Omit<DecisionFacts, 'maxParticipants' | 'now'> & { maxParticipants?: number };
   outcomes: DecisionOutcome[];
   decided: PendingRequest[];
 }[] = [
@@ -80,7 +82,7 @@ const cases: {
 describe('planDecision', () => {
   for (const { name, facts, outcomes, decided: expected } of cases) {
     it(name, () => {
-      const plan = planDecision({ maxParticipants: 1024, ...facts });
+      const plan = planDecision({ now: NOW, maxParticipants: 1024, ...facts });
       assert.deepEqual(plan.outcomes, outcomes);
       assert.deepEqual(plan.decided, expected);
     });

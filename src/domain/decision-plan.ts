@@ -6,15 +6,22 @@
  */
 import type { Decision, DecisionOutcome } from './records.js';
 
-/** A join request the store found pending among those asked; `key` is the backend's own handle on its row. */
+/**
+ * A join request the store found pending among those asked, with all a rule on it may read; `key` is the backend's
+ * own handle on its row.
+ */
 export interface PendingRequest {
   key: number;
   joinRequestId: string;
   waId: string;
+  /** Unix seconds, when the user asked. */
+  createdAt: number;
 }
 
 export interface DecisionFacts {
   decision: Decision;
+  /** Unix seconds, when the business decides. */
+  now: number;
   /** The ids asked, de-duplicated, in request order. */
   ids: readonly string[];
   /** The requests among `ids` that are pending in this group, in any order. */

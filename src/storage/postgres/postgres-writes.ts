@@ -182,12 +182,14 @@ export class PostgresWrites {
       const participantCount = await lockGroup(client, groupPk);
       const pending = await client.query<PendingRequest>({
         name: 'gg_pending_among',
-        text: `SELECT seq AS key, join_request_id AS "joinRequestId", wa_id AS "waId" FROM join_requests
+        text: `SELECT seq AS key, join_request_id AS "joinRequestId", wa_id AS "waId",
+                 created_at AS "createdAt" FROM join_requests
                WHERE group_pk = $1 AND status = 'pending' AND join_request_id = ANY($2::text[])`,
         values: [groupPk, ids],
       });
       const plan = planDecision({
         decision,
+        now: options.now,
         ids,
         pending: pending.rows,
         participantCount,

@@ -115,7 +115,7 @@ export function prepareStatements(db: Database.Database) {
 
     // CROSS JOIN keeps the ids the outer loop: each id is one index seek, never a scan of the group.
     pendingAmong: prepare<[{ groupPk: number; ids: string }], PendingRequest>(`SELECT r.seq AS key,
-        r.join_request_id AS joinRequestId, r.wa_id AS waId
+        r.join_request_id AS joinRequestId, r.wa_id AS waId, r.created_at AS createdAt
       FROM json_each(@ids) AS j
       CROSS JOIN join_requests AS r INDEXED BY join_requests_one_pending
         ON r.group_pk = @groupPk AND r.join_request_id = j.value AND r.status = 'pending'`),

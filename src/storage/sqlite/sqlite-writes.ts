@@ -74,6 +74,7 @@ export class SqliteWrites {
         ): DecisionOutcome[] => {
           const plan = planDecision({
             decision,
+            now: options.now,
             ids,
             pending: s.pendingAmong.all({ groupPk, ids: JSON.stringify(ids) }),
             participantCount: decision === 'approve' ? (s.participantCount.get(groupPk) ?? 0) : 0,
