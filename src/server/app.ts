@@ -136,7 +136,6 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   const edgeDeps = {
     store: deps.store,
     clock,
-    webhooks: dispatcher,
     // The call stages, in the order every Graph call meets them (edge-router.ts).
     stages: [new GroupRateLimiter(config.groupRateLimit)],
   };
@@ -159,7 +158,6 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     clock,
     adminToken: config.adminToken,
     maxParticipants: config.maxParticipants,
-    webhooks: dispatcher,
     webhookTimeoutMs: config.webhookTimeoutMs,
     webhookAllowHosts: config.webhookAllowHosts,
   });

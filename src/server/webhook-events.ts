@@ -3,7 +3,7 @@
  * milliseconds: the retry window and the delivery log count from it.
  */
 import type { WebhookItem } from '../domain/webhook-items.js';
-import type { GroupRecord, NewWebhookEvent } from '../storage/store.js';
+import type { GroupRecord, NewWebhookEvent } from '../domain/records.js';
 
 export function outboxOf(group: GroupRecord, ...items: WebhookItem[]): NewWebhookEvent[] {
   const createdAt = Date.now();
@@ -14,9 +14,4 @@ export function outboxOf(group: GroupRecord, ...items: WebhookItem[]): NewWebhoo
     itemJson: JSON.stringify(item),
     createdAt,
   }));
-}
-
-/** Wakes this instance's webhook dispatcher after a change queued events. */
-export interface WebhookNotifier {
-  wake(): void;
 }

@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { mintBusiness } from '../domain/businesses.js';
 import { mintGroup } from '../domain/groups.js';
 import { joinRequestIdFor } from '../domain/ids.js';
-import type { AttemptVerdict, BusinessRecord, GroupRecord, NewWebhookEvent, Store } from './store.js';
+import type { Store } from './store.js';
+import type { AttemptVerdict, BusinessRecord, GroupRecord, NewWebhookEvent } from '../domain/records.js';
 import type { StoreContractOptions } from './store.case.js';
 
 const NOW = 1_790_000_000;
@@ -96,6 +97,39 @@ export function runOutboxContract({ name, open, skip }: StoreContractOptions): v
       assert.deepEqual(await drain(), ['group_create']);
       assert.deepEqual(await drain(), ['group_join_request_created']);
       assert.deepEqual(await drain(), []);
+    });
+
+    it('signals its listeners once events are committed, and only when a change queued some', async () => {
+      const claims: Promise<string[]>[] = [];
+      // What a listener claims at once must already be there: the signal comes after the commit.
+      const unsubscribe = store.onEventsAppended(() => claims.push(drain()));
+      const settled = async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return (await Promise.all(claims.splice(0))).flat();
+      };
+      const group = await newGroup();
+      assert.deepEqual(await settled(), ['group_create']);
+
+      const id = joinRequestIdFor('16505550001', group.groupNumber);
+      const join = { waId: '16505550001', joinRequestId: id, now: NOW, maxParticipants: 8 };
+      await store.requestToJoin(group, join, () => []);
+      assert.deepEqual(await settled(), [], 'a change that queued nothing signals nothing');
+
+      await store.decideJoinRequests(group.pk, [id], 'approve', { now: NOW, maxParticipants: 8 }, () => [
+        event(group, 'group_participants_add'),
+      ]);
+      assert.deepEqual(await settled(), ['group_participants_add']);
+
+      const [logged] = await store.listWebhookEvents({ limit: 1 });
+      assert.ok(logged !== undefined);
+      assert.equal(await store.replayWebhookEvent(logged.id, T0), true);
+      assert.deepEqual(await settled(), ['group_participants_add'], 'a replayed event is due again at once');
+
+      unsubscribe();
+      await store.updateGroup(group.pk, { subject: 'H' }, (changed) => [
+        event(changed, 'group_settings_update'),
+      ]);
+      assert.deepEqual(await settled(), [], 'an unsubscribed listener hears nothing');
     });
 
     it('rolls a decision back when its events cannot be queued', async () => {

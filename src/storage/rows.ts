@@ -7,12 +7,29 @@ import type {
   BusinessRecord,
   ClaimedWebhookEvent,
   GroupRecord,
+  TokenLookup,
   WebhookAttempt,
   WebhookEventRecord,
   WebhookEventState,
   WebhookField,
   WebhookSettings,
 } from '../domain/records.js';
+
+/** Columns of a business row, in both schemas. */
+export const BUSINESS_COLUMNS = `pk, waba_id, phone_number_id, phone_digits, display_phone_number, app_id, app_secret,
+  name, created_at`;
+
+/** Columns of a group row, in both schemas. */
+export const GROUP_COLUMNS = `pk, group_id, group_number, business_pk, request_id, subject, description,
+  join_approval_mode, invite_code, invite_link_active, participant_count, created_at, suspended_at`;
+
+/** `columns`, each qualified with a table alias, for queries that join. */
+export function qualified(alias: string, columns: string): string {
+  return columns
+    .split(',')
+    .map((column) => `${alias}.${column.trim()}`)
+    .join(', ');
+}
 
 export interface BusinessRow {
   pk: number;
@@ -55,6 +72,13 @@ export function toBusiness(row: BusinessRow): BusinessRecord {
     name: row.name,
     createdAt: row.created_at,
   };
+}
+
+/** A token's business, with the token's own expiry and revocation. */
+export type TokenRow = BusinessRow & { token_expires_at: number | null; token_revoked_at: number | null };
+
+export function toTokenLookup(row: TokenRow): TokenLookup {
+  return { business: toBusiness(row), expiresAt: row.token_expires_at, revokedAt: row.token_revoked_at };
 }
 
 export function toGroup(row: GroupRow): GroupRecord {

@@ -8,13 +8,8 @@ import { mintBusiness } from '../domain/businesses.js';
 import { mintGroup } from '../domain/groups.js';
 import { joinRequestIdFor } from '../domain/ids.js';
 import type { JoinRequest } from '@groupgate/sdk/contract';
-import {
-  StoreConflictError,
-  type BusinessRecord,
-  type GroupRecord,
-  type KeysetQuery,
-  type Store,
-} from './store.js';
+import { StoreConflictError, type Store } from './store.js';
+import type { BusinessRecord, GroupRecord, KeysetQuery } from '../domain/records.js';
 
 export interface StoreContractOptions {
   name: string;

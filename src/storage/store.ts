@@ -31,7 +31,6 @@ import type {
   TokenLookup,
 } from '../domain/records.js';
 
-export type * from '../domain/records.js';
 export interface Store {
   /** Which backend this is, for logs and the health endpoint. */
   readonly kind: 'sqlite' | 'postgres';
@@ -145,6 +144,12 @@ export interface Store {
   pruneWebhookEvents(before: number, limit: number): Promise<number>;
   /** Replaces the app secret webhooks are signed with; false when no business has this app. */
   setAppSecret(appId: string, appSecret: string): Promise<boolean>;
+
+  /**
+   * Calls `listener` after each commit through this store that queued webhook events or made one due again (a
+   * replay), so the deliverer in this process need not wait for its poll. Returns the unsubscribe.
+   */
+  onEventsAppended(listener: () => void): () => void;
 
   /** Empties every table; the schema stays. */
   reset(): Promise<void>;

@@ -2,10 +2,11 @@
  * @module webhooks/dispatcher — delivers the outbox. Each instance runs one dispatcher; they share the work through
  * the store's claims (a claimed event is leased to one dispatcher), so no event is sent by two instances at once.
  * Delivery is at least once: an instance that dies mid-delivery leaves a lease that expires, and the event is sent
- * again. A dispatcher wakes when its own instance queues events, when a retry falls due, and on a slow poll for
- * what other instances queued.
+ * again. A dispatcher wakes when its own instance's store commits events (it subscribes to the outbox's signal),
+ * when a retry falls due, and on a slow poll for what other instances queued.
  */
-import type { ClaimedWebhookEvent, Store, WebhookAttempt, WebhookField } from '../storage/store.js';
+import type { Store } from '../storage/store.js';
+import type { ClaimedWebhookEvent, WebhookAttempt, WebhookField } from '../domain/records.js';
 import { requestCallback } from './callback-request.js';
 import { renderEnvelope } from './envelope.js';
 import { verdictAfterFailure, type RetryPolicy } from './retry-policy.js';
@@ -49,6 +50,7 @@ export class WebhookDispatcher {
   #again = false;
   #stopped = true;
   #pruneTimer: NodeJS.Timeout | undefined;
+  #unsubscribe: (() => void) | undefined;
 
   constructor(store: Store, options: DispatcherOptions) {
     this.#store = store;
@@ -57,6 +59,7 @@ export class WebhookDispatcher {
 
   start(): void {
     this.#stopped = false;
+    this.#unsubscribe = this.#store.onEventsAppended(() => this.wake());
     this.wake();
     this.#pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
     this.#pruneTimer.unref();
@@ -82,7 +85,7 @@ export class WebhookDispatcher {
     }
   }
 
-  /** Look for due events now: call after queueing events in this instance. */
+  /** Look for due events now (the store's signal calls this after each commit that queued events). */
   wake(): void {
     this.#wakeAt(Date.now());
   }
@@ -90,6 +93,8 @@ export class WebhookDispatcher {
   /** Stops claiming, and waits for deliveries in flight (each bounded by the timeout). */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     clearInterval(this.#pruneTimer);
     clearTimeout(this.#timer);
     this.#timer = undefined;

@@ -8,7 +8,6 @@ import { randomInt } from 'node:crypto';
 import type { SimulationStatus } from '@groupgate/sdk/contract';
 import type { Store } from '../../storage/store.js';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
-import type { WebhookNotifier } from '../webhook-events.js';
 import { inviteLinkFor } from '../graph/routes/invite-link.js';
 import { controlError, simulateJoin } from './sandbox.js';
 
@@ -26,14 +25,12 @@ const KEPT_RUNS = 100;
 export class Simulations {
   readonly #runs = new Map<string, { status: SimulationStatus; stop: () => void }>();
   readonly #store: Store;
-  readonly #webhooks: WebhookNotifier;
   readonly #clock: () => number;
   readonly #maxParticipants: number;
   #next = 1;
 
-  constructor(store: Store, webhooks: WebhookNotifier, clock: () => number, maxParticipants: number) {
+  constructor(store: Store, clock: () => number, maxParticipants: number) {
     this.#store = store;
-    this.#webhooks = webhooks;
     this.#clock = clock;
     this.#maxParticipants = maxParticipants;
   }
@@ -121,7 +118,6 @@ export class Simulations {
         if (known !== undefined) known.count++;
         else if (status.failures.length < 10) status.failures.push({ message, count: 1 });
       }
-      this.#webhooks.wake();
     }
     status.state = isStopped() ? 'stopped' : 'finished';
     status.finished_at = Date.now();

@@ -5,7 +5,8 @@
  */
 import { joinRequestIdFor } from '../../domain/ids.js';
 import { mintGroup } from '../../domain/groups.js';
-import type { BusinessRecord, GroupRecord, Store } from '../../storage/store.js';
+import type { Store } from '../../storage/store.js';
+import type { BusinessRecord, GroupRecord } from '../../domain/records.js';
 import { groupCreated } from '../../domain/webhook-items.js';
 import { inviteLinkFor } from '../graph/routes/invite-link.js';
 import { outboxOf } from '../webhook-events.js';

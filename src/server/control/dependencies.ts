@@ -3,14 +3,12 @@
  * route modules depend on it, not on each other.
  */
 import type { Store } from '../../storage/store.js';
-import type { WebhookNotifier } from '../webhook-events.js';
 
 export interface ControlDependencies {
   store: Store;
   clock: () => number;
   adminToken: string;
   maxParticipants: number;
-  webhooks: WebhookNotifier;
   webhookTimeoutMs: number;
   /** Host names callback URLs may point at; undefined: any. */
   webhookAllowHosts: readonly string[] | undefined;

@@ -310,7 +310,6 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
         clock(),
         deps.maxParticipants,
       );
-      deps.webhooks.wake();
       return result;
     },
   );
@@ -337,7 +336,6 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       const { wa_id: waId } = request.params as { wa_id: string };
       const { group_id: groupId } = request.body as SimulatedUserActionBody;
       const joinRequestId = await simulateCancelJoin(store, waId, groupId, clock());
-      deps.webhooks.wake();
       return { status: 'cancelled', join_request_id: joinRequestId } satisfies SimulatedCancel;
     },
   );

@@ -12,7 +12,8 @@ import {
   participantsJoined,
   statusChanged,
 } from '../../domain/webhook-items.js';
-import type { BusinessRecord, EventsFor, GroupRecord, JoinOutcome, Store } from '../../storage/store.js';
+import type { Store } from '../../storage/store.js';
+import type { BusinessRecord, EventsFor, GroupRecord, JoinOutcome } from '../../domain/records.js';
 import { withFreshIds } from '../../storage/with-fresh-ids.js';
 import { GraphError } from '../graph-error.js';
 import { outboxOf } from '../webhook-events.js';

@@ -40,7 +40,7 @@ const SIMULATION = {
 
 export function registerSimulationRoutes(app: FastifyInstance, deps: ControlDependencies): void {
   const { store, clock } = deps;
-  const simulations = new Simulations(store, deps.webhooks, clock, deps.maxParticipants);
+  const simulations = new Simulations(store, clock, deps.maxParticipants);
   app.addHook('onClose', async () => simulations.stopAll());
 
   app.post(
@@ -63,7 +63,6 @@ export function registerSimulationRoutes(app: FastifyInstance, deps: ControlDepe
       const { wa_id: waId } = request.params as { wa_id: string };
       const { group_id: groupId } = request.body as SimulatedUserActionBody;
       await simulateLeave(store, waId, groupId, clock());
-      deps.webhooks.wake();
       return { status: 'left' } satisfies SimulatedLeave;
     },
   );
@@ -94,7 +93,6 @@ export function registerSimulationRoutes(app: FastifyInstance, deps: ControlDepe
       async (request) => {
         const { group_id: groupId } = request.params as { group_id: string };
         const group = await simulateSuspension(store, groupId, suspended, clock());
-        deps.webhooks.wake();
         return { group_id: group.groupId, suspended: group.suspended } satisfies SuspensionState;
       },
     );

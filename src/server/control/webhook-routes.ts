@@ -22,7 +22,7 @@ import type {
   WebhookAttempt as WebhookAttemptRecord,
   WebhookEventRecord,
   WebhookSettings,
-} from '../../storage/store.js';
+} from '../../domain/records.js';
 import { callbackUrlProblem } from '../../webhooks/callback-url.js';
 import { verifyCallbackUrl } from '../../webhooks/handshake.js';
 import type { ControlDependencies } from './dependencies.js';
@@ -298,7 +298,6 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDepende
       if (!(await store.replayWebhookEvent(id, Date.now()))) {
         throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No webhook event ${id}.`);
       }
-      deps.webhooks.wake();
       return { success: true } satisfies ControlSuccess;
     },
   );

@@ -4,7 +4,8 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { GRAPH_ERRORS, formatMessage, type ErrorTemplate } from '../../domain/error-catalog.js';
-import type { BusinessRecord, Store } from '../../storage/store.js';
+import type { Store } from '../../storage/store.js';
+import type { BusinessRecord } from '../../domain/records.js';
 import { GraphError, type GraphErrorOptions } from '../graph-error.js';
 import type { GraphParams } from './params.js';
 

@@ -11,7 +11,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import type { Store } from '../../storage/store.js';
 import { GraphError, invalidParameter } from '../graph-error.js';
-import type { WebhookNotifier } from '../webhook-events.js';
 import { authenticate, type Caller } from './authenticate.js';
 import { mergeParams, type GraphParams } from './params.js';
 import { resolveVersion } from './versions.js';
@@ -107,7 +106,6 @@ export interface CallStage {
 export interface EdgeDependencies {
   store: Store;
   clock: () => number;
-  webhooks: WebhookNotifier;
   /** In the order they run; empty when nothing cross-cutting is configured. */
   stages: readonly CallStage[];
 }

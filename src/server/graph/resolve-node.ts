@@ -3,7 +3,8 @@
  * belongs to another business answer alike (100/33), as Graph does, so ids cannot be probed across businesses.
  */
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
-import type { GroupRecord, Store } from '../../storage/store.js';
+import type { Store } from '../../storage/store.js';
+import type { GroupRecord } from '../../domain/records.js';
 import { GraphError } from '../graph-error.js';
 import type { GraphContext } from './edge-router.js';
 

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LATEST_API_VERSION } from '@groupgate/sdk/contract';
 import { newTraceId } from '../../domain/ids.js';
-import type { BusinessRecord } from '../../storage/store.js';
+import type { BusinessRecord } from '../../domain/records.js';
 import type { UsageMeter } from '../usage-meter.js';
 
 declare module 'fastify' {

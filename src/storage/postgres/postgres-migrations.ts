@@ -2,6 +2,7 @@
  * @module storage/postgres/postgres-migrations — the PostgreSQL schema, one numbered step at a time, applied at start
  * under an advisory lock so that several instances starting together apply each step once. Append-only.
  */
+import type pg from 'pg';
 import type { Migration } from '../migration.js';
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -137,3 +138,46 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     `,
   },
 ];
+
+/** An arbitrary, fixed key: the advisory lock that serialises migrations across instances. */
+const MIGRATION_LOCK_KEY = 4_004_2026;
+
+export function quoteIdentifier(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid schema name: ${name}`);
+  return `"${name}"`;
+}
+
+/** Applies the steps not yet applied, each in its own transaction, creating `schema` first when given. */
+export async function migratePostgres(client: pg.PoolClient, schema: string | undefined): Promise<void> {
+  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+  try {
+    // Under the lock too: CREATE SCHEMA IF NOT EXISTS is not safe against itself, and instances starting together
+    // both ran it (one failed on pg_namespace's unique index).
+    if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+    const applied = new Set(
+      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map(
+        (r) => r.version,
+      ),
+    );
+    for (const m of POSTGRES_MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          m.version,
+          m.name,
+          Math.floor(Date.now() / 1000),
+        ]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+  }
+}

@@ -12,7 +12,8 @@ import {
   openTestPostgresStore,
   postgresSkipReason,
 } from '../../testing/postgres.js';
-import type { GroupRecord, Store } from '../store.js';
+import type { Store } from '../store.js';
+import type { GroupRecord } from '../../domain/records.js';
 
 const skip = await postgresSkipReason();
 after(() => (skip === false ? dropTestSchemas() : undefined));

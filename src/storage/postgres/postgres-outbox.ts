@@ -14,7 +14,7 @@ import type {
   WebhookEventFilter,
   WebhookEventRecord,
   WebhookSettings,
-} from '../store.js';
+} from '../../domain/records.js';
 import {
   CLAIMED_EVENT_COLUMNS,
   WEBHOOK_EVENT_COLUMNS,

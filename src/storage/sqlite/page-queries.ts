@@ -3,7 +3,7 @@
  * page worker's (page-worker.ts), so both answer with the same statement.
  */
 import type Database from 'better-sqlite3';
-import type { KeysetQuery, RenderedJoinRequestPage } from '../store.js';
+import type { KeysetQuery, RenderedJoinRequestPage } from '../../domain/records.js';
 
 /** count, first key, last key, items JSON, more after, more before: read with `.raw()`, the driver's cheapest shape. */
 export type RenderedPageRow = [number, number | null, number | null, string | null, 0 | 1, 0 | 1];

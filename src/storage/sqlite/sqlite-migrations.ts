@@ -2,7 +2,7 @@
  * @module storage/sqlite/sqlite-migrations — the SQLite schema, one numbered step at a time. Steps are append-only:
  * a released step is never edited, a change is a new step. Every hot query has an index that makes it a range scan.
  */
-
+import type Database from 'better-sqlite3';
 import type { Migration } from '../migration.js';
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
@@ -143,3 +143,27 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     `,
   },
 ];
+
+/** Applies the steps not yet applied, each in its own IMMEDIATE transaction. */
+export function migrateSqlite(db: Database.Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const applied = new Set(
+    db
+      .prepare('SELECT version FROM schema_migrations')
+      .pluck()
+      .all()
+      .map((v) => Number(v)),
+  );
+  const apply = db.transaction((version: number, name: string, sql: string) => {
+    db.exec(sql);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+      version,
+      name,
+      Math.floor(Date.now() / 1000),
+    );
+  });
+  for (const m of SQLITE_MIGRATIONS) {
+    if (!applied.has(m.version)) apply.immediate(m.version, m.name, m.sql);
+  }
+}

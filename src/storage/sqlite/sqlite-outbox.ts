@@ -12,7 +12,7 @@ import type {
   WebhookEventFilter,
   WebhookEventRecord,
   WebhookSettings,
-} from '../store.js';
+} from '../../domain/records.js';
 import {
   CLAIMED_EVENT_COLUMNS,
   WEBHOOK_EVENT_COLUMNS,
@@ -26,6 +26,7 @@ import {
   type WebhookSettingsRow,
 } from '../rows.js';
 import { webhookLogWhere } from '../webhook-log-query.js';
+import type { EventsAppended } from '../events-appended.js';
 
 export class SqliteOutbox {
   readonly #db: Database.Database;
@@ -33,8 +34,12 @@ export class SqliteOutbox {
   readonly #claim;
   readonly #record;
 
-  constructor(db: Database.Database) {
+  readonly #appended: EventsAppended;
+  #signalQueued = false;
+
+  constructor(db: Database.Database, appended: EventsAppended) {
     this.#db = db;
+    this.#appended = appended;
     const s = {
       insert: db.prepare(`INSERT INTO webhook_events
         (business_pk, group_pk, field, item_json, state, created_at, next_attempt_at)
@@ -96,6 +101,21 @@ export class SqliteOutbox {
   /** Queues events; call inside the transaction of the change they report. */
   append(events: readonly NewWebhookEvent[]): void {
     for (const event of events) this.#statements.insert.run(event);
+    if (events.length > 0) this.#signalAfterCommit();
+  }
+
+  /**
+   * A better-sqlite3 transaction runs to its COMMIT without yielding, so a microtask queued inside it runs after the
+   * commit (one that rolled back only costs the listener a look at the outbox). One signal serves every append of a
+   * turn's group commit.
+   */
+  #signalAfterCommit(): void {
+    if (this.#signalQueued) return;
+    this.#signalQueued = true;
+    queueMicrotask(() => {
+      this.#signalQueued = false;
+      this.#appended.notify();
+    });
   }
 
   claim(now: number, limit: number, leaseUntil: number): ClaimedWebhookEvent[] {
@@ -126,7 +146,9 @@ export class SqliteOutbox {
   }
 
   replay(id: number, now: number): boolean {
-    return this.#statements.replay.run(now, id).changes > 0;
+    const replayed = this.#statements.replay.run(now, id).changes > 0;
+    if (replayed) this.#signalAfterCommit();
+    return replayed;
   }
 
   prune(before: number, limit: number): number {

@@ -4,34 +4,33 @@
  * transaction: atomic within this process, and serialised against other processes sharing the file.
  */
 import Database from 'better-sqlite3';
-import {
-  StoreConflictError,
-  type BusinessRecord,
-  type Decision,
-  type DecideOptions,
-  type DecisionOutcome,
-  type AttemptVerdict,
-  type ClaimedWebhookEvent,
-  type EventsFor,
-  type GroupPatch,
-  type GroupRecord,
-  type RemovalOutcome,
-  type RemoveOptions,
-  type WebhookAttempt,
-  type WebhookEventFilter,
-  type WebhookEventRecord,
-  type WebhookSettings,
-  type JoinInput,
-  type JoinOutcome,
-  type KeysetPage,
-  type KeysetQuery,
-  type NewAccessToken,
-  type NewBusiness,
-  type NewGroup,
-  type RenderedJoinRequestPage,
-  type Store,
-  type TokenLookup,
-} from '../store.js';
+import { StoreConflictError, type Store } from '../store.js';
+import type {
+  BusinessRecord,
+  Decision,
+  DecideOptions,
+  DecisionOutcome,
+  AttemptVerdict,
+  ClaimedWebhookEvent,
+  EventsFor,
+  GroupPatch,
+  GroupRecord,
+  RemovalOutcome,
+  RemoveOptions,
+  WebhookAttempt,
+  WebhookEventFilter,
+  WebhookEventRecord,
+  WebhookSettings,
+  JoinInput,
+  JoinOutcome,
+  KeysetPage,
+  KeysetQuery,
+  NewAccessToken,
+  NewBusiness,
+  NewGroup,
+  RenderedJoinRequestPage,
+  TokenLookup,
+} from '../../domain/records.js';
 import { GroupCache, RecordCache } from '../record-cache.js';
 import { makePrivate } from './private-file.js';
 import { ReadBatcher } from '../read-batcher.js';
@@ -43,10 +42,13 @@ import {
   type RenderedPageRow,
 } from './page-queries.js';
 import { PageWorker } from './page-worker-client.js';
-import { GroupCommit } from './group-commit.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
-import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
-import { toBusiness, toGroup, type BusinessRow, type GroupRow } from '../rows.js';
+import { migrateSqlite } from './sqlite-migrations.js';
+import { prepareStatements, type BusinessKey, type SqliteStatements } from './sqlite-statements.js';
+import { SqliteWrites } from './sqlite-writes.js';
+import { readKeysetPage } from '../keyset.js';
+import { EventsAppended } from '../events-appended.js';
+import { toBusiness, toGroup, toTokenLookup, type BusinessRow, type GroupRow } from '../rows.js';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for a throwaway store. */
@@ -70,9 +72,6 @@ function isUniqueViolation(error: unknown): boolean {
   );
 }
 
-const GROUP_COLUMNS = `pk, group_id, group_number, business_pk, request_id, subject, description,
-  join_approval_mode, invite_code, invite_link_active, participant_count, created_at, suspended_at`;
-
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   if (options.path !== ':memory:' && options.path !== '') makePrivate(options.path);
   const db = new Database(options.path);
@@ -84,7 +83,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   // Savepoints (one per operation in a group commit) journal to a temp file unless temp storage is in memory:
   // that was a sixth of an approval's cost in pwrite calls (perf).
   db.pragma('temp_store = MEMORY');
-  migrate(db);
+  migrateSqlite(db);
   return new SqliteStore(db, {
     cacheRecords: options.cacheRecords === true,
     // An in-memory database is private to its connection: a worker could not open it.
@@ -92,74 +91,13 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   });
 }
 
-function migrate(db: Database.Database): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  const applied = new Set(
-    db
-      .prepare('SELECT version FROM schema_migrations')
-      .pluck()
-      .all()
-      .map((v) => Number(v)),
-  );
-  const apply = db.transaction((version: number, name: string, sql: string) => {
-    db.exec(sql);
-    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
-      version,
-      name,
-      Math.floor(Date.now() / 1000),
-    );
-  });
-  for (const m of SQLITE_MIGRATIONS) {
-    if (!applied.has(m.version)) apply.immediate(m.version, m.name, m.sql);
-  }
-}
-
-/** Reads one keyset page: `limit + 1` rows in page order tell whether another page follows. */
-function readKeysetPage<Row, Item>(
-  query: KeysetQuery,
-  fetch: (direction: 'forward' | 'backward', key: number | undefined, limit: number) => Row[],
-  exists: (direction: 'forward' | 'backward', key: number) => boolean,
-  keyOf: (row: Row) => number,
-  map: (row: Row) => Item,
-): KeysetPage<Item> {
-  const backward = query.before !== undefined;
-  const rows = fetch(
-    backward ? 'backward' : 'forward',
-    backward ? query.before : query.after,
-    query.limit + 1,
-  );
-  const more = rows.length > query.limit;
-  if (more) rows.pop();
-  if (backward) rows.reverse();
-  const first = rows[0];
-  const last = rows[rows.length - 1];
-  if (backward) {
-    const hasNext =
-      last !== undefined ? exists('forward', keyOf(last)) : exists('forward', query.before ?? 0);
-    return { items: rows.map(map), hasNext, hasPrevious: more };
-  }
-  const hasPrevious =
-    query.after === undefined
-      ? false
-      : exists('backward', first !== undefined ? keyOf(first) : query.after + 1);
-  return { items: rows.map(map), hasNext: more, hasPrevious };
-}
-
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly #db: Database.Database;
-  readonly #statements;
-  readonly #decide: GroupCommit<
-    [number, readonly string[], Decision, DecideOptions, EventsFor<DecisionOutcome[]>],
-    DecisionOutcome[]
-  >;
-  readonly #join;
-  readonly #createGroup;
+  readonly #statements: SqliteStatements;
+  readonly #writes: SqliteWrites;
   readonly #outbox: SqliteOutbox;
-  readonly #changeGroupRow;
-  readonly #cancel;
-  readonly #remove;
+  readonly #appended = new EventsAppended();
   readonly #tokens: RecordCache<string, TokenLookup> | undefined;
   readonly #groups: GroupCache | undefined;
 
@@ -180,7 +118,7 @@ export class SqliteStore implements Store {
     },
   ) {
     this.#db = db;
-    const outbox = new SqliteOutbox(db);
+    const outbox = new SqliteOutbox(db, this.#appended);
     this.#outbox = outbox;
     if (options.cacheRecords) {
       this.#tokens = new RecordCache(CACHE_ENTRIES);
@@ -193,236 +131,8 @@ export class SqliteStore implements Store {
       maxInFlight: 2,
       maxBatch: 100,
     });
-    const s = {
-      insertBusiness: db.prepare(`INSERT INTO businesses
-        (waba_id, phone_number_id, phone_digits, display_phone_number, app_id, app_secret, name, created_at)
-        VALUES (@wabaId, @phoneNumberId, @phoneDigits, @displayPhoneNumber, @appId, @appSecret, @name, @createdAt)
-        RETURNING *`),
-      businessByPhoneNumberId: db.prepare('SELECT * FROM businesses WHERE phone_number_id = ?'),
-      businessByWabaId: db.prepare('SELECT * FROM businesses WHERE waba_id = ?'),
-      businessByAppId: db.prepare('SELECT * FROM businesses WHERE app_id = ?'),
-      businessByName: db.prepare('SELECT * FROM businesses WHERE name = ? ORDER BY pk LIMIT 1'),
-      insertToken: db.prepare(`INSERT INTO access_tokens (token, business_pk, created_at, expires_at)
-        VALUES (?, ?, ?, ?)`),
-      dataVersion: db.prepare('PRAGMA data_version').pluck(),
-      tokenLookup: db.prepare(`SELECT t.expires_at AS token_expires_at, t.revoked_at AS token_revoked_at, b.*
-        FROM access_tokens t JOIN businesses b ON b.pk = t.business_pk WHERE t.token = ?`),
-      revokeToken: db.prepare(
-        'UPDATE access_tokens SET revoked_at = ? WHERE token = ? AND revoked_at IS NULL',
-      ),
-      countActiveGroups: db
-        .prepare('SELECT count(*) FROM groups WHERE business_pk = ? AND deleted_at IS NULL')
-        .pluck(),
-      insertGroup: db.prepare(`INSERT INTO groups
-        (group_id, group_number, business_pk, request_id, subject, description, join_approval_mode, invite_code, created_at)
-        VALUES (@groupId, @groupNumber, @businessPk, @requestId, @subject, @description, @joinApprovalMode, @inviteCode, @createdAt)
-        RETURNING ${GROUP_COLUMNS}`),
-      groupById: db.prepare(`SELECT ${GROUP_COLUMNS} FROM groups WHERE group_id = ? AND deleted_at IS NULL`),
-      groupByInviteCode: db.prepare(
-        `SELECT ${GROUP_COLUMNS} FROM groups WHERE invite_code = ? AND invite_link_active = 1 AND deleted_at IS NULL`,
-      ),
-      groupsFirst: db.prepare(`SELECT ${GROUP_COLUMNS} FROM groups
-        WHERE business_pk = ? AND deleted_at IS NULL ORDER BY pk DESC LIMIT ?`),
-      // Groups list newest first, so "forward" walks down the primary key.
-      groupsForward: db.prepare(`SELECT ${GROUP_COLUMNS} FROM groups
-        WHERE business_pk = ? AND deleted_at IS NULL AND pk < ? ORDER BY pk DESC LIMIT ?`),
-      groupsBackward: db.prepare(`SELECT ${GROUP_COLUMNS} FROM groups
-        WHERE business_pk = ? AND deleted_at IS NULL AND pk > ? ORDER BY pk ASC LIMIT ?`),
-      groupsExistForward: db
-        .prepare('SELECT 1 FROM groups WHERE business_pk = ? AND deleted_at IS NULL AND pk < ? LIMIT 1')
-        .pluck(),
-      groupsExistBackward: db
-        .prepare('SELECT 1 FROM groups WHERE business_pk = ? AND deleted_at IS NULL AND pk > ? LIMIT 1')
-        .pluck(),
-      pendingById: db
-        .prepare(
-          `SELECT 1 FROM join_requests WHERE group_pk = ? AND join_request_id = ? AND status = 'pending'`,
-        )
-        .pluck(),
-      cancelPending: db
-        .prepare(
-          `UPDATE join_requests SET status = 'revoked', decided_at = ?
-           WHERE group_pk = ? AND join_request_id = ? AND status = 'pending' RETURNING join_request_id`,
-        )
-        .pluck(),
-      pendingAmong: db.prepare(`SELECT r.seq, r.join_request_id, r.wa_id
-        FROM json_each(@ids) AS j
-        CROSS JOIN join_requests AS r INDEXED BY join_requests_one_pending
-          ON r.group_pk = @groupPk AND r.join_request_id = j.value AND r.status = 'pending'`),
-      setStatuses: db.prepare(`UPDATE join_requests SET status = @status, decided_at = @now
-        WHERE seq IN (SELECT value FROM json_each(@seqs)) AND status = 'pending'`),
-      insertParticipants: db.prepare(`INSERT INTO participants (group_pk, wa_id, joined_at)
-        SELECT @groupPk, value, @now FROM json_each(@waIds)`),
-      insertJoinRequest: db.prepare(`INSERT INTO join_requests
-        (group_pk, join_request_id, wa_id, status, created_at, wire_json)
-        VALUES (@groupPk, @joinRequestId, @waId, 'pending', @now,
-          json_object('join_request_id', @joinRequestId, 'wa_id', @waId, 'creation_timestamp', CAST(@now AS INTEGER)))`),
-      participantCount: db.prepare('SELECT participant_count FROM groups WHERE pk = ?').pluck(),
-      isParticipant: db.prepare('SELECT 1 FROM participants WHERE group_pk = ? AND wa_id = ?').pluck(),
-      insertParticipant: db.prepare('INSERT INTO participants (group_pk, wa_id, joined_at) VALUES (?, ?, ?)'),
-      addToParticipantCount: db.prepare(
-        'UPDATE groups SET participant_count = participant_count + ? WHERE pk = ?',
-      ),
-      participants: db
-        .prepare('SELECT wa_id FROM participants WHERE group_pk = ? ORDER BY joined_at, wa_id')
-        .pluck(),
-      isRemoved: db.prepare('SELECT 1 FROM removed_participants WHERE group_pk = ? AND wa_id = ?').pluck(),
-      groupByPk: db.prepare(`SELECT ${GROUP_COLUMNS} FROM groups WHERE pk = ? AND deleted_at IS NULL`),
-      updateGroup: db.prepare(`UPDATE groups SET subject = coalesce(@subject, subject),
-          description = coalesce(@description, description), photo_sha256 = coalesce(@photoSha256, photo_sha256)
-        WHERE pk = @groupPk AND deleted_at IS NULL RETURNING ${GROUP_COLUMNS}`),
-      deleteGroup: db.prepare(`UPDATE groups SET deleted_at = @now, participant_count = 0
-        WHERE pk = @groupPk AND deleted_at IS NULL RETURNING ${GROUP_COLUMNS}`),
-      deleteParticipants: db.prepare('DELETE FROM participants WHERE group_pk = ?'),
-      setInviteCode: db.prepare(`UPDATE groups SET invite_code = coalesce(@code, invite_code),
-          invite_link_active = @active
-        WHERE pk = @groupPk AND deleted_at IS NULL RETURNING ${GROUP_COLUMNS}`),
-      setSuspended: db.prepare(`UPDATE groups SET suspended_at = @suspendedAt
-        WHERE pk = @groupPk AND deleted_at IS NULL AND (suspended_at IS NULL) = (@suspendedAt IS NOT NULL)
-        RETURNING ${GROUP_COLUMNS}`),
-      removeParticipants: db
-        .prepare(
-          `DELETE FROM participants WHERE group_pk = @groupPk AND wa_id IN (SELECT value FROM json_each(@waIds))
-           RETURNING wa_id`,
-        )
-        .pluck(),
-      setAppSecret: db.prepare('UPDATE businesses SET app_secret = ? WHERE app_id = ?'),
-      banParticipants: db.prepare(`INSERT OR REPLACE INTO removed_participants (group_pk, wa_id, removed_at)
-        SELECT @groupPk, value, @now FROM json_each(@waIds)`),
-    };
-    this.#statements = s;
-
-    this.#createGroup = db.transaction(
-      (group: NewGroup, maxGroups: number, events: EventsFor<GroupRecord>): GroupRecord | 'limit_reached' => {
-        if (Number(s.countActiveGroups.get(group.businessPk)) >= maxGroups) return 'limit_reached';
-        const created = toGroup(s.insertGroup.get(group) as GroupRow);
-        outbox.append(events(created));
-        return created;
-      },
-    );
-
-    // One transaction for any change to a group row that reports itself: the row changes, then its events.
-    this.#changeGroupRow = db.transaction(
-      (change: () => GroupRow | undefined, events: EventsFor<GroupRecord>): GroupRecord | undefined => {
-        const row = change();
-        if (row === undefined) return undefined;
-        const group = toGroup(row);
-        outbox.append(events(group));
-        return group;
-      },
-    );
-
-    this.#cancel = db.transaction(
-      (groupPk: number, joinRequestId: string, now: number, events: EventsFor<string>) => {
-        const id = s.cancelPending.get(now, groupPk, joinRequestId);
-        if (typeof id !== 'string') return undefined;
-        outbox.append(events(id));
-        return id;
-      },
-    );
-
-    this.#remove = db.transaction(
-      (
-        groupPk: number,
-        waIds: readonly string[],
-        options: RemoveOptions,
-        events: EventsFor<RemovalOutcome[]>,
-      ): RemovalOutcome[] => {
-        const list = JSON.stringify(waIds);
-        const removed = new Set(s.removeParticipants.all({ groupPk, waIds: list }) as string[]);
-        if (removed.size > 0) s.addToParticipantCount.run(-removed.size, groupPk);
-        if (options.ban) s.banParticipants.run({ groupPk, waIds: list, now: options.now });
-        const outcomes = waIds.map((waId): RemovalOutcome =>
-          removed.has(waId) ? { waId, result: 'removed' } : { waId, result: 'not_participant' },
-        );
-        outbox.append(events(outcomes));
-        return outcomes;
-      },
-    );
-
-    // Deciding runs a fixed number of statements whatever the batch size: the ids travel as one JSON array
-    // (json_each; CROSS JOIN keeps it the outer loop, so each id is one index seek, never a scan of the group)
-    // and the cap is applied in between, in request order. Measured: a 10-id approval went from 31
-    // statements to 4.
-    this.#decide = new GroupCommit(
-      db,
-      db.transaction(
-        (
-          groupPk: number,
-          ids: readonly string[],
-          decision: Decision,
-          options: DecideOptions,
-          events: EventsFor<DecisionOutcome[]>,
-        ): DecisionOutcome[] => {
-          const pending = new Map<string, { seq: number; wa_id: string }>();
-          for (const row of s.pendingAmong.all({ groupPk, ids: JSON.stringify(ids) }) as {
-            seq: number;
-            join_request_id: string;
-            wa_id: string;
-          }[]) {
-            pending.set(row.join_request_id, row);
-          }
-          let room =
-            decision === 'approve'
-              ? options.maxParticipants - Number(s.participantCount.get(groupPk))
-              : Infinity;
-          const outcomes: DecisionOutcome[] = [];
-          const seqs: number[] = [];
-          const waIds: string[] = [];
-          for (const joinRequestId of ids) {
-            const request = pending.get(joinRequestId);
-            if (request === undefined) {
-              outcomes.push({ joinRequestId, result: 'not_pending' });
-            } else if (room <= 0) {
-              // A full group leaves the request pending: it can still be approved once someone leaves.
-              outcomes.push({ joinRequestId, result: 'group_full' });
-            } else {
-              room--;
-              seqs.push(request.seq);
-              waIds.push(request.wa_id);
-              outcomes.push({ joinRequestId, result: 'decided', waId: request.wa_id });
-            }
-          }
-          if (seqs.length === 0) return outcomes;
-          const status = decision === 'approve' ? 'approved' : 'rejected';
-          s.setStatuses.run({ status, now: options.now, seqs: JSON.stringify(seqs) });
-          if (decision === 'approve') {
-            s.insertParticipants.run({ groupPk, now: options.now, waIds: JSON.stringify(waIds) });
-            s.addToParticipantCount.run(waIds.length, groupPk);
-          }
-          outbox.append(events(outcomes));
-          return outcomes;
-        },
-      ),
-    );
-
-    const join = (group: GroupRecord, input: JoinInput): JoinOutcome => {
-      if (s.isParticipant.get(group.pk, input.waId) !== undefined) return { status: 'already_participant' };
-      if (s.isRemoved.get(group.pk, input.waId) !== undefined) return { status: 'removed' };
-      if (group.joinApprovalMode === 'approval_required') {
-        if (s.pendingById.get(group.pk, input.joinRequestId) !== undefined) {
-          return { status: 'requested', joinRequestId: input.joinRequestId, created: false };
-        }
-        s.insertJoinRequest.run({
-          groupPk: group.pk,
-          joinRequestId: input.joinRequestId,
-          waId: input.waId,
-          now: input.now,
-        });
-        return { status: 'requested', joinRequestId: input.joinRequestId, created: true };
-      }
-      if (Number(s.participantCount.get(group.pk)) >= input.maxParticipants) return { status: 'group_full' };
-      s.insertParticipant.run(group.pk, input.waId, input.now);
-      s.addToParticipantCount.run(1, group.pk);
-      return { status: 'joined' };
-    };
-    this.#join = db.transaction(
-      (group: GroupRecord, input: JoinInput, events: EventsFor<JoinOutcome>): JoinOutcome => {
-        const outcome = join(group, input);
-        outbox.append(events(outcome));
-        return outcome;
-      },
-    );
+    this.#statements = prepareStatements(db);
+    this.#writes = new SqliteWrites(db, this.#statements, outbox);
   }
 
   async createBusiness(business: NewBusiness): Promise<BusinessRecord> {
@@ -435,22 +145,24 @@ export class SqliteStore implements Store {
   }
 
   async findBusinessByPhoneNumberId(phoneNumberId: string): Promise<BusinessRecord | undefined> {
-    const row = this.#statements.businessByPhoneNumberId.get(phoneNumberId) as BusinessRow | undefined;
-    return row && toBusiness(row);
+    return this.#businessBy('phone_number_id', phoneNumberId);
   }
 
   async findBusinessByWabaId(wabaId: string): Promise<BusinessRecord | undefined> {
-    const row = this.#statements.businessByWabaId.get(wabaId) as BusinessRow | undefined;
-    return row && toBusiness(row);
+    return this.#businessBy('waba_id', wabaId);
   }
 
   async findBusinessByAppId(appId: string): Promise<BusinessRecord | undefined> {
-    const row = this.#statements.businessByAppId.get(appId) as BusinessRow | undefined;
+    return this.#businessBy('app_id', appId);
+  }
+
+  #businessBy(column: BusinessKey, value: string): BusinessRecord | undefined {
+    const row = this.#statements.businessBy[column].get(value);
     return row && toBusiness(row);
   }
 
   async findBusinessByName(name: string): Promise<BusinessRecord | undefined> {
-    const row = this.#statements.businessByName.get(name) as BusinessRow | undefined;
+    const row = this.#statements.businessByName.get(name);
     return row && toBusiness(row);
   }
 
@@ -472,7 +184,7 @@ export class SqliteStore implements Store {
     if (this.#tokens === undefined || this.#db.memory || this.#cachesCheckedThisTurn) return;
     this.#cachesCheckedThisTurn = true;
     setImmediate(() => (this.#cachesCheckedThisTurn = false));
-    const version = this.#statements.dataVersion.get() as number;
+    const version = this.#statements.dataVersion.get() ?? 0;
     if (version === this.#dataVersion) return;
     this.#dataVersion = version;
     this.#tokens.clear();
@@ -483,14 +195,9 @@ export class SqliteStore implements Store {
     this.#checkCaches();
     const cached = this.#tokens?.get(token);
     if (cached !== undefined) return cached;
-    const row = this.#statements.tokenLookup.get(token) as
-      (BusinessRow & { token_expires_at: number | null; token_revoked_at: number | null }) | undefined;
+    const row = this.#statements.tokenLookup.get(token);
     if (row === undefined) return undefined;
-    const found = {
-      business: toBusiness(row),
-      expiresAt: row.token_expires_at,
-      revokedAt: row.token_revoked_at,
-    };
+    const found = toTokenLookup(row);
     // Unknown tokens are not cached: a client guessing tokens must not be able to fill the cache.
     this.#tokens?.set(token, found);
     return found;
@@ -507,7 +214,7 @@ export class SqliteStore implements Store {
     events: EventsFor<GroupRecord>,
   ): Promise<GroupRecord | 'limit_reached'> {
     try {
-      return this.#createGroup.immediate(group, maxGroups, events);
+      return this.#writes.createGroup(group, maxGroups, events);
     } catch (error) {
       if (isUniqueViolation(error)) throw new StoreConflictError('group identifiers already taken');
       throw error;
@@ -518,7 +225,7 @@ export class SqliteStore implements Store {
     this.#checkCaches();
     const cached = this.#groups?.get(groupId);
     if (cached !== undefined) return cached;
-    const row = this.#statements.groupById.get(groupId) as GroupRow | undefined;
+    const row = this.#statements.groupById.get(groupId);
     if (row === undefined) return undefined;
     const group = toGroup(row);
     this.#groups?.remember(group);
@@ -526,7 +233,7 @@ export class SqliteStore implements Store {
   }
 
   async findGroupByInviteCode(inviteCode: string): Promise<GroupRecord | undefined> {
-    const row = this.#statements.groupByInviteCode.get(inviteCode) as GroupRow | undefined;
+    const row = this.#statements.groupByInviteCode.get(inviteCode);
     return row && toGroup(row);
   }
 
@@ -534,18 +241,16 @@ export class SqliteStore implements Store {
     const s = this.#statements;
     return readKeysetPage(
       query,
-      (direction, key, limit) =>
-        (key === undefined
-          ? s.groupsFirst.all(businessPk, limit)
-          : (direction === 'forward' ? s.groupsForward : s.groupsBackward).all(
-              businessPk,
-              key,
-              limit,
-            )) as GroupRow[],
-      (direction, key) =>
-        (direction === 'forward' ? s.groupsExistForward : s.groupsExistBackward).get(businessPk, key) !==
-        undefined,
-      (row) => row.pk,
+      {
+        rows: (direction, key, limit) =>
+          key === undefined
+            ? s.groupsFirst.all(businessPk, limit)
+            : (direction === 'forward' ? s.groupsForward : s.groupsBackward).all(businessPk, key, limit),
+        exists: (direction, key) =>
+          (direction === 'forward' ? s.groupsExistForward : s.groupsExistBackward).get(businessPk, key) !==
+          undefined,
+        keyOf: (row) => row.pk,
+      },
       toGroup,
     );
   }
@@ -604,7 +309,7 @@ export class SqliteStore implements Store {
     options: DecideOptions,
     events: EventsFor<DecisionOutcome[]>,
   ): Promise<DecisionOutcome[]> {
-    const outcomes = await this.#decide.run(groupPk, joinRequestIds, decision, options, events);
+    const outcomes = await this.#writes.decide(groupPk, joinRequestIds, decision, options, events);
     if (decision === 'approve') this.#groups?.forget(groupPk);
     return outcomes;
   }
@@ -614,7 +319,7 @@ export class SqliteStore implements Store {
     input: JoinInput,
     events: EventsFor<JoinOutcome>,
   ): Promise<JoinOutcome> {
-    const outcome = this.#join.immediate(group, input, events);
+    const outcome = this.#writes.join(group, input, events);
     if (outcome.status === 'joined') this.#groups?.forget(group.pk);
     return outcome;
   }
@@ -625,7 +330,7 @@ export class SqliteStore implements Store {
     now: number,
     events: EventsFor<string>,
   ): Promise<string | undefined> {
-    return this.#cancel.immediate(groupPk, joinRequestId, now, events);
+    return this.#writes.cancel(groupPk, joinRequestId, now, events);
   }
 
   async updateGroup(
@@ -639,14 +344,14 @@ export class SqliteStore implements Store {
         subject: patch.subject ?? null,
         description: patch.description ?? null,
         photoSha256: patch.photoSha256 ?? null,
-      }) as GroupRow | undefined;
+      });
     return this.#changeGroup(groupPk, change, events);
   }
 
   async deleteGroup(groupPk: number, now: number, events: EventsFor<GroupRecord>): Promise<boolean> {
     const s = this.#statements;
     const change = () => {
-      const row = s.deleteGroup.get({ groupPk, now }) as GroupRow | undefined;
+      const row = s.deleteGroup.get({ groupPk, now });
       if (row !== undefined) s.deleteParticipants.run(groupPk);
       return row;
     };
@@ -659,7 +364,7 @@ export class SqliteStore implements Store {
     change: () => GroupRow | undefined,
     events: EventsFor<GroupRecord>,
   ): GroupRecord | undefined {
-    const group = this.#changeGroupRow.immediate(change, events);
+    const group = this.#writes.changeGroup(change, events);
     this.#groups?.forget(groupPk);
     return group;
   }
@@ -671,7 +376,7 @@ export class SqliteStore implements Store {
         groupPk,
         code: inviteCode,
         active: inviteCode === null ? 0 : 1,
-      }) as GroupRow | undefined;
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new StoreConflictError('invite code already taken');
       throw error;
@@ -690,7 +395,7 @@ export class SqliteStore implements Store {
       this.#statements.setSuspended.get({
         groupPk,
         suspendedAt: suspended ? now : null,
-      }) as GroupRow | undefined;
+      });
     return this.#changeGroup(groupPk, change, events);
   }
 
@@ -700,7 +405,7 @@ export class SqliteStore implements Store {
     options: RemoveOptions,
     events: EventsFor<RemovalOutcome[]>,
   ): Promise<RemovalOutcome[]> {
-    const outcomes = this.#remove.immediate(groupPk, [...new Set(waIds)], options, events);
+    const outcomes = this.#writes.remove(groupPk, waIds, options, events);
     this.#groups?.forget(groupPk);
     return outcomes;
   }
@@ -746,7 +451,11 @@ export class SqliteStore implements Store {
   }
 
   async listParticipants(groupPk: number): Promise<string[]> {
-    return this.#statements.participants.all(groupPk) as string[];
+    return this.#statements.participants.all(groupPk);
+  }
+
+  onEventsAppended(listener: () => void): () => void {
+    return this.#appended.subscribe(listener);
   }
 
   async reset(): Promise<void> {

@@ -6,12 +6,13 @@
  * @see https://developers.facebook.com/documentation/business-messaging/whatsapp/groups/reference
  */
 import type { FastifyInstance } from 'fastify';
-import type { GroupRecord } from '../../../storage/store.js';
+import type { GroupRecord } from '../../../domain/records.js';
 import { invalidParameter } from '../../graph-error.js';
 import { operation, registerEdge, type EdgeDependencies } from '../edge-router.js';
 import { stringParam } from '../params.js';
 import { objectNotFound, resolveGroup } from '../resolve-node.js';
 import { newRequestId } from '../../../domain/ids.js';
+import { participantItem } from '../../../domain/wire.js';
 import { groupDeleted, settingsUpdated } from '../../../domain/webhook-items.js';
 import { outboxOf } from '../../webhook-events.js';
 import { readSettingsChange } from './group-settings.js';
@@ -33,7 +34,7 @@ const FIELDS: ReadonlyMap<string, FieldReader> = new Map<string, FieldReader>([
   ['description', (group) => group.description],
   ['suspended', (group) => group.suspended],
   ['creation_timestamp', (group) => group.createdAt],
-  ['participants', async (_group, participants) => (await participants()).map((waId) => ({ wa_id: waId }))],
+  ['participants', async (_group, participants) => (await participants()).map(participantItem)],
   ['total_participant_count', async (_group, participants) => (await participants()).length],
 ]);
 
@@ -76,7 +77,6 @@ export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependen
             outboxOf(changed, settingsUpdated(changed, requestId, change, context.now)),
           );
           if (updated === undefined) throw objectNotFound(context);
-          deps.webhooks.wake();
           // Meta documents no body; the request_id is the one the group_settings_update webhook carries.
           return { body: JSON.stringify({ success: true, request_id: requestId }) };
         },
@@ -89,7 +89,6 @@ export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependen
             outboxOf(gone, groupDeleted(gone, newRequestId(), context.now)),
           );
           if (!deleted) throw objectNotFound(context);
-          deps.webhooks.wake();
           return { body: '{"success":true}' };
         },
       }),

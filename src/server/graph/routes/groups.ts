@@ -14,7 +14,8 @@ import { groupCreated } from '../../../domain/webhook-items.js';
 import { outboxOf } from '../../webhook-events.js';
 import { checkedSubject } from './group-settings.js';
 import { inviteLinkFor } from './invite-link.js';
-import type { GroupRecord } from '../../../storage/store.js';
+import type { GroupRecord } from '../../../domain/records.js';
+import { groupSummary } from '../../../domain/wire.js';
 import { withFreshIds } from '../../../storage/with-fresh-ids.js';
 import { GraphError } from '../../graph-error.js';
 import { operation, registerEdge, type EdgeDependencies, type EdgeHandler } from '../edge-router.js';
@@ -96,7 +97,6 @@ export function registerGroupRoutes(
           (group) => outboxOf(group, groupCreated(group, inviteLinkFor(group.inviteCode), context.now)),
         ),
       );
-      deps.webhooks.wake();
       if (created === 'limit_reached') {
         throw new GraphError(GRAPH_ERRORS.GROUP_CREATE_LIMIT, {
           details: `This phone number already has ${options.maxGroupsPerPhoneNumber} active groups.`,
@@ -114,11 +114,7 @@ export function registerGroupRoutes(
     const edgeUrl = `${baseUrl(context, options.publicUrl)}/${context.version}/${business.phoneNumberId}/groups`;
     const position = positionOf(page, (group: GroupRecord) => group.pk);
     const paging = position && buildPaging(context, position, pageRequest, edgeUrl);
-    const groups = page.items.map((group) => ({
-      id: group.groupId,
-      subject: group.subject,
-      created_at: String(group.createdAt),
-    }));
+    const groups = page.items.map(groupSummary);
     return {
       body: serializeGroups(paging === undefined ? { data: { groups } } : { data: { groups }, paging }),
     };

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { INVITE_LINK_PREFIX } from '@groupgate/sdk/contract';
 import { GRAPH_ERRORS } from '../../../domain/error-catalog.js';
 import { newInviteCode } from '../../../domain/ids.js';
-import type { GroupRecord } from '../../../storage/store.js';
+import type { GroupRecord } from '../../../domain/records.js';
 import { withFreshIds } from '../../../storage/with-fresh-ids.js';
 import { GraphError } from '../../graph-error.js';
 import { operation, registerEdge, type EdgeDependencies, type GraphContext } from '../edge-router.js';

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DecideJoinRequestsBody } from '@groupgate/sdk/contract';
 import { MAX_JOIN_REQUESTS_PER_CALL } from '@groupgate/sdk/contract';
 import { decisionResponse, uniqueIds } from '../../../domain/join-requests.js';
-import type { Decision } from '../../../storage/store.js';
+import type { Decision } from '../../../domain/records.js';
 import {
   operation,
   registerEdge,
@@ -117,7 +117,6 @@ export function registerJoinRequestRoutes(
               : outboxOf(group, participantsJoined(group, added, true, context.now));
           },
         );
-        if (decision === 'approve') deps.webhooks.wake();
         return decision === 'approve'
           ? { body: serializeApproved(decisionResponse('approve', outcomes, options.maxParticipants)) }
           : { body: serializeRejected(decisionResponse('reject', outcomes, options.maxParticipants)) };

@@ -88,7 +88,6 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: EdgeDepend
               );
             },
           );
-          deps.webhooks.wake();
           // Meta documents no body; the outcome, per user, is in the group_participants_update webhook.
           return { body: JSON.stringify({ success: true, request_id: requestId }) };
         },
