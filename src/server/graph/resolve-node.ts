@@ -24,7 +24,18 @@ export async function resolveGroup(
   store: Store,
   options: ResolveGroupOptions = {},
 ): Promise<GroupRecord> {
-  const group = await store.findGroupById(context.nodeId);
+  return accessibleGroup(context, await store.findGroupById(context.nodeId), options);
+}
+
+/**
+ * The one rule of access to a group, for a group however it was read (alone, or with a page of its requests):
+ * missing or another business's is 100/33, suspended is 131207 unless the call is allowed on a suspended group.
+ */
+export function accessibleGroup(
+  context: GraphContext,
+  group: GroupRecord | undefined,
+  options: ResolveGroupOptions = {},
+): GroupRecord {
   if (group === undefined || group.businessPk !== context.caller.business.pk) throw objectNotFound(context);
   if (group.suspended && options.allowSuspended !== true) throw groupSuspended(group);
   return group;

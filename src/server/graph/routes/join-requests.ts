@@ -18,7 +18,7 @@ import {
 } from '../edge-router.js';
 import { baseUrl, buildPaging, keysetQueryOf, pageRequestFor, readPageParams } from '../paging.js';
 import { compileParams } from '../params.js';
-import { groupSuspended, objectNotFound, resolveGroup } from '../resolve-node.js';
+import { accessibleGroup, objectNotFound, resolveGroup } from '../resolve-node.js';
 import { participantsJoined } from '../../../domain/webhook-items.js';
 import { outboxOf } from '../../webhook-events.js';
 import { ITEM_ERROR_SCHEMA } from '../response-schemas.js';
@@ -83,8 +83,8 @@ export function registerJoinRequestRoutes(
       keysetQueryOf(params),
     );
     if (found === undefined) throw objectNotFound(context);
-    const { group, page } = found;
-    if (group.suspended) throw groupSuspended(group);
+    const { page } = found;
+    const group = accessibleGroup(context, found.group);
     // The page was read by the cursor's key; only now is its group known, to refuse a cursor of another group.
     const pageRequest = pageRequestFor(params, group.groupNumber);
     if (page.count === 0) return { body: '{"data":[]}' };
