@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { REPO_ROOT } from '../../src/testing/shared-dir.js';
-import { onlyItem, WebhookReceiver } from '../../src/testing/webhook-receiver.js';
+import { startWebhookReceiver } from '@groupgate/sdk/testing';
+import { onlyItem } from '../../src/testing/only-item.js';
 
 const BIN = join(REPO_ROOT, 'bin/groupgate.js');
 
@@ -103,7 +104,7 @@ describe('groupgate serve', () => {
   });
 
   it("sends the demo's webhooks to --webhook-url, signed with the printed app secret", async () => {
-    const receiver = await WebhookReceiver.start('not-known-yet', 'cli-token');
+    const receiver = await startWebhookReceiver({ appSecret: 'not-known-yet', verifyToken: 'cli-token' });
     // Until the banner names the app secret, the receiver cannot check signatures: it asks for a retry.
     receiver.script(...Array<number>(100).fill(503));
     const { child, output } = await start(
@@ -128,7 +129,7 @@ describe('groupgate serve', () => {
       );
       receiver.appSecret = /secret (\w+) \(signs X-Hub-Signature-256\)/.exec(output)?.[1] ?? '';
       receiver.clearScript();
-      const webhooks = await receiver.waitFor(6, 10_000);
+      const webhooks = await receiver.waitForWebhooks(6, { timeout: 10_000 });
       assert.deepEqual(
         webhooks.map((w) => onlyItem(w).item['type']),
         ['group_create', ...Array<string>(5).fill('group_join_request_created')],
@@ -140,7 +141,7 @@ describe('groupgate serve', () => {
   });
 
   it('refuses to start when --webhook-url does not answer the challenge', async () => {
-    const receiver = await WebhookReceiver.start('s', 'expected-token');
+    const receiver = await startWebhookReceiver({ appSecret: 's', verifyToken: 'expected-token' });
     try {
       const bad = spawn(
         process.execPath,
