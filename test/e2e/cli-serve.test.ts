@@ -3,7 +3,7 @@
  * group and a curl line, and that line works. Restarting over the same file finds the demo again.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,5 +158,47 @@ describe('groupgate serve', () => {
     } finally {
       await receiver.close();
     }
+  });
+
+  it('stops once the shell npx runs it through dies of SIGTERM, instead of living on as an orphan', async () => {
+    // npx and npm run start the bin as npm → sh -c → node, and forward SIGTERM to sh only, which dies of it.
+    const shell = spawn(
+      'sh',
+      ['-c', `"${process.execPath}" "${BIN}" serve --port 0 --db :memory: --no-demo`],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const url = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      shell.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const listening = /listening on (\S+)/.exec(output);
+        if (listening?.[1] !== undefined) resolve(listening[1]);
+      });
+      shell.on('exit', () => reject(new Error(`exited before listening:\n${output}`)));
+    });
+    assert.equal((await fetch(`${url}/_groupgate/health`)).status, 200);
+    // The server's pid, to clean up after a failure; the test's pipes are let go so an orphan cannot hold it up.
+    const server = Number(execFileSync('pgrep', ['-P', String(shell.pid)], { encoding: 'utf8' }).trim());
+    shell.stdout.destroy();
+    shell.stderr.destroy();
+    await new Promise((resolve) => {
+      shell.removeAllListeners('exit');
+      shell.on('exit', resolve);
+      shell.kill('SIGTERM');
+    });
+    const deadline = Date.now() + 5000;
+    let answering = true;
+    while (answering && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      answering = await fetch(`${url}/_groupgate/health`).then(
+        () => true,
+        () => false,
+      );
+    }
+    if (answering) process.kill(server, 'SIGKILL');
+    assert.equal(answering, false, 'the server stopped within 5 s of its parent shell');
   });
 });

@@ -11,6 +11,7 @@ import {
   type LogLevel,
 } from '../../config.js';
 import { launch } from '../../launch.js';
+import { stopOnSignalOrOrphaned } from '../lifetime.js';
 import { seedDemo } from '../../server/control/demo-seed.js';
 import { describeLocation } from '../../storage/open-store.js';
 
@@ -94,12 +95,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   }
   process.stdout.write(lines.join('\n') + '\n');
 
-  const shutdown = (signal: string) => {
-    app.log.info({ signal }, 'shutting down');
-    void close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  stopOnSignalOrOrphaned(close, (reason) => app.log.info({ reason }, 'shutting down'));
 }
 
 export function registerServe(program: Command): void {
