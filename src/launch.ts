@@ -35,7 +35,14 @@ export async function launch(config: Config): Promise<Launched> {
     const address = await app.listen({ port: config.port, host: config.host });
     const running = app;
     let closing: Promise<void> | undefined;
-    const close = () => (closing ??= running.close().then(() => store.close()));
+    const stopAll = async () => {
+      try {
+        await running.close();
+      } finally {
+        await store.close();
+      }
+    };
+    const close = () => (closing ??= stopAll());
     return { app, store, address, close };
   } catch (error) {
     await app?.close();
