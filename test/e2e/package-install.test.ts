@@ -195,7 +195,7 @@ describe('the packed packages, installed into an empty project', () => {
     assert.match(suite.stdout, /# pass 1/);
   });
 
-  it('runs `npx groupgate serve`, which stops when npx gets SIGTERM', async () => {
+  it('runs `npx groupgate serve` with its console, and it stops when npx gets SIGTERM', async () => {
     const npx = spawn(NPX, ['--no', 'groupgate', 'serve', '--port', '0', '--db', ':memory:', '--no-demo'], {
       cwd: project,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -215,6 +215,14 @@ describe('the packed packages, installed into an empty project', () => {
       npx.on('exit', () => reject(new Error(`exited before listening:\n${output}`)));
     });
     assert.equal((await fetch(`${url}/_groupgate/health`)).status, 200);
+    for (const path of [
+      '/console',
+      '/console/app/main.js',
+      '/console/sdk/index.js',
+      '/console/vendor/htm.js',
+    ]) {
+      assert.equal((await fetch(`${url}${path}`)).status, 200, `the console's ${path} ships in the packages`);
+    }
     npx.stdout.destroy();
     npx.stderr.destroy();
     await new Promise((resolve) => {
