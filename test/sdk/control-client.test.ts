@@ -50,6 +50,8 @@ describe('ControlClient', () => {
       return true;
     });
     assert.throws(() => new ControlClient({ baseUrl, adminToken: '' }), TypeError);
+    const document = await new ControlClient({ baseUrl, adminToken: 'wrong' }).openApiDocument();
+    assert.match(String(document['openapi']), /^3\./);
   });
 
   it('creates a group with the business token and returns its id and invite link, no webhook configured', async () => {

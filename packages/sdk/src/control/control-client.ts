@@ -170,6 +170,11 @@ export class ControlClient {
     return this.#call('GET', '/health');
   }
 
+  /** The control API's OpenAPI 3 document; needs no token. */
+  openApiDocument(): Promise<Record<string, unknown>> {
+    return this.#call('GET', '/openapi.json');
+  }
+
   /** Empties every table on the server: every business, group and delivery, not only yours. */
   reset(): Promise<ControlSuccess> {
     return this.#call('POST', '/reset');
