@@ -67,6 +67,17 @@ export default tseslint.config(
     },
   },
   {
+    // @groupgate/sdk/testing is for Node test suites: Node built-ins, still nothing of the server, and the rest of
+    // the SDK through its public entry points, as a user imports it.
+    files: ['packages/sdk/src/testing/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['../*', '../../../src/*', 'fastify', 'pg', 'better-sqlite3'] },
+      ],
+    },
+  },
+  {
     // The wire contract depends on nothing.
     files: ['packages/sdk/src/contract/**/*.ts'],
     rules: {

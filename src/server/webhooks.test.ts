@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { Harness, TEST_STORE, V, waIds, type Business, type Group } from '../testing/harness.js';
 import { dropTestSchemas, newTestSchema, openTestPostgresStore } from '../testing/postgres.js';
-import { onlyItem, WebhookReceiver } from '../testing/webhook-receiver.js';
+import { startWebhookReceiver, type WebhookReceiver } from '@groupgate/sdk/testing';
+import { onlyItem } from '../testing/only-item.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
 import type { AppConfig } from './app.js';
 
@@ -24,7 +25,7 @@ let receiver: WebhookReceiver;
 async function setUp(config: Partial<AppConfig> = {}, fields?: string[]): Promise<void> {
   h = await Harness.start({ config });
   business = await h.createBusiness();
-  receiver = await WebhookReceiver.start(business.app_secret, VERIFY_TOKEN);
+  receiver = await startWebhookReceiver({ appSecret: business.app_secret, verifyToken: VERIFY_TOKEN });
   const set = await h.control('PUT', `/_groupgate/apps/${business.app_id}/webhook`, {
     callback_url: receiver.url,
     verify_token: VERIFY_TOKEN,
@@ -195,7 +196,7 @@ describe('the allow-list of callback hosts', () => {
   it('refuses a callback URL whose host is not allowed, before calling it', async () => {
     h = await Harness.start({ config: { webhookAllowHosts: ['hooks.example.com', '*.internal.test'] } });
     business = await h.createBusiness();
-    receiver = await WebhookReceiver.start(business.app_secret, VERIFY_TOKEN);
+    receiver = await startWebhookReceiver({ appSecret: business.app_secret, verifyToken: VERIFY_TOKEN });
     const set = await h.control<{ error: { message: string; type: string } }>(
       'PUT',
       `/_groupgate/apps/${business.app_id}/webhook`,
@@ -210,14 +211,14 @@ describe('the allow-list of callback hosts', () => {
   it('accepts a callback URL on an allowed host, and delivers to it', async () => {
     await setUp({ webhookAllowHosts: ['127.0.0.1'] });
     await h.createGroup(business);
-    const [webhook] = await receiver.waitFor(1);
+    const [webhook] = await receiver.waitForWebhooks(1);
     assert.ok(webhook?.signatureValid);
   });
 
   it('does not deliver to a host the allow-list does not name, whatever the stored settings say', async () => {
     h = await Harness.start({ config: { webhookAllowHosts: ['hooks.example.com'] } });
     business = await h.createBusiness();
-    receiver = await WebhookReceiver.start(business.app_secret, VERIFY_TOKEN);
+    receiver = await startWebhookReceiver({ appSecret: business.app_secret, verifyToken: VERIFY_TOKEN });
     // Settings stored under another configuration (an older start, another instance) name this receiver.
     await h.store.saveWebhookSettings({
       appId: business.app_id,
@@ -244,11 +245,11 @@ describe('webhook payloads', () => {
       token: business.access_token,
       json: { messaging_product: 'whatsapp', subject: '  Launch  ', join_approval_mode: 'approval_required' },
     });
-    const [webhook] = await receiver.waitFor(1);
+    const [webhook] = await receiver.waitForWebhooks(1);
     assert.ok(webhook);
     assert.ok(webhook.signatureValid, 'X-Hub-Signature-256 is the HMAC of the exact body');
     assert.match(webhook.signature, /^sha256=[0-9a-f]{64}$/);
-    assert.equal(webhook.contentType, 'application/json');
+    assert.equal(webhook.headers['content-type'], 'application/json');
     assert.equal(webhook.body.object, 'whatsapp_business_account');
     assert.equal(webhook.body.entry[0]?.id, business.waba_id);
     assert.deepEqual(webhook.body.entry[0]?.changes[0]?.value.metadata, {
@@ -283,8 +284,8 @@ describe('webhook payloads', () => {
     await h.control('POST', `/_groupgate/users/${c}/join`, { invite_link: group.inviteLink });
     await h.control('POST', `/_groupgate/users/${c}/cancel_join`, { group_id: group.groupId });
     await approve(group, [idA, idB]);
-    await receiver.waitFor(6);
-    const items = receiver.items();
+    await receiver.waitForWebhooks(6);
+    const items = receiver.events.map((event) => event.raw);
     const idOfC = (items[3] as { join_request_id: string }).join_request_id;
     assert.deepEqual(
       items.slice(1).map((item) => ({ ...item, timestamp: undefined })),
@@ -309,7 +310,7 @@ describe('webhook payloads', () => {
     );
     const idD = await h.requestToJoin('447700900123', group);
     await approve(group, [idD], 'DELETE');
-    await receiver.waitFor(7);
+    await receiver.waitForWebhooks(7);
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(receiver.received.length, 7, 'the rejection sent nothing');
   });
@@ -317,7 +318,7 @@ describe('webhook payloads', () => {
   it('reports a user joining an auto-approve group with their wa_id only', async () => {
     const group = await h.createGroup(business, { mode: 'auto_approve' });
     await h.control('POST', '/_groupgate/users/16505550001/join', { invite_link: group.inviteLink });
-    const [, webhook] = await receiver.waitFor(2);
+    const [, webhook] = await receiver.waitForWebhooks(2);
     assert.ok(webhook);
     assert.deepEqual(onlyItem(webhook).item, {
       timestamp: String(h.now),
@@ -344,8 +345,8 @@ describe('webhook payloads', () => {
     });
     assert.equal(removed.status, 200);
     await h.control('POST', '/_groupgate/users/16505550002/leave', { group_id: group.groupId });
-    await receiver.waitFor(5);
-    const [removal, left] = receiver.items().slice(3);
+    await receiver.waitForWebhooks(5);
+    const [removal, left] = receiver.events.map((event) => event.raw).slice(3);
     assert.deepEqual(removal, {
       timestamp: String(h.now),
       group_id: group.groupId,
@@ -393,7 +394,7 @@ describe('webhook payloads', () => {
       json: { messaging_product: 'whatsapp', subject: 'Renamed' },
     });
     await h.graph({ method: 'DELETE', url: `/${V}/${group.groupId}`, token: business.access_token });
-    await receiver.waitFor(3);
+    await receiver.waitForWebhooks(3);
     const [settings, deleted] = receiver.received.slice(1).map(onlyItem);
     assert.deepEqual(settings, {
       field: 'group_settings_update',
@@ -414,7 +415,7 @@ describe('webhook payloads', () => {
     const group = await h.createGroup(business);
     await h.control('POST', `/_groupgate/groups/${group.groupId}/suspend`);
     await h.control('POST', `/_groupgate/groups/${group.groupId}/clear_suspension`);
-    await receiver.waitFor(3);
+    await receiver.waitForWebhooks(3);
     assert.deepEqual(
       receiver.received.slice(1).map(onlyItem),
       ['group_suspend', 'group_suspend_cleared'].map((type) => ({
@@ -430,7 +431,7 @@ describe('webhook delivery', () => {
     await setUp({ webhookTimeoutMs: 300 });
     receiver.script(500, 'hang');
     await h.createGroup(business);
-    const [webhook] = await receiver.waitFor(1);
+    const [webhook] = await receiver.waitForWebhooks(1);
     assert.equal(receiver.attempts.length, 3);
     assert.ok(
       receiver.attempts.every((attempt) => attempt.raw === webhook?.raw),
@@ -460,9 +461,9 @@ describe('webhook delivery', () => {
     const group = await h.createGroup(business);
     const ids = [];
     for (const waId of waIds(3)) ids.push(await h.requestToJoin(waId, group));
-    await receiver.waitFor(4);
+    await receiver.waitForWebhooks(4);
     assert.deepEqual(
-      receiver.items().map((item) => item['type']),
+      receiver.events.map((event) => event.raw).map((item) => item['type']),
       [
         'group_create',
         'group_join_request_created',
@@ -471,8 +472,8 @@ describe('webhook delivery', () => {
       ],
     );
     assert.deepEqual(
-      receiver
-        .items()
+      receiver.events
+        .map((event) => event.raw)
         .slice(1)
         .map((item) => item['join_request_id']),
       ids,
@@ -492,7 +493,7 @@ describe('webhook delivery', () => {
     receiver.clearScript();
     const replayed = await h.control('POST', `/_groupgate/webhooks/deliveries/${failed?.id}/replay`);
     assert.deepEqual(replayed.body, { success: true });
-    const [again] = await receiver.waitFor(1);
+    const [again] = await receiver.waitForWebhooks(1);
     assert.equal(again?.raw, receiver.attempts[0]?.raw);
     await eventually(
       () => deliveries(),
@@ -534,7 +535,7 @@ describe('webhook delivery across a restart', () => {
         : Promise.resolve(
             openSqliteStore({ path: join(dir, 'restart.sqlite'), cacheRecords: true, readWorker: true }),
           );
-    receiver = await WebhookReceiver.start();
+    receiver = await startWebhookReceiver({ appSecret: 'unset', verifyToken: 'verify-me' });
     receiver.script(...Array<number>(1000).fill(500));
     const first = await Harness.start({ store: await open() });
     business = await first.createBusiness();
@@ -554,7 +555,7 @@ describe('webhook delivery across a restart', () => {
 
     receiver.clearScript();
     h = await Harness.start({ store: await open() });
-    const delivered = await receiver.waitFor(2);
+    const delivered = await receiver.waitForWebhooks(2);
     assert.deepEqual(
       delivered.map((w) => onlyItem(w).item['type']),
       ['group_create', 'group_join_request_created'],

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN_TOKEN, Harness, type Business } from '../../src/testing/harness.js';
 import { REPO_ROOT } from '../../src/testing/shared-dir.js';
-import { WebhookReceiver } from '../../src/testing/webhook-receiver.js';
+import { startWebhookReceiver } from '@groupgate/sdk/testing';
 
 const BIN = join(REPO_ROOT, 'bin/groupgate.js');
 
@@ -219,7 +219,10 @@ describe('groupgate errors', () => {
 
 describe('groupgate webhooks', () => {
   it('sets a callback after the handshake, lists deliveries, and replays one', async () => {
-    const receiver = await WebhookReceiver.start(business.app_secret, 'cli-verify');
+    const receiver = await startWebhookReceiver({
+      appSecret: business.app_secret,
+      verifyToken: 'cli-verify',
+    });
     try {
       const set = await groupgate(
         'webhooks',
@@ -234,7 +237,7 @@ describe('groupgate webhooks', () => {
       assert.equal(set.code, 0, set.stderr);
       assert.match(set.stdout, /^Verified\. group_lifecycle_update, .* -> http/);
       await h.createGroup(business, { subject: 'Hooked' });
-      await receiver.waitFor(1);
+      await receiver.waitForWebhooks(1);
       const { data } = await json<{ data: { id: number; type: string; state: string }[] }>(
         'webhooks',
         'deliveries',
@@ -244,7 +247,7 @@ describe('groupgate webhooks', () => {
       assert.equal(data[0]?.type, 'group_create');
       const replay = await groupgate('webhooks', 'replay', String(data[0]?.id));
       assert.equal(replay.stdout, `Event ${data[0]?.id} queued for delivery\n`);
-      await receiver.waitFor(2);
+      await receiver.waitForWebhooks(2);
       const refused = await groupgate(
         'webhooks',
         'set',

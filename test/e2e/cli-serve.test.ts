@@ -3,13 +3,14 @@
  * group and a curl line, and that line works. Restarting over the same file finds the demo again.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { REPO_ROOT } from '../../src/testing/shared-dir.js';
-import { onlyItem, WebhookReceiver } from '../../src/testing/webhook-receiver.js';
+import { startWebhookReceiver } from '@groupgate/sdk/testing';
+import { onlyItem } from '../../src/testing/only-item.js';
 
 const BIN = join(REPO_ROOT, 'bin/groupgate.js');
 
@@ -142,7 +143,7 @@ describe('groupgate serve', () => {
   });
 
   it("sends the demo's webhooks to --webhook-url, signed with the printed app secret", async () => {
-    const receiver = await WebhookReceiver.start('not-known-yet', 'cli-token');
+    const receiver = await startWebhookReceiver({ appSecret: 'not-known-yet', verifyToken: 'cli-token' });
     // Until the banner names the app secret, the receiver cannot check signatures: it asks for a retry.
     receiver.script(...Array<number>(100).fill(503));
     const { child, output } = await start(
@@ -167,7 +168,7 @@ describe('groupgate serve', () => {
       );
       receiver.appSecret = /secret (\w+) \(signs X-Hub-Signature-256\)/.exec(output)?.[1] ?? '';
       receiver.clearScript();
-      const webhooks = await receiver.waitFor(6, 10_000);
+      const webhooks = await receiver.waitForWebhooks(6, { timeout: 10_000 });
       assert.deepEqual(
         webhooks.map((w) => onlyItem(w).item['type']),
         ['group_create', ...Array<string>(5).fill('group_join_request_created')],
@@ -179,7 +180,7 @@ describe('groupgate serve', () => {
   });
 
   it('refuses to start when --webhook-url does not answer the challenge', async () => {
-    const receiver = await WebhookReceiver.start('s', 'expected-token');
+    const receiver = await startWebhookReceiver({ appSecret: 's', verifyToken: 'expected-token' });
     try {
       const bad = spawn(
         process.execPath,
@@ -196,5 +197,47 @@ describe('groupgate serve', () => {
     } finally {
       await receiver.close();
     }
+  });
+
+  it('stops once the shell npx runs it through dies of SIGTERM, instead of living on as an orphan', async () => {
+    // npx and npm run start the bin as npm → sh -c → node, and forward SIGTERM to sh only, which dies of it.
+    const shell = spawn(
+      'sh',
+      ['-c', `"${process.execPath}" "${BIN}" serve --port 0 --db :memory: --no-demo`],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const url = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      shell.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const listening = /listening on (\S+)/.exec(output);
+        if (listening?.[1] !== undefined) resolve(listening[1]);
+      });
+      shell.on('exit', () => reject(new Error(`exited before listening:\n${output}`)));
+    });
+    assert.equal((await fetch(`${url}/_groupgate/health`)).status, 200);
+    // The server's pid, to clean up after a failure; the test's pipes are let go so an orphan cannot hold it up.
+    const server = Number(execFileSync('pgrep', ['-P', String(shell.pid)], { encoding: 'utf8' }).trim());
+    shell.stdout.destroy();
+    shell.stderr.destroy();
+    await new Promise((resolve) => {
+      shell.removeAllListeners('exit');
+      shell.on('exit', resolve);
+      shell.kill('SIGTERM');
+    });
+    const deadline = Date.now() + 5000;
+    let answering = true;
+    while (answering && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      answering = await fetch(`${url}/_groupgate/health`).then(
+        () => true,
+        () => false,
+      );
+    }
+    if (answering) process.kill(server, 'SIGKILL');
+    assert.equal(answering, false, 'the server stopped within 5 s of its parent shell');
   });
 });

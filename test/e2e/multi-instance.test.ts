@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from '../../src/testing/shared-dir.js';
 import { newTestSchema, postgresSkipReason, TEST_DATABASE_URL } from '../../src/testing/postgres.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
-import { onlyItem, WebhookReceiver } from '../../src/testing/webhook-receiver.js';
+import { startWebhookReceiver, type WebhookReceiver } from '@groupgate/sdk/testing';
+import { onlyItem } from '../../src/testing/only-item.js';
 
 const ADMIN = 'multi-instance-admin';
 const skip = await postgresSkipReason();
@@ -89,7 +90,7 @@ describe('two instances on one PostgreSQL', { skip }, () => {
   let approved: string[] = [];
 
   before(async () => {
-    receiver = await WebhookReceiver.start('unknown', 'multi');
+    receiver = await startWebhookReceiver({ appSecret: 'unknown', verifyToken: 'multi' });
     [a, b] = await Promise.all([startInstance(), startInstance()]);
     const business = await call<{ access_token: string; phone_number_id: string; app_secret: string }>(
       a,
@@ -189,7 +190,7 @@ describe('two instances on one PostgreSQL', { skip }, () => {
 
   it('delivers every webhook exactly once, though both instances deliver from the shared outbox', async () => {
     const expected = 1 + users.length + approvals;
-    const webhooks = await receiver.waitFor(expected, 20_000);
+    const webhooks = await receiver.waitForWebhooks(expected, { timeout: 20_000 });
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(receiver.received.length, expected, 'no event sent twice');
     assert.ok(webhooks.every((w) => w.signatureValid));

@@ -91,6 +91,7 @@ describe('errors', () => {
       [graphError(400, { code: 100, error_subcode: 33, type: 'GraphMethodException' }), NotFoundError],
       [graphError(400, { code: 131059 }), InvalidCursorError],
       [graphError(400, { code: 100 }), InvalidParameterError],
+      [graphError(404, { code: 100, type: 'GroupgateException' }), NotFoundError],
       [graphError(403, { code: 131207 }), GroupSuspendedError],
     ];
     for (const [response, type] of cases) {

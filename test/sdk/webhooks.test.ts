@@ -13,7 +13,7 @@ import {
   WebhookPayloadError,
 } from '@groupgate/sdk/webhooks';
 import { Harness, V, type Business } from '../../src/testing/harness.js';
-import { WebhookReceiver } from '../../src/testing/webhook-receiver.js';
+import { startWebhookReceiver, type WebhookReceiver } from '@groupgate/sdk/testing';
 
 describe('signatures', () => {
   const body = '{"object":"whatsapp_business_account","entry":[]}';
@@ -58,7 +58,7 @@ describe('parsing real deliveries', () => {
   before(async () => {
     h = await Harness.start();
     business = await h.createBusiness();
-    receiver = await WebhookReceiver.start(business.app_secret, 'v');
+    receiver = await startWebhookReceiver({ appSecret: business.app_secret, verifyToken: 'v' });
     await h.control('PUT', `/_groupgate/apps/${business.app_id}/webhook`, {
       callback_url: receiver.url,
       verify_token: 'v',
@@ -89,7 +89,7 @@ describe('parsing real deliveries', () => {
     await call('POST', '', { messaging_product: 'whatsapp', subject: 'Renamed' });
     await h.control('POST', `/_groupgate/groups/${group.groupId}/suspend`);
     await call('DELETE', '');
-    const webhooks = await receiver.waitFor(9);
+    const webhooks = await receiver.waitForWebhooks(9);
     const events = [];
     for (const webhook of webhooks) {
       assert.ok(await verifySignature(webhook.raw, webhook.signature, business.app_secret));

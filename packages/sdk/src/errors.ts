@@ -60,7 +60,7 @@ export class PermissionError extends GraphApiError {
   override name = 'PermissionError';
 }
 
-/** 100 with subcode 33, 131041: no such object, or not yours. */
+/** 100 with subcode 33, 131041: no such object, or not yours. Also 100 with HTTP 404, Groupgate's control API. */
 export class NotFoundError extends GraphApiError {
   override name = 'NotFoundError';
 }
@@ -108,7 +108,8 @@ export function classify(init: GraphApiErrorInit): GraphApiError {
   if (init.status === 429 || RATE_LIMIT_CODES.has(code)) return new RateLimitError(init);
   if (code === 131059) return new InvalidCursorError(init);
   if (code === 131207) return new GroupSuspendedError(init);
-  if ((code === 100 && subcode === 33) || code === 131041) return new NotFoundError(init);
+  if ((code === 100 && (subcode === 33 || init.status === 404)) || code === 131041)
+    return new NotFoundError(init);
   if (PERMISSION_CODES.has(code) || (code >= 200 && code <= 299)) return new PermissionError(init);
   if (code === 100 || code === 2500 || code === 131008 || code === 131009)
     return new InvalidParameterError(init);

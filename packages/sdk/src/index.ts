@@ -11,3 +11,4 @@ export { BulkDecisionError, type BulkOptions, type BulkProgress, type BulkResult
 export type { AcceptedChange, CreateGroupInput, UpdateGroupInput } from './resources/groups.js';
 export * from './contract/index.js';
 export * from './webhooks/index.js';
+export * from './control/index.js';

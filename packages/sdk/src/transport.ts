@@ -24,7 +24,7 @@ export interface ClientOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export type Method = 'GET' | 'POST' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface RequestSpec {
   method: Method;
@@ -62,8 +62,10 @@ export class GraphTransport {
   readonly #retry: RetryOptions;
   readonly #fetch: FetchLike;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #pathPrefix: string;
 
-  constructor(options: ClientOptions) {
+  /** `pathPrefix` replaces `/{apiVersion}` before each path: Groupgate's control API lives under `/_groupgate`. */
+  constructor(options: ClientOptions, pathPrefix?: string) {
     if (typeof options.accessToken !== 'string' || options.accessToken === '') {
       throw new TypeError('accessToken is required');
     }
@@ -75,10 +77,11 @@ export class GraphTransport {
       options.retry === false ? { ...DEFAULT_RETRY, maxRetries: 0 } : { ...DEFAULT_RETRY, ...options.retry };
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#pathPrefix = pathPrefix ?? `/${this.apiVersion}`;
   }
 
   url(spec: Pick<RequestSpec, 'path' | 'query'>): string {
-    const url = `${this.baseUrl}/${this.apiVersion}${spec.path}`;
+    const url = `${this.baseUrl}${this.#pathPrefix}${spec.path}`;
     const query = new URLSearchParams();
     for (const [name, value] of Object.entries(spec.query ?? {})) {
       if (value !== undefined) query.set(name, String(value));

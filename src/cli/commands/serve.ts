@@ -12,10 +12,10 @@ import {
   type LogLevel,
 } from '../../config.js';
 import { parseAllowHosts } from '../../webhooks/callback-request.js';
-import { verifyCallbackUrl } from '../../webhooks/handshake.js';
-import { buildApp } from '../../server/app.js';
+import { launch } from '../../launch.js';
+import { stopOnSignalOrOrphaned } from '../lifetime.js';
 import { seedDemo } from '../../server/control/demo-seed.js';
-import { describeLocation, openStore } from '../../storage/open-store.js';
+import { describeLocation } from '../../storage/open-store.js';
 
 interface ServeFlags {
   port?: string;
@@ -86,17 +86,7 @@ function toOverrides(flags: ServeFlags): ConfigOverrides {
 export async function serve(flags: ServeFlags): Promise<void> {
   const startedAt = performance.now();
   const config = loadConfig(toOverrides(flags));
-  if (config.webhookUrl !== undefined) {
-    // As Meta does when a callback URL is set: an endpoint that does not answer the challenge is refused.
-    const verified = await verifyCallbackUrl(config.webhookUrl, config.webhookVerifyToken, {
-      timeoutMs: config.webhookTimeoutMs,
-      allowHosts: config.webhookAllowHosts,
-    });
-    if (!verified.ok) throw new Error(`--webhook-url ${config.webhookUrl}: ${verified.reason}`);
-  }
-  const store = await openStore(config);
-  const app = await buildApp(config, { store });
-  const address = await app.listen({ port: config.port, host: config.host });
+  const { app, store, address, close } = await launch(config);
   const base = config.publicUrl ?? address.replace('://[::1]', '://localhost');
   const lines = [
     `Groupgate listening on ${base}  (${describeLocation(config)}, ready in ${Math.round(performance.now() - startedAt)} ms)`,
@@ -132,15 +122,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   }
   process.stdout.write(lines.join('\n') + '\n');
 
-  const shutdown = (signal: string) => {
-    app.log.info({ signal }, 'shutting down');
-    void app
-      .close()
-      .then(() => store.close())
-      .then(() => process.exit(0));
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  stopOnSignalOrOrphaned(close, (reason) => app.log.info({ reason }, 'shutting down'));
 }
 
 export function registerServe(program: Command): void {

@@ -2,20 +2,15 @@
  * @module cli/commands/simulate — `groupgate simulate join|cancel|leave|bulk`: WhatsApp users, played by Groupgate's
  * control API. Groupgate only: Meta has no such thing.
  */
-import type {
-  SimulatedCancel,
-  SimulatedJoin,
-  SimulatedLeave,
-  SimulationStatus,
-  StartSimulationBody,
-} from '@groupgate/sdk/contract';
+import { ControlClient } from '@groupgate/sdk';
+import type { StartSimulationBody } from '@groupgate/sdk/contract';
 import type { Command } from 'commander';
 import { adminTokenOf, baseUrlOf, withControlOptions, type ApiFlags } from '../api-options.js';
-import { ControlClient } from '../control-client.js';
 import { print } from '../output.js';
 import { progressBar } from '../progress.js';
 
-const control = (flags: ApiFlags) => new ControlClient(baseUrlOf(flags), adminTokenOf(flags));
+const control = (flags: ApiFlags) =>
+  new ControlClient({ baseUrl: baseUrlOf(flags), adminToken: adminTokenOf(flags) });
 
 export function registerSimulate(program: Command): void {
   const simulate = program
@@ -28,11 +23,7 @@ export function registerSimulate(program: Command): void {
       .description('A user opens an invite link: a join request, or membership on auto-approve groups.')
       .requiredOption('--link <invite_link>', 'https://chat.whatsapp.com/…'),
   ).action(async (waId: string, flags: ApiFlags & { link: string }) => {
-    const result = await control(flags).call<SimulatedJoin>(
-      'POST',
-      `/users/${encodeURIComponent(waId)}/join`,
-      { invite_link: flags.link },
-    );
+    const result = await control(flags).users.join(waId, flags.link);
     print(flags, result, () =>
       process.stdout.write(
         result.join_request_id === undefined
@@ -42,8 +33,8 @@ export function registerSimulate(program: Command): void {
     );
   });
 
-  for (const [name, path, summary, done] of [
-    ['cancel', 'cancel_join', 'A user withdraws their pending join request.', 'cancelled their request'],
+  for (const [name, action, summary, done] of [
+    ['cancel', 'cancelJoin', 'A user withdraws their pending join request.', 'cancelled their request'],
     ['leave', 'leave', 'A participant leaves the group.', 'left'],
   ] as const) {
     withControlOptions(
@@ -52,11 +43,7 @@ export function registerSimulate(program: Command): void {
         .description(summary)
         .requiredOption('-g, --group <group_id>', 'the group'),
     ).action(async (waId: string, flags: ApiFlags & { group: string }) => {
-      const result = await control(flags).call<SimulatedCancel | SimulatedLeave>(
-        'POST',
-        `/users/${encodeURIComponent(waId)}/${path}`,
-        { group_id: flags.group },
-      );
+      const result = await control(flags).users[action](waId, flags.group);
       print(flags, result, () => process.stdout.write(`${waId} ${done}\n`));
     });
   }
@@ -86,12 +73,12 @@ export function registerSimulate(program: Command): void {
           rate_per_second: rate,
           country_code: flags.countryCode,
         };
-        let status = await client.call<SimulationStatus>('POST', '/simulations', run);
+        let status = await client.simulations.start(run);
         const bar = await progressBar(users, 'Simulating');
         try {
           while (status.state === 'running') {
             await new Promise((resolve) => setTimeout(resolve, 200));
-            status = await client.call<SimulationStatus>('GET', `/simulations/${status.simulation_id}`);
+            status = await client.simulations.get(status.simulation_id);
             bar.update(status.requested + status.joined + status.failed, {
               ok: status.requested + status.joined,
               failed: status.failed,

@@ -2,21 +2,25 @@
  * @module cli/commands/webhooks — `groupgate webhooks set|deliveries|replay`: an app's callback URL, the delivery
  * log, and sending an event again. Groupgate's control API.
  */
+import { ControlClient } from '@groupgate/sdk';
 import {
   WEBHOOK_FIELDS,
-  type AppWebhookSettings,
-  type ControlList,
-  type ControlSuccess,
   type SetWebhookBody,
-  type WebhookDelivery,
+  type WebhookDeliveriesQuery,
+  type WebhookDeliveryState,
   type WebhookField,
 } from '@groupgate/sdk/contract';
 import type { Command } from 'commander';
 import { adminTokenOf, baseUrlOf, withControlOptions, type ApiFlags } from '../api-options.js';
-import { ControlClient } from '../control-client.js';
 import { print, printTable } from '../output.js';
 
-const control = (flags: ApiFlags) => new ControlClient(baseUrlOf(flags), adminTokenOf(flags));
+const control = (flags: ApiFlags) =>
+  new ControlClient({ baseUrl: baseUrlOf(flags), adminToken: adminTokenOf(flags) });
+
+function whole(name: string, raw: string): number {
+  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number, got "${raw}"`);
+  return Number(raw);
+}
 
 export function registerWebhooks(program: Command): void {
   const webhooks = program
@@ -56,11 +60,7 @@ export function registerWebhooks(program: Command): void {
           }),
           ...(flags.appSecret !== undefined && { app_secret: flags.appSecret }),
         };
-        const settings = await control(flags).call<AppWebhookSettings>(
-          'PUT',
-          `/apps/${encodeURIComponent(flags.app)}/webhook`,
-          body,
-        );
+        const settings = await control(flags).webhooks.set(flags.app, body);
         print(flags, settings, () =>
           process.stdout.write(`Verified. ${settings.fields.join(', ')} -> ${settings.callback_url}\n`),
         );
@@ -76,14 +76,14 @@ export function registerWebhooks(program: Command): void {
       .option('--state <state>', 'pending | delivered | failed | skipped')
       .option('--limit <n>', 'at most this many (1-500)', '20'),
   ).action(async (flags: ApiFlags & { app?: string; group?: string; state?: string; limit: string }) => {
-    const query = new URLSearchParams({ limit: flags.limit });
-    if (flags.app !== undefined) query.set('app_id', flags.app);
-    if (flags.group !== undefined) query.set('group_id', flags.group);
-    if (flags.state !== undefined) query.set('state', flags.state);
-    const { data } = await control(flags).call<ControlList<WebhookDelivery>>(
-      'GET',
-      `/webhooks/deliveries?${query}`,
-    );
+    // The server refuses a limit out of range or an unknown state with a clear error.
+    const query: WebhookDeliveriesQuery = {
+      limit: whole('--limit', flags.limit),
+      ...(flags.app !== undefined && { app_id: flags.app }),
+      ...(flags.group !== undefined && { group_id: flags.group }),
+      ...(flags.state !== undefined && { state: flags.state as WebhookDeliveryState }),
+    };
+    const data = await control(flags).deliveries.list(query);
     print(flags, { data }, () =>
       printTable(
         data.map((d) => [
@@ -103,10 +103,7 @@ export function registerWebhooks(program: Command): void {
   withControlOptions(
     webhooks.command('replay <id>').description('Send an event again now, with the same body.'),
   ).action(async (id: string, flags: ApiFlags) => {
-    const result = await control(flags).call<ControlSuccess>(
-      'POST',
-      `/webhooks/deliveries/${encodeURIComponent(id)}/replay`,
-    );
+    const result = await control(flags).deliveries.replay(whole('the event id', id));
     print(flags, result, () => process.stdout.write(`Event ${id} queued for delivery\n`));
   });
 }

@@ -179,3 +179,14 @@ export interface WebhookAttempt {
 export interface WebhookDeliveryDetail extends WebhookDelivery {
   attempt_log: WebhookAttempt[];
 }
+
+/** `GET /_groupgate/webhooks/deliveries` query: filters, and paging with `before` = the last id seen. */
+export interface WebhookDeliveriesQuery {
+  app_id?: string;
+  group_id?: string;
+  state?: WebhookDeliveryState;
+  /** Events older than this id. */
+  before?: number;
+  /** 1–500. @default 50 */
+  limit?: number;
+}
