@@ -1,0 +1,237 @@
+/**
+ * The dispatcher's schedule, on a manual clock: when each attempt is made, and what happens when the store refuses
+ * an attempt's record. Real store, real receiver over HTTP; only time is the test's.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { Harness, TEST_STORE, type Business } from '../testing/harness.js';
+import { ManualClock } from '../testing/manual-clock.js';
+import {
+  dropTestSchemas,
+  newTestSchema,
+  openTestPostgresStore,
+  TEST_DATABASE_URL,
+} from '../testing/postgres.js';
+import { onlyItem, WebhookReceiver } from '../testing/webhook-receiver.js';
+import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
+import type { WebhookAttempt } from '../storage/store.js';
+import { WebhookDispatcher, type DispatcherOptions } from './dispatcher.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'groupgate-dispatcher-'));
+after(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  if (TEST_STORE === 'postgres') await dropTestSchemas();
+});
+
+/** Makes every write of an attempt record fail in the store's own database, as a full disk does, until lifted. */
+interface WriteFault {
+  begin(): Promise<void>;
+  lift(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let h: Harness;
+let business: Business;
+let receiver: WebhookReceiver;
+let fault: WriteFault;
+let dispatcher: WebhookDispatcher | undefined;
+const errors: unknown[] = [];
+
+async function setUp(): Promise<void> {
+  const schema = newTestSchema();
+  const path = join(dir, `${schema}.sqlite`);
+  const store =
+    TEST_STORE === 'postgres'
+      ? await openTestPostgresStore(schema)
+      : openSqliteStore({ path, cacheRecords: true });
+  // The app's own dispatcher is off: the one under test runs on the manual clock.
+  h = await Harness.start({ store, deliverWebhooks: false });
+  business = await h.createBusiness();
+  receiver = await WebhookReceiver.start(business.app_secret);
+  const set = await h.control('PUT', `/_groupgate/apps/${business.app_id}/webhook`, {
+    callback_url: receiver.url,
+    verify_token: 'verify-me',
+  });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  fault = TEST_STORE === 'postgres' ? postgresWriteFault(schema) : sqliteWriteFault(path);
+  errors.length = 0;
+}
+
+function sqliteWriteFault(path: string): WriteFault {
+  const db = new Database(path);
+  return {
+    begin: async () => {
+      db.exec(`CREATE TRIGGER disk_full BEFORE INSERT ON webhook_attempts
+               BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    },
+    lift: async () => {
+      db.exec('DROP TRIGGER disk_full');
+    },
+    close: async () => {
+      db.close();
+    },
+  };
+}
+
+function postgresWriteFault(schema: string): WriteFault {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  const connected = client.connect().then(() => client.query(`SET search_path = ${schema}`));
+  return {
+    begin: async () => {
+      await connected;
+      await client.query(`CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = '53100'; END $$`);
+      await client.query(`CREATE TRIGGER disk_full BEFORE INSERT ON webhook_attempts
+                          FOR EACH ROW EXECUTE FUNCTION disk_full()`);
+    },
+    lift: async () => {
+      await client.query('DROP TRIGGER disk_full ON webhook_attempts');
+      await client.query('DROP FUNCTION disk_full()');
+    },
+    close: async () => {
+      await connected.catch(() => undefined);
+      await client.end();
+    },
+  };
+}
+
+afterEach(async () => {
+  await dispatcher?.stop();
+  dispatcher = undefined;
+  await fault.close();
+  await h.close();
+  await receiver.close();
+});
+
+const TIMEOUT_MS = 2000;
+/** The lease a claim takes: the dispatcher's, for this timeout. */
+const LEASE_MS = 2 * TIMEOUT_MS + 5000;
+
+function startDispatcher(clock: ManualClock, options: Partial<DispatcherOptions> = {}): WebhookDispatcher {
+  dispatcher = new WebhookDispatcher(h.store, {
+    retry: { baseDelayMs: 300, maxDelayMs: 60_000, windowMs: 3_600_000 },
+    timeoutMs: TIMEOUT_MS,
+    concurrency: 4,
+    pollIntervalMs: 1000,
+    defaultSubscription: undefined,
+    logRetentionMs: 7 * 24 * 3_600_000,
+    onError: (error) => errors.push(error),
+    clock,
+    ...options,
+  });
+  dispatcher.start();
+  return dispatcher;
+}
+
+/**
+ * Lets the dispatcher finish what it is doing (claims, deliveries over HTTP, records), then moves the clock to its
+ * next timer, until `done`. Fails rather than loop for ever.
+ */
+async function runUntil(clock: ManualClock, done: () => boolean): Promise<void> {
+  for (let step = 0; step < 200; step++) {
+    await dispatcher?.settled();
+    if (done()) return;
+    assert.ok(clock.fireNext(), 'the dispatcher has a timer set');
+  }
+  assert.fail('the condition was not met within 200 timers');
+}
+
+async function attemptsOf(type: string): Promise<WebhookAttempt[]> {
+  const events = await h.store.listWebhookEvents({ limit: 100 });
+  const event = events.find((e) => (JSON.parse(e.itemJson) as { type?: string }).type === type);
+  assert.ok(event, `an event ${type} is queued`);
+  return (await h.store.findWebhookEvent(event.id))?.attempts ?? [];
+}
+
+describe('the delivery schedule', () => {
+  it('makes each retry when it falls due, not at the next poll: with a 1 s poll, 300 ms delays double', async () => {
+    await setUp();
+    receiver.script(500, 500, 500, 500);
+    await h.createGroup(business);
+    const clock = new ManualClock(Date.now());
+    startDispatcher(clock);
+    await runUntil(clock, () => receiver.received.length === 1);
+
+    const started = (await attemptsOf('group_create')).map((a) => a.startedAt);
+    assert.equal(started.length, 5);
+    const gaps = started.slice(1).map((at, i) => at - (started[i] ?? 0));
+    // The second attempt at once, then 300, 600 and 1200 ms, each ±20%: none waits for the poll.
+    assert.equal(gaps[0], 0, `gaps ${gaps.join(', ')}`);
+    for (const [i, base] of [300, 600, 1200].entries()) {
+      const gap = gaps[i + 1] ?? NaN;
+      assert.ok(gap >= base * 0.8 && gap <= base * 1.2, `gap ${i + 2} is ${gap} ms, due ${base} ms ±20%`);
+    }
+  });
+
+  it('polls for events other instances queued', async () => {
+    await setUp();
+    const clock = new ManualClock(Date.now());
+    startDispatcher(clock);
+    await runUntil(clock, () => clock.nextTimerAt !== undefined && clock.nextTimerAt > clock.now());
+    const group = await h.createGroup(business);
+    assert.ok(group);
+    const before = clock.now();
+    await runUntil(clock, () => receiver.received.length === 1);
+    assert.equal(clock.now() - before, 1000);
+  });
+});
+
+describe('an attempt record the store refuses', () => {
+  it("is written again as soon as the store takes writes: the group's next event is not held to the lease", async () => {
+    await setUp();
+    const group = await h.createGroup(business);
+    const clock = new ManualClock(Date.now());
+    await fault.begin();
+    startDispatcher(clock);
+    await runUntil(clock, () => receiver.received.length === 1);
+    const deliveredAt = clock.now();
+    assert.ok(errors.length > 0, 'the refused record is reported');
+
+    await h.requestToJoin('16505550001', group);
+    await fault.lift();
+    await runUntil(clock, () => receiver.received.length === 2);
+
+    assert.ok(
+      clock.now() - deliveredAt < 1000,
+      `the next event went out ${clock.now() - deliveredAt} ms later`,
+    );
+    assert.deepEqual(
+      receiver.received.map((w) => onlyItem(w).item['type']),
+      ['group_create', 'group_join_request_created'],
+    );
+    assert.equal(receiver.attempts.length, 2, 'nothing was sent twice');
+    const [recorded] = await attemptsOf('group_create');
+    assert.equal(recorded?.statusCode, 200);
+    assert.equal(recorded?.startedAt, deliveredAt);
+  });
+
+  it('is dropped when the lease ends first, and the event is sent again', async () => {
+    await setUp();
+    await h.createGroup(business);
+    const clock = new ManualClock(Date.now());
+    await fault.begin();
+    startDispatcher(clock);
+    await runUntil(clock, () => receiver.received.length === 1);
+    const deliveredAt = clock.now();
+    // The record is retried until the lease ends; then another claimer may take the event, so it is sent again.
+    await runUntil(clock, () => clock.now() >= deliveredAt + LEASE_MS);
+    assert.deepEqual(
+      receiver.received.map((w) => onlyItem(w).item['type']),
+      ['group_create', 'group_create'],
+      'delivery is at least once',
+    );
+    await fault.lift();
+    assert.ok(clock.fireNext());
+    await dispatcher?.settled();
+    const attempts = await attemptsOf('group_create');
+    assert.deepEqual(
+      attempts.map((a) => [a.attempt, a.statusCode]),
+      [[1, 200]],
+    );
+  });
+});
