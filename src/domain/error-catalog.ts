@@ -204,6 +204,16 @@ export const GRAPH_ERRORS = Object.freeze({
     title: 'Unknown error',
     isTransient: true,
   }),
+  // The store is unreachable or cannot write (database restarting, connection cut, disk full): Graph's transient
+  // code 2, in its own words. A retry of the same call is safe: it either was applied whole or not at all.
+  SERVICE_UNAVAILABLE: template({
+    status: 503,
+    code: 2,
+    type: 'OAuthException',
+    message: 'An unexpected error has occurred. Please retry your request later.',
+    title: 'Service temporarily unavailable',
+    isTransient: true,
+  }),
   // The control API has no Meta counterpart; it keeps the envelope so one parser serves both surfaces.
   ADMIN_TOKEN_REQUIRED: template({
     status: 401,
@@ -225,6 +235,14 @@ export const GRAPH_ERRORS = Object.freeze({
     type: 'GroupgateException',
     message: '{details}',
     title: 'Conflict',
+  }),
+  CONTROL_UNAVAILABLE: template({
+    status: 503,
+    code: 2,
+    type: 'GroupgateException',
+    message: '{details}',
+    title: 'Service temporarily unavailable',
+    isTransient: true,
   }),
   CONTROL_INVALID_PARAMETER: template({
     status: 400,
