@@ -146,6 +146,8 @@ export interface Store {
   /** Replaces the app secret webhooks are signed with; false when no business has this app. */
   setAppSecret(appId: string, appSecret: string): Promise<boolean>;
 
+  /** Answers a read and commits a write that changes nothing (storage/health-probe); throws when either fails. */
+  checkHealth(): Promise<void>;
   /** Empties every table; the schema stays. */
   reset(): Promise<void>;
   close(): Promise<void>;

@@ -7,16 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { Harness, TEST_STORE, type Business } from '../testing/harness.js';
 import { ManualClock } from '../testing/manual-clock.js';
-import {
-  dropTestSchemas,
-  newTestSchema,
-  openTestPostgresStore,
-  TEST_DATABASE_URL,
-} from '../testing/postgres.js';
+import { dropTestSchemas, newTestSchema, openTestPostgresStore } from '../testing/postgres.js';
+import { writeFault, type WriteFault } from '../testing/write-fault.js';
 import { onlyItem, WebhookReceiver } from '../testing/webhook-receiver.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
 import type { WebhookAttempt } from '../storage/store.js';
@@ -27,13 +21,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
   if (TEST_STORE === 'postgres') await dropTestSchemas();
 });
-
-/** Makes every write of an attempt record fail in the store's own database, as a full disk does, until lifted. */
-interface WriteFault {
-  begin(): Promise<void>;
-  lift(): Promise<void>;
-  close(): Promise<void>;
-}
 
 let h: Harness;
 let business: Business;
@@ -58,46 +45,8 @@ async function setUp(): Promise<void> {
     verify_token: 'verify-me',
   });
   assert.equal(set.status, 200, JSON.stringify(set.body));
-  fault = TEST_STORE === 'postgres' ? postgresWriteFault(schema) : sqliteWriteFault(path);
+  fault = writeFault(TEST_STORE === 'postgres' ? { kind: 'postgres', schema } : { kind: 'sqlite', path });
   errors.length = 0;
-}
-
-function sqliteWriteFault(path: string): WriteFault {
-  const db = new Database(path);
-  return {
-    begin: async () => {
-      db.exec(`CREATE TRIGGER disk_full BEFORE INSERT ON webhook_attempts
-               BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
-    },
-    lift: async () => {
-      db.exec('DROP TRIGGER disk_full');
-    },
-    close: async () => {
-      db.close();
-    },
-  };
-}
-
-function postgresWriteFault(schema: string): WriteFault {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  const connected = client.connect().then(() => client.query(`SET search_path = ${schema}`));
-  return {
-    begin: async () => {
-      await connected;
-      await client.query(`CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = '53100'; END $$`);
-      await client.query(`CREATE TRIGGER disk_full BEFORE INSERT ON webhook_attempts
-                          FOR EACH ROW EXECUTE FUNCTION disk_full()`);
-    },
-    lift: async () => {
-      await client.query('DROP TRIGGER disk_full ON webhook_attempts');
-      await client.query('DROP FUNCTION disk_full()');
-    },
-    close: async () => {
-      await connected.catch(() => undefined);
-      await client.end();
-    },
-  };
 }
 
 afterEach(async () => {
@@ -108,6 +57,8 @@ afterEach(async () => {
   await receiver.close();
 });
 
+/** What SQLite and PostgreSQL say when the disk is full. */
+const DISK_FULL = { message: 'database or disk is full', sqlState: '53100' };
 const TIMEOUT_MS = 2000;
 /** The lease a claim takes: the dispatcher's, for this timeout. */
 const LEASE_MS = 2 * TIMEOUT_MS + 5000;
@@ -186,7 +137,7 @@ describe('an attempt record the store refuses', () => {
     await setUp();
     const group = await h.createGroup(business);
     const clock = new ManualClock(Date.now());
-    await fault.begin();
+    await fault.refuse('webhook_attempts', DISK_FULL.message, DISK_FULL.sqlState);
     startDispatcher(clock);
     await runUntil(clock, () => receiver.received.length === 1);
     const deliveredAt = clock.now();
@@ -214,7 +165,7 @@ describe('an attempt record the store refuses', () => {
     await setUp();
     await h.createGroup(business);
     const clock = new ManualClock(Date.now());
-    await fault.begin();
+    await fault.refuse('webhook_attempts', DISK_FULL.message, DISK_FULL.sqlState);
     startDispatcher(clock);
     await runUntil(clock, () => receiver.received.length === 1);
     const deliveredAt = clock.now();

@@ -71,12 +71,9 @@ export function toGraphError(error: unknown, request: FastifyRequest, bodyLimit:
 const STORE_UNAVAILABLE_DETAILS = 'The database is unavailable or cannot write; retry the call.';
 
 /** The store failed in a way that passes (see storage/transient-errors): 503, Graph's transient code 2. */
-export function storeUnavailable(controlApi: boolean): GraphError {
+export function storeUnavailable(controlApi: boolean, details = STORE_UNAVAILABLE_DETAILS): GraphError {
   return controlApi
-    ? new GraphError(GRAPH_ERRORS.CONTROL_UNAVAILABLE, {
-        params: { details: STORE_UNAVAILABLE_DETAILS },
-        details: STORE_UNAVAILABLE_DETAILS,
-      })
+    ? new GraphError(GRAPH_ERRORS.CONTROL_UNAVAILABLE, { params: { details }, details })
     : new GraphError(GRAPH_ERRORS.SERVICE_UNAVAILABLE);
 }
 

@@ -39,6 +39,7 @@ import { ReadBatcher } from '../read-batcher.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { PostgresOutbox } from './postgres-outbox.js';
 import { inTransaction, resilientPoolConfig, withClient } from './pool.js';
+import { HEALTH_PROBE_SQL } from '../health-probe.js';
 import { toBusiness, toGroup, type BusinessRow, type GroupRow } from '../rows.js';
 
 export interface PostgresStoreOptions {
@@ -826,6 +827,10 @@ export class PostgresStore implements Store {
       [groupPk],
     );
     return rows.rows.map((r) => r.wa_id);
+  }
+
+  async checkHealth(): Promise<void> {
+    await this.#pool.query(HEALTH_PROBE_SQL);
   }
 
   async reset(): Promise<void> {

@@ -45,6 +45,7 @@ import { PageWorker } from './page-worker-client.js';
 import { GroupCommit } from './group-commit.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { HEALTH_PROBE_SQL } from '../health-probe.js';
 import { toBusiness, toGroup, type BusinessRow, type GroupRow } from '../rows.js';
 
 export interface SqliteStoreOptions {
@@ -745,6 +746,10 @@ export class SqliteStore implements Store {
 
   async listParticipants(groupPk: number): Promise<string[]> {
     return this.#statements.participants.all(groupPk) as string[];
+  }
+
+  async checkHealth(): Promise<void> {
+    this.#db.prepare(HEALTH_PROBE_SQL).run();
   }
 
   async reset(): Promise<void> {
