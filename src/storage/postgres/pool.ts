@@ -8,14 +8,25 @@
  * the database accepts connections.
  */
 import type pg from 'pg';
+import { isTransientStoreError } from '../transient-errors.js';
 
 /** How long to wait for a new connection before the call fails (transiently) instead of hanging. */
 export const CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * How long a query may go unanswered. A connection cut without a word (a failover, a host gone) never answers;
+ * without a bound the call, and the webhook dispatcher, would wait for ever. A call waiting on a row lock this long
+ * is better answered with a transient error too.
+ */
+export const QUERY_TIMEOUT_MS = 30_000;
 
 /** The pool settings that keep a lost database from hanging or crashing Groupgate. */
 export function resilientPoolConfig(applicationName: string | undefined): pg.PoolConfig {
   return {
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
+    // TCP keepalives find a dead peer on an idle connection, so fewer dead connections wait in the pool.
+    keepAlive: true,
     // Names the connections in pg_stat_activity, for operators (and tests) to find them.
     application_name: applicationName ?? 'groupgate',
   };
@@ -43,17 +54,36 @@ export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient)
  * applied: PostgreSQL rolls back a transaction whose connection ends before COMMIT. A connection lost during
  * COMMIT itself leaves the outcome unknown, as with any database: the caller gets a transient error and a retry
  * finds the change applied or not, never half-applied.
+ *
+ * A pooled connection may have been cut while idle without the client hearing of it (a failover, a NAT or
+ * firewall timeout): BEGIN is then the first to fail. Nothing was done yet, so the transaction starts again on
+ * another connection, as many times as the pool may hold dead ones, each dropped as it is found.
  */
-export function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  return withClient(pool, async (client) => {
-    await client.query('BEGIN');
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const tries = (pool.options.max ?? 10) + 1;
+  for (let attempt = 1; ; attempt++) {
+    let connected = false;
+    let begun = false;
     try {
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
+      return await withClient(pool, async (client) => {
+        connected = true;
+        await client.query('BEGIN');
+        begun = true;
+        try {
+          const result = await work(client);
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      });
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      const staleConnection = connected && !begun && isTransientStoreError(error);
+      if (!staleConnection || attempt >= tries) throw error;
     }
-  });
+  }
 }
