@@ -169,6 +169,25 @@ describe('an attempt record the store refuses', () => {
     assert.equal(recorded?.startedAt, deliveredAt);
   });
 
+  it('holds back new deliveries while the store refuses records, whose records it would refuse too', async () => {
+    await setUp();
+    await h.createGroup(business);
+    const clock = manualClock();
+    await fault.refuse('webhook_attempts', DISK_FULL.message, DISK_FULL.sqlState);
+    startDispatcher(clock);
+    await runUntil(clock, () => receiver.received.length === 1);
+    const deliveredAt = clock.now();
+
+    const other = await h.createGroup(business, { subject: 'Another group' });
+    await runUntil(clock, () => clock.now() >= deliveredAt + 2000);
+    assert.equal(receiver.attempts.length, 1, "the other group's event waits");
+
+    await fault.lift();
+    await runUntil(clock, () => receiver.received.length === 2);
+    assert.deepEqual(receiver.received.map((w) => onlyItem(w).item['group_id']).slice(1), [other.groupId]);
+    assert.equal(receiver.attempts.length, 2, 'nothing was sent twice');
+  });
+
   it('is dropped when the lease ends first, and the event is sent again', async () => {
     await setUp();
     await h.createGroup(business);

@@ -223,6 +223,8 @@ export class WebhookDispatcher {
       const passed = this.#dueTimes.findIndex((at) => at > wokeAt);
       this.#dueTimes.splice(0, passed === -1 ? this.#dueTimes.length : passed);
       if (this.#unrecorded.length > 0) await this.#recordAgain(wokeAt);
+      // While the store refuses records, take on no more deliveries: their records would be refused too.
+      if (this.#unrecorded.length > 0) return;
       do {
         this.#again = false;
         const room = this.#options.concurrency - this.#inFlight.size;
