@@ -215,12 +215,13 @@ export const GRAPH_ERRORS = Object.freeze({
     title: 'Unknown error',
     isTransient: true,
   }),
-  // Graph's code 2 ("Service temporarily unavailable"): answered past the connection caps.
+  // Graph's transient code 2, in its own words: the store is unreachable or cannot write (database restarting,
+  // connection cut, disk full), or the server is past its connection caps. A retry of the same call is safe.
   SERVICE_UNAVAILABLE: template({
     status: 503,
     code: 2,
     type: 'OAuthException',
-    message: 'Service temporarily unavailable',
+    message: 'An unexpected error has occurred. Please retry your request later.',
     title: 'Service temporarily unavailable',
     isTransient: true,
   }),
@@ -245,6 +246,14 @@ export const GRAPH_ERRORS = Object.freeze({
     type: 'GroupgateException',
     message: '{details}',
     title: 'Conflict',
+  }),
+  CONTROL_UNAVAILABLE: template({
+    status: 503,
+    code: 2,
+    type: 'GroupgateException',
+    message: '{details}',
+    title: 'Service temporarily unavailable',
+    isTransient: true,
   }),
   CONTROL_INVALID_PARAMETER: template({
     status: 400,

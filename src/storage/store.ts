@@ -151,6 +151,8 @@ export interface Store {
    */
   onEventsAppended(listener: () => void): () => void;
 
+  /** Answers a read and commits a write that changes nothing (storage/health-probe); throws when either fails. */
+  checkHealth(): Promise<void>;
   /** Empties every table; the schema stays. */
   reset(): Promise<void>;
   close(): Promise<void>;

@@ -154,7 +154,9 @@ export class Harness {
     this.#dispose = dispose;
   }
 
-  static async start(options: { store?: Store; config?: Partial<AppConfig> } = {}): Promise<Harness> {
+  static async start(
+    options: { store?: Store; config?: Partial<AppConfig>; deliverWebhooks?: boolean } = {},
+  ): Promise<Harness> {
     const { store, dispose } =
       options.store === undefined
         ? await openTestStore()
@@ -189,7 +191,11 @@ export class Harness {
         groupRateLimit: undefined,
         ...options.config,
       },
-      { store, clock: () => ref.harness?.now ?? 0 },
+      {
+        store,
+        clock: () => ref.harness?.now ?? 0,
+        ...(options.deliverWebhooks !== undefined && { deliverWebhooks: options.deliverWebhooks }),
+      },
     );
     // Ready, as a listening server is: the webhook dispatcher starts now, not at the first request.
     await app.ready();

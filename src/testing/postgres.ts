@@ -38,10 +38,18 @@ export function newTestSchema(): string {
 
 const schemas: string[] = [];
 
-/** A migrated store on a fresh schema; `dropTestSchemas()` removes every schema made so far. */
+/**
+ * A migrated store on a fresh schema; `dropTestSchemas()` removes every schema made so far. Its connections carry
+ * the schema's name as their application_name: a test that cuts them finds its own, never another run's.
+ */
 export async function openTestPostgresStore(schema = newTestSchema()): Promise<PostgresStore> {
   schemas.push(schema);
-  return openPostgresStore({ connectionString: TEST_DATABASE_URL, schema, maxConnections: 8 });
+  return openPostgresStore({
+    connectionString: TEST_DATABASE_URL,
+    schema,
+    maxConnections: 8,
+    applicationName: schema,
+  });
 }
 
 export async function dropTestSchemas(): Promise<void> {

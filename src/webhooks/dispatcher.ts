@@ -6,7 +6,7 @@
  * when a retry falls due, and on a slow poll for what other instances queued.
  */
 import type { Store } from '../storage/store.js';
-import type { ClaimedWebhookEvent, WebhookAttempt, WebhookField } from '../domain/records.js';
+import type { AttemptVerdict, ClaimedWebhookEvent, WebhookAttempt, WebhookField } from '../domain/records.js';
 import { requestCallback } from './callback-request.js';
 import { renderEnvelope } from './envelope.js';
 import { verdictAfterFailure, type RetryPolicy } from './retry-policy.js';
@@ -33,19 +33,60 @@ export interface DispatcherOptions {
   logRetentionMs: number;
   /** Reports failures of the dispatcher itself (the store unreachable), never of receivers. */
   onError: (error: unknown) => void;
+  /** Time and timers of the delivery schedule; tests pass a manual one. @default SYSTEM_CLOCK */
+  clock?: DispatcherClock;
 }
+
+/** The dispatcher's time source and its one kind of timer. */
+export interface DispatcherClock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Calls `callback` once after `delayMs`; the timer must not keep the process alive. */
+  setTimer(callback: () => void, delayMs: number): { cancel(): void };
+}
+
+export const SYSTEM_CLOCK: DispatcherClock = Object.freeze({
+  now: () => Date.now(),
+  setTimer(callback: () => void, delayMs: number) {
+    const timer = setTimeout(callback, delayMs);
+    timer.unref();
+    return { cancel: () => clearTimeout(timer) };
+  },
+});
 
 export const USER_AGENT = 'facebookexternalua';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_BATCH = 5000;
+/**
+ * How soon an attempt record the store refused (disk full, database unreachable) is written again. Until it is, its
+ * event stays leased and its group's later events wait; a lost record would strand them until the lease ends.
+ */
+const RECORD_RETRY_MS = 250;
+/** Retry times remembered; past this many, the farthest are left to the poll to find. */
+const MAX_REMEMBERED_DUE_TIMES = 10_000;
+
+/** An attempt made, whose record the store has not taken yet. */
+interface UnrecordedAttempt {
+  record: WebhookAttempt;
+  verdict: AttemptVerdict;
+  /** Past the lease another claimer may already be sending the event: the record is dropped then. */
+  leaseUntil: number;
+}
 
 export class WebhookDispatcher {
   readonly #store: Store;
   readonly #options: DispatcherOptions;
+  readonly #clock: DispatcherClock;
   #inFlight = new Set<Promise<void>>();
-  #timer: NodeJS.Timeout | undefined;
+  #timer: { cancel(): void } | undefined;
   #timerAt = Infinity;
+  /**
+   * When known retries fall due, ascending. The one timer is always set for the earlier of the next poll and the
+   * first of these, so a wake-up for another reason never loses a retry to the poll.
+   */
+  #dueTimes: number[] = [];
+  #unrecorded: UnrecordedAttempt[] = [];
   #claiming = false;
   #again = false;
   #stopped = true;
@@ -55,6 +96,7 @@ export class WebhookDispatcher {
   constructor(store: Store, options: DispatcherOptions) {
     this.#store = store;
     this.#options = options;
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
   }
 
   start(): void {
@@ -87,7 +129,7 @@ export class WebhookDispatcher {
 
   /** Look for due events now (the store's signal calls this after each commit that queued events). */
   wake(): void {
-    this.#wakeAt(Date.now());
+    this.#wakeAt(this.#clock.now());
   }
 
   /** Stops claiming, and waits for deliveries in flight (each bounded by the timeout). */
@@ -96,27 +138,79 @@ export class WebhookDispatcher {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     clearInterval(this.#pruneTimer);
-    clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
+    await this.settled();
+  }
+
+  /** Resolves once no claim and no delivery is under way; the timer for the next one may be set. */
+  async settled(): Promise<void> {
     while (this.#inFlight.size > 0 || this.#claiming) {
       await Promise.race([...this.#inFlight, new Promise((resolve) => setTimeout(resolve, 10))]);
     }
   }
 
+  /** Sets the timer for `at`, or for the first known retry if that is sooner; never puts off a sooner timer. */
   #wakeAt(at: number): void {
     if (this.#stopped) return;
-    if (this.#timer !== undefined && this.#timerAt <= at) return;
-    clearTimeout(this.#timer);
-    this.#timerAt = at;
-    this.#timer = setTimeout(
+    const next = Math.min(at, this.#dueTimes[0] ?? Infinity);
+    if (this.#timer !== undefined && this.#timerAt <= next) return;
+    this.#timer?.cancel();
+    this.#timerAt = next;
+    this.#timer = this.#clock.setTimer(
       () => {
         this.#timer = undefined;
         this.#timerAt = Infinity;
         void this.#claim();
       },
-      Math.max(0, at - Date.now()),
+      Math.max(0, next - this.#clock.now()),
     );
-    this.#timer.unref();
+  }
+
+  /** Remembers when a retry falls due, and wakes then. */
+  #dueAt(at: number): void {
+    const due = this.#dueTimes;
+    let i = due.length;
+    while (i > 0 && (due[i - 1] ?? 0) > at) i--;
+    due.splice(i, 0, at);
+    if (due.length > MAX_REMEMBERED_DUE_TIMES) due.pop();
+    this.#wakeAt(at);
+  }
+
+  /** Writes an attempt's record; one the store refuses is kept and written again soon. */
+  async #record(attempt: UnrecordedAttempt): Promise<void> {
+    try {
+      await this.#store.recordWebhookAttempt(attempt.record, attempt.verdict);
+    } catch (error) {
+      this.#unrecorded.push(attempt);
+      this.#dueAt(this.#clock.now() + RECORD_RETRY_MS);
+      throw error;
+    }
+    if (attempt.verdict.state === 'pending') this.#dueAt(attempt.verdict.nextAttemptAt);
+  }
+
+  /** Writes again the records the store refused, before anything new is claimed: each holds its group back. */
+  async #recordAgain(now: number): Promise<void> {
+    const waiting = this.#unrecorded;
+    this.#unrecorded = [];
+    for (const attempt of waiting) {
+      if (attempt.leaseUntil <= now) {
+        this.#options.onError(
+          new Error(
+            `webhook event ${attempt.record.eventId}: attempt ${attempt.record.attempt} could not be recorded ` +
+              'before its lease ended; it will be sent again',
+          ),
+        );
+        continue;
+      }
+      try {
+        await this.#store.recordWebhookAttempt(attempt.record, attempt.verdict);
+        if (attempt.verdict.state === 'pending') this.#dueAt(attempt.verdict.nextAttemptAt);
+      } catch {
+        this.#unrecorded.push(attempt);
+      }
+    }
+    if (this.#unrecorded.length > 0) this.#dueAt(now + RECORD_RETRY_MS);
   }
 
   async #claim(): Promise<void> {
@@ -126,22 +220,29 @@ export class WebhookDispatcher {
     }
     this.#claiming = true;
     try {
+      const wokeAt = this.#clock.now();
+      // Retries due by now are found by this claim, or by the wake-up when a delivery slot frees.
+      const passed = this.#dueTimes.findIndex((at) => at > wokeAt);
+      this.#dueTimes.splice(0, passed === -1 ? this.#dueTimes.length : passed);
+      if (this.#unrecorded.length > 0) await this.#recordAgain(wokeAt);
+      // While the store refuses records, take on no more deliveries: their records would be refused too.
+      if (this.#unrecorded.length > 0) return;
       do {
         this.#again = false;
         const room = this.#options.concurrency - this.#inFlight.size;
         if (room <= 0 || this.#stopped) break;
-        const now = Date.now();
+        const now = this.#clock.now();
         // A lease outlives the attempt's own timeout, so no other instance can take an event still being sent.
         const leaseUntil = now + 2 * this.#options.timeoutMs + 5_000;
         const events = await this.#store.claimWebhookEvents(now, room, leaseUntil);
-        for (const event of events) this.#track(this.#deliver(event));
+        for (const event of events) this.#track(this.#deliver(event, leaseUntil));
         if (events.length === room) this.#again = true;
       } while (this.#again);
     } catch (error) {
       this.#options.onError(error);
     } finally {
       this.#claiming = false;
-      this.#wakeAt(Date.now() + this.#options.pollIntervalMs);
+      this.#wakeAt(this.#clock.now() + this.#options.pollIntervalMs);
     }
   }
 
@@ -156,14 +257,14 @@ export class WebhookDispatcher {
     this.#inFlight.add(tracked);
   }
 
-  async #deliver(event: ClaimedWebhookEvent): Promise<void> {
+  async #deliver(event: ClaimedWebhookEvent, leaseUntil: number): Promise<void> {
     const attempt = event.attempts + 1;
-    const startedAt = Date.now();
+    const startedAt = this.#clock.now();
     const subscription = event.settings ?? this.#options.defaultSubscription;
     if (subscription === undefined || !subscription.fields.includes(event.field)) {
       // As at Meta: an app that does not subscribe to the field is not sent the event, now or later.
-      await this.#store.recordWebhookAttempt(
-        {
+      await this.#record({
+        record: {
           eventId: event.id,
           attempt,
           startedAt,
@@ -175,8 +276,9 @@ export class WebhookDispatcher {
               ? `app ${event.appId} has no callback URL`
               : `app ${event.appId} is not subscribed to ${event.field}`,
         },
-        { state: 'skipped' },
-      );
+        verdict: { state: 'skipped' },
+        leaseUntil,
+      });
       return;
     }
     const body = renderEnvelope(event);
@@ -202,7 +304,7 @@ export class WebhookDispatcher {
     } catch (caught) {
       error = describeFailure(caught, this.#options.timeoutMs);
     }
-    const finishedAt = Date.now();
+    const finishedAt = this.#clock.now();
     const record: WebhookAttempt = {
       eventId: event.id,
       attempt,
@@ -217,8 +319,7 @@ export class WebhookDispatcher {
       statusCode === 200
         ? { state: 'delivered' as const }
         : verdictAfterFailure(attempt, event.createdAt, finishedAt, this.#options.retry);
-    await this.#store.recordWebhookAttempt(record, verdict);
-    if (verdict.state === 'pending') this.#wakeAt(verdict.nextAttemptAt);
+    await this.#record({ record, verdict, leaseUntil });
   }
 }
 

@@ -131,6 +131,7 @@ describe('control API', () => {
       '/_groupgate/groups/{group_id}/clear_suspension',
       '/_groupgate/groups/{group_id}/suspend',
       '/_groupgate/health',
+      '/_groupgate/health/live',
       '/_groupgate/reset',
       '/_groupgate/simulations',
       '/_groupgate/simulations/{id}',

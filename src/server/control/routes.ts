@@ -22,6 +22,7 @@ import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import { GraphError } from '../graph-error.js';
+import { storeUnavailable } from '../plugins/error-handler.js';
 import { lazyRequire } from '../lazy-require.js';
 import { inviteLinkFor } from '../graph/routes/invite-link.js';
 import {
@@ -133,7 +134,7 @@ function isAdmin(request: FastifyRequest, adminToken: string): boolean {
 
 export async function controlRoutes(app: FastifyInstance, deps: ControlDependencies): Promise<void> {
   const { store, clock } = deps;
-  const PUBLIC = new Set(['/_groupgate/health', '/_groupgate/openapi.json']);
+  const PUBLIC = new Set(['/_groupgate/health', '/_groupgate/health/live', '/_groupgate/openapi.json']);
   // The response schemas are here for the OpenAPI document. Compiling serialisers for them cost a third of the
   // start-up time (measured); this API is not a hot path, so plain JSON.stringify serialises it.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -162,13 +163,36 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
     {
       schema: {
         tags: TAGS,
-        summary: 'Liveness and the storage backend in use. No token needed.',
+        summary:
+          'Readiness: the store answers a read and commits a write; 503 when it cannot. No token needed.',
         response: {
           200: { type: 'object', properties: { status: { type: 'string' }, store: { type: 'string' } } },
+          503: ERROR_RESPONSE,
         },
       },
     },
-    async (): Promise<Health> => ({ status: 'ok', store: store.kind }),
+    async (request) => {
+      try {
+        await store.checkHealth();
+      } catch (error) {
+        request.log.warn({ err: error }, 'health: the store cannot read and write');
+        // The cause stays in the log: this endpoint needs no token, and a driver's message names hosts and paths.
+        throw storeUnavailable(true, `The ${store.kind} store cannot read and write.`);
+      }
+      return { status: 'ok', store: store.kind } satisfies Health;
+    },
+  );
+
+  app.get(
+    '/health/live',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Liveness: the process is up and serving, whatever the store. No token needed.',
+        response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
+      },
+    },
+    async () => ({ status: 'ok' }),
   );
 
   app.post(

@@ -6,6 +6,7 @@
 import { MAX_GROUP_PHOTO_BYTES } from '@groupgate/sdk/contract';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
+import { isTransientStoreError } from '../../storage/transient-errors.js';
 import { GraphError, invalidParameter } from '../graph-error.js';
 import { unknownPathError } from '../graph/edge-router.js';
 import { setGraphHeaders } from './graph-headers.js';
@@ -40,6 +41,7 @@ function isFastifyError(error: unknown): error is FastifyError {
 export function toGraphError(error: unknown, request: FastifyRequest, bodyLimit: number): GraphError {
   if (error instanceof GraphError) return error;
   const controlApi = isControlPath(request.url);
+  if (isTransientStoreError(error)) return storeUnavailable(controlApi);
   if (isFastifyError(error)) {
     if (error.validation !== undefined) {
       const first = error.validation[0];
@@ -89,6 +91,15 @@ export function toGraphError(error: unknown, request: FastifyRequest, bodyLimit:
     return invalidParameter(error.message);
   }
   return new GraphError(GRAPH_ERRORS.UNKNOWN_ERROR);
+}
+
+const STORE_UNAVAILABLE_DETAILS = 'The database is unavailable or cannot write; retry the call.';
+
+/** The store failed in a way that passes (see storage/transient-errors): 503, Graph's transient code 2. */
+export function storeUnavailable(controlApi: boolean, details = STORE_UNAVAILABLE_DETAILS): GraphError {
+  return controlApi
+    ? new GraphError(GRAPH_ERRORS.CONTROL_UNAVAILABLE, { params: { details }, details })
+    : new GraphError(GRAPH_ERRORS.SERVICE_UNAVAILABLE);
 }
 
 function sendGraphError(request: FastifyRequest, reply: FastifyReply, error: GraphError): FastifyReply {
@@ -143,7 +154,9 @@ export function frameworkErrorHandler(
 export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const graphError = toGraphError(error, request, bodyLimit);
-    if (graphError.status >= 500)
+    if (graphError.status === 503)
+      request.log.warn({ err: error, fbtrace_id: request.id }, 'store unavailable');
+    else if (graphError.status >= 500)
       request.log.error({ err: error, fbtrace_id: request.id }, 'unhandled error');
     return sendGraphError(request, reply, graphError);
   });

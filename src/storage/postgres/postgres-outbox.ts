@@ -28,6 +28,7 @@ import {
   type WebhookSettingsRow,
 } from '../rows.js';
 import { webhookLogWhere } from '../webhook-log-query.js';
+import { inTransaction } from './pool.js';
 
 type Queryable = pg.Pool | pg.PoolClient;
 
@@ -76,9 +77,7 @@ export class PostgresOutbox {
   }
 
   async record(attempt: WebhookAttempt, verdict: AttemptVerdict): Promise<void> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.#pool, async (client) => {
       await client.query(
         `INSERT INTO webhook_attempts (event_id, attempt, started_at, duration_ms, url, status_code, error)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -111,13 +110,7 @@ export class PostgresOutbox {
           attempt.durationMs,
         ],
       );
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async list(filter: WebhookEventFilter): Promise<WebhookEventRecord[]> {

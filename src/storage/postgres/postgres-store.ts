@@ -58,6 +58,8 @@ import {
   type GroupRow,
   type TokenRow,
 } from '../rows.js';
+import { resilientPoolConfig, withClient } from './pool.js';
+import { HEALTH_PROBE_SQL } from '../health-probe.js';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -65,6 +67,8 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Pool size: 20 measured better than 10 at 50 client connections (docs/performance.md). @default 20 */
   maxConnections?: number;
+  /** The connections' application_name in pg_stat_activity. @default 'groupgate' */
+  applicationName?: string;
 }
 
 // BIGINT columns come back as JS numbers: every key here stays far below 2^53.
@@ -85,6 +89,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.maxConnections ?? 20,
+    ...resilientPoolConfig(options.applicationName),
     types,
     // Generic plans for every named statement: the batched page read takes arrays, whose sizes PostgreSQL would
     // otherwise plan for on every call (150 µs of planning against 35 µs a page of execution, measured).
@@ -96,12 +101,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // An idle client that loses its connection must not take the process down.
   pool.on('error', () => undefined);
   try {
-    const client = await pool.connect();
-    try {
-      await migratePostgres(client, schema);
-    } finally {
-      client.release();
-    }
+    await withClient(pool, (client) => migratePostgres(client, schema));
   } catch (error) {
     await pool.end();
     throw error;
@@ -466,6 +466,10 @@ export class PostgresStore implements Store {
 
   onEventsAppended(listener: () => void): () => void {
     return this.#appended.subscribe(listener);
+  }
+
+  async checkHealth(): Promise<void> {
+    await this.#pool.query(HEALTH_PROBE_SQL);
   }
 
   async reset(): Promise<void> {

@@ -27,6 +27,7 @@ import type {
 import type { EventsAppended } from '../events-appended.js';
 import { GROUP_COLUMNS, toGroup, type GroupRow } from '../rows.js';
 import type { PostgresOutbox } from './postgres-outbox.js';
+import { inTransaction } from './pool.js';
 
 /** One transaction's connection, and the outbox append on it. */
 export interface Transaction {
@@ -47,24 +48,18 @@ export class PostgresWrites {
 
   /** Runs `work` in one transaction on one connection, rolling back on any error; signals queued events after. */
   async #transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
     let queued = 0;
-    const queue = async (events: readonly NewWebhookEvent[]) => {
-      await this.#outbox.append(client, events);
-      queued += events.length;
-    };
-    try {
-      await client.query('BEGIN');
-      const result = await work({ client, queue });
-      await client.query('COMMIT');
-      if (queued > 0) this.#appended.notify();
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    // pool.ts may start the transaction again on another connection (a dead one found at BEGIN): count afresh.
+    const result = await inTransaction(this.#pool, (client) => {
+      queued = 0;
+      const queue = async (events: readonly NewWebhookEvent[]) => {
+        await this.#outbox.append(client, events);
+        queued += events.length;
+      };
+      return work({ client, queue });
+    });
+    if (queued > 0) this.#appended.notify();
+    return result;
   }
 
   createGroup(

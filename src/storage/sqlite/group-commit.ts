@@ -28,6 +28,10 @@ export class GroupCommit<A extends unknown[], R> {
         try {
           return { ok: true, value: this.#operation(...item.args) };
         } catch (error) {
+          // A full disk, an I/O error or running out of memory makes SQLite roll back the whole transaction, not
+          // just the savepoint: the operations before this one are undone, and the ones after it would each
+          // commit on their own while the batch reported failure. Fail the batch as a whole instead.
+          if (!db.inTransaction) throw error;
           // The savepoint has rolled this operation back; the others in the batch go on.
           return { ok: false, error };
         }
@@ -49,7 +53,7 @@ export class GroupCommit<A extends unknown[], R> {
     try {
       settled = this.#commitBatch(batch);
     } catch (error) {
-      // BEGIN or COMMIT itself failed: nothing in the batch was applied.
+      // BEGIN or COMMIT failed, or the transaction was lost: nothing in the batch was applied.
       for (const item of batch) item.reject(error);
       return;
     }

@@ -49,6 +49,7 @@ import { SqliteWrites } from './sqlite-writes.js';
 import { readKeysetPage } from '../keyset.js';
 import { EventsAppended } from '../events-appended.js';
 import { toBusiness, toGroup, toTokenLookup, type BusinessRow, type GroupRow } from '../rows.js';
+import { HEALTH_PROBE_SQL } from '../health-probe.js';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for a throwaway store. */
@@ -456,6 +457,10 @@ export class SqliteStore implements Store {
 
   onEventsAppended(listener: () => void): () => void {
     return this.#appended.subscribe(listener);
+  }
+
+  async checkHealth(): Promise<void> {
+    this.#db.prepare(HEALTH_PROBE_SQL).run();
   }
 
   async reset(): Promise<void> {
