@@ -15,6 +15,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '@groupgate/sdk/testi
 import { onlyItem } from '../testing/only-item.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
 import type { WebhookAttempt } from '../domain/records.js';
+import type { Store } from '../storage/store.js';
 import { WebhookDispatcher, type DispatcherOptions } from './dispatcher.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'groupgate-dispatcher-'));
@@ -29,14 +30,19 @@ let receiver: WebhookReceiver;
 let fault: WriteFault;
 let dispatcher: WebhookDispatcher | undefined;
 const errors: unknown[] = [];
+/** Opens another store on the test's database: what a second instance of Groupgate would hold. */
+let openAnotherStore: () => Promise<Store>;
+/** Stores a test opened besides the harness's: closed once its dispatcher has stopped. */
+const otherStores: Store[] = [];
 
 async function setUp(): Promise<void> {
   const schema = newTestSchema();
   const path = join(dir, `${schema}.sqlite`);
-  const store =
+  openAnotherStore = async () =>
     TEST_STORE === 'postgres'
       ? await openTestPostgresStore(schema)
       : openSqliteStore({ path, cacheRecords: true });
+  const store = await openAnotherStore();
   // The app's own dispatcher is off: the one under test runs on the manual clock.
   h = await Harness.start({ store, deliverWebhooks: false });
   business = await h.createBusiness();
@@ -53,6 +59,7 @@ async function setUp(): Promise<void> {
 afterEach(async () => {
   await dispatcher?.stop();
   dispatcher = undefined;
+  for (const store of otherStores.splice(0)) await store.close();
   await fault.close();
   await h.close();
   await receiver.close();
@@ -64,8 +71,12 @@ const TIMEOUT_MS = 2000;
 /** The lease a claim takes: the dispatcher's, for this timeout. */
 const LEASE_MS = 2 * TIMEOUT_MS + 5000;
 
-function startDispatcher(clock: ManualClock, options: Partial<DispatcherOptions> = {}): WebhookDispatcher {
-  dispatcher = new WebhookDispatcher(h.store, {
+function startDispatcher(
+  clock: ManualClock,
+  options: Partial<DispatcherOptions> = {},
+  store: Store = h.store,
+): WebhookDispatcher {
+  dispatcher = new WebhookDispatcher(store, {
     retry: { baseDelayMs: 300, maxDelayMs: 60_000, windowMs: 3_600_000 },
     timeoutMs: TIMEOUT_MS,
     concurrency: 4,
@@ -132,7 +143,10 @@ describe('the delivery schedule', () => {
   it('polls for events other instances queued', async () => {
     await setUp();
     const clock = manualClock();
-    startDispatcher(clock);
+    // The dispatcher of a second instance: the first one's commits do not signal it, so it finds them by polling.
+    const secondInstance = await openAnotherStore();
+    otherStores.push(secondInstance);
+    startDispatcher(clock, {}, secondInstance);
     await runUntil(clock, () => clock.nextTimerAt !== undefined && clock.nextTimerAt > clock.now());
     const group = await h.createGroup(business);
     assert.ok(group);

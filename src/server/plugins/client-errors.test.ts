@@ -393,7 +393,7 @@ describe('connection caps', () => {
     const error = assertEnvelope(refused, 503);
     assert.equal(error.code, 2);
     assert.equal(error.is_transient, true);
-    assert.match(error.message, /temporarily unavailable/);
+    assert.match(error.message, /Please retry your request later/);
     assert.equal(refused.headers['retry-after'], '1');
     const [control] = await exchange(port, 'GET /_groupgate/health HTTP/1.1\r\nHost: x\r\n\r\n');
     assert.ok(control);
