@@ -29,7 +29,11 @@ it('has short header and request timeouts by default, and refuses a header timeo
     () => loadConfig({}, { GROUPGATE_MAX_CONNECTIONS: '0' }),
     /GROUPGATE_MAX_CONNECTIONS must be/,
   );
-  assert.throws(() => loadConfig({ requestTimeoutMs: 0 }, {}), /at least 100 ms/);
+  assert.throws(
+    () => loadConfig({ requestTimeoutMs: 0 }, {}),
+    /requestTimeoutMs must be an integer from 100/,
+  );
+  assert.throws(() => loadConfig({ maxConnectionsPerIp: 0 }, {}), /maxConnectionsPerIp must be/);
 });
 
 it('allows every callback host unless a list is given, then only its names and subdomains of *. entries', () => {

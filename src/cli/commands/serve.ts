@@ -8,7 +8,9 @@ import {
   parseGroupRateLimit,
   parseTrustProxy,
   parseWebhookFields,
+  NUMERIC_BOUNDS,
   type ConfigOverrides,
+  type NumericSetting,
   type LogLevel,
 } from '../../config.js';
 import { parseAllowHosts } from '../../webhooks/callback-request.js';
@@ -17,7 +19,7 @@ import { stopOnSignalOrOrphaned } from '../lifetime.js';
 import { seedDemo } from '../../server/control/demo-seed.js';
 import { describeLocation } from '../../storage/open-store.js';
 
-interface ServeFlags {
+export interface ServeFlags {
   port?: string;
   host?: string;
   db?: string;
@@ -26,7 +28,8 @@ interface ServeFlags {
   publicUrl?: string;
   trustProxy?: string;
   maxConnections?: string;
-  maxConnectionsPerIp?: string;
+  /** commander's camel case of --max-ip-connections. */
+  maxIpConnections?: string;
   headersTimeout?: string;
   requestTimeout?: string;
   maxParticipants?: string;
@@ -40,13 +43,18 @@ interface ServeFlags {
   demo: boolean;
 }
 
-function toOverrides(flags: ServeFlags): ConfigOverrides {
+export function toOverrides(flags: ServeFlags): ConfigOverrides {
   const overrides: ConfigOverrides = { seedDemo: flags.demo };
-  const whole = (name: string, raw: string): number => {
-    if (!/^\d+$/.test(raw)) throw new Error(`--${name} must be a whole number, got "${raw}"`);
-    return Number(raw);
+  // Checked here against the same bounds loadConfig applies, so the message names the flag and its unit.
+  const whole = (name: string, raw: string, key: NumericSetting, msPerUnit = 1): number => {
+    const [min, max] = NUMERIC_BOUNDS[key].map((bound) => bound / msPerUnit);
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < (min ?? 0) || value > (max ?? 0)) {
+      throw new Error(`--${name} must be a whole number from ${Math.ceil(min ?? 0)} to ${max}, got "${raw}"`);
+    }
+    return value * msPerUnit;
   };
-  if (flags.port !== undefined) overrides.port = whole('port', flags.port);
+  if (flags.port !== undefined) overrides.port = whole('port', flags.port, 'port');
   if (flags.host !== undefined) overrides.host = flags.host;
   if (flags.db !== undefined) overrides.databasePath = flags.db;
   if (flags.databaseUrl !== undefined) overrides.databaseUrl = flags.databaseUrl;
@@ -54,19 +62,23 @@ function toOverrides(flags: ServeFlags): ConfigOverrides {
   if (flags.publicUrl !== undefined) overrides.publicUrl = flags.publicUrl;
   if (flags.trustProxy !== undefined) overrides.trustProxy = parseTrustProxy(flags.trustProxy);
   if (flags.maxConnections !== undefined) {
-    overrides.maxConnections = whole('max-connections', flags.maxConnections);
+    overrides.maxConnections = whole('max-connections', flags.maxConnections, 'maxConnections');
   }
-  if (flags.maxConnectionsPerIp !== undefined) {
-    overrides.maxConnectionsPerIp = whole('max-ip-connections', flags.maxConnectionsPerIp);
+  if (flags.maxIpConnections !== undefined) {
+    overrides.maxConnectionsPerIp = whole(
+      'max-ip-connections',
+      flags.maxIpConnections,
+      'maxConnectionsPerIp',
+    );
   }
   if (flags.headersTimeout !== undefined) {
-    overrides.headersTimeoutMs = 1000 * whole('headers-timeout', flags.headersTimeout);
+    overrides.headersTimeoutMs = whole('headers-timeout', flags.headersTimeout, 'headersTimeoutMs', 1000);
   }
   if (flags.requestTimeout !== undefined) {
-    overrides.requestTimeoutMs = 1000 * whole('request-timeout', flags.requestTimeout);
+    overrides.requestTimeoutMs = whole('request-timeout', flags.requestTimeout, 'requestTimeoutMs', 1000);
   }
   if (flags.maxParticipants !== undefined) {
-    overrides.maxParticipants = whole('max-participants', flags.maxParticipants);
+    overrides.maxParticipants = whole('max-participants', flags.maxParticipants, 'maxParticipants');
   }
   if (flags.logLevel !== undefined) overrides.logLevel = flags.logLevel as LogLevel;
   if (flags.webhookUrl !== undefined) overrides.webhookUrl = flags.webhookUrl;
@@ -76,7 +88,12 @@ function toOverrides(flags: ServeFlags): ConfigOverrides {
     overrides.webhookAllowHosts = parseAllowHosts(flags.webhookAllowHosts);
   }
   if (flags.webhookRetryWindow !== undefined) {
-    overrides.webhookRetryWindowMs = 1000 * whole('webhook-retry-window', flags.webhookRetryWindow);
+    overrides.webhookRetryWindowMs = whole(
+      'webhook-retry-window',
+      flags.webhookRetryWindow,
+      'webhookRetryWindowMs',
+      1000,
+    );
   }
   if (flags.groupRateLimit !== undefined)
     overrides.groupRateLimit = parseGroupRateLimit(flags.groupRateLimit);
@@ -125,7 +142,8 @@ export async function serve(flags: ServeFlags): Promise<void> {
   stopOnSignalOrOrphaned(close, (reason) => app.log.info({ reason }, 'shutting down'));
 }
 
-export function registerServe(program: Command): void {
+/** `run` is what the command does with its flags; `serve` unless a test looks at the flags themselves. */
+export function registerServe(program: Command, run: (flags: ServeFlags) => Promise<void> = serve): void {
   program
     .command('serve')
     .description(
@@ -200,5 +218,5 @@ Examples:
   groupgate serve --webhook-url http://localhost:3000/webhook --webhook-verify-token my-token
   DATABASE_URL=postgres://groupgate@db:5432/groupgate groupgate serve --host 0.0.0.0   # one of several instances`,
     )
-    .action(async (flags: ServeFlags) => serve(flags));
+    .action(async (flags: ServeFlags) => run(flags));
 }
