@@ -49,3 +49,28 @@ it('allows every callback host unless a list is given, then only its names and s
   assert.throws(() => parseAllowHosts(' , '), /at least one host/);
   assert.throws(() => parseAllowHosts('http://localhost'), /host name/);
 });
+
+it('takes a public URL with at most a path prefix, and refuses what would break the paging links built on it', () => {
+  assert.equal(loadConfig({ publicUrl: 'https://gg.example.com/' }, {}).publicUrl, 'https://gg.example.com');
+  assert.equal(
+    loadConfig({}, { GROUPGATE_PUBLIC_URL: 'http://proxy:8080/gg//' }).publicUrl,
+    'http://proxy:8080/gg',
+  );
+  for (const bad of [
+    'http://x/p?q=1#f',
+    'http://x/?',
+    'http://x/#',
+    'https://user:secret@x',
+    'ftp://x',
+    'x.example.com',
+    'http:/x',
+    'http://',
+  ]) {
+    assert.throws(() => loadConfig({ publicUrl: bad }, {}), /public URL .* must be an http\(s\) URL/, bad);
+    assert.throws(
+      () => loadConfig({}, { GROUPGATE_PUBLIC_URL: bad }),
+      /--public-url, GROUPGATE_PUBLIC_URL/,
+      bad,
+    );
+  }
+});

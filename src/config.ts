@@ -40,6 +40,31 @@ export function parseWebhookFields(raw: string): WebhookField[] {
   return fields as WebhookField[];
 }
 
+/**
+ * The base paging links are built on: an http(s) origin, optionally with a path prefix (a proxy serving Groupgate
+ * under /gg), without a trailing slash. Links append `/{version}/…` to it, so a query, a fragment or credentials
+ * would end up in the middle of every link; they are refused.
+ */
+export function parsePublicUrl(raw: string): string {
+  const problem = `the public URL (--public-url, GROUPGATE_PUBLIC_URL) must be an http(s) URL with a host and at most a path, no query, fragment or user:password@; got "${raw}"`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(problem);
+  }
+  const fine =
+    (url.protocol === 'http:' || url.protocol === 'https:') &&
+    url.hostname !== '' &&
+    url.username === '' &&
+    url.password === '' &&
+    !/[?#]/.test(raw) &&
+    // A scheme-relative slip ('http:/x') parses, but is not what was meant.
+    /^https?:\/\/[^/]/i.test(raw);
+  if (!fine) throw new Error(problem);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
 /** proxy-addr's names for address ranges, which Fastify's trustProxy also takes. */
 const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
@@ -237,10 +262,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       `the log level (--log-level, GROUPGATE_LOG_LEVEL) must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`,
     );
   }
-  const publicUrl = overrides.publicUrl ?? readEnv(env, 'GROUPGATE_PUBLIC_URL');
-  if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) {
-    throw new Error(`GROUPGATE_PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`);
-  }
+  const publicUrl = optional(overrides.publicUrl ?? readEnv(env, 'GROUPGATE_PUBLIC_URL'), parsePublicUrl);
   const adminToken = overrides.adminToken ?? readEnv(env, 'GROUPGATE_ADMIN_TOKEN');
   const webhookUrl = overrides.webhookUrl ?? readEnv(env, 'GROUPGATE_WEBHOOK_URL');
   const webhookUrlProblem = webhookUrl === undefined ? undefined : callbackUrlProblem(webhookUrl);
@@ -261,7 +283,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     databasePath: overrides.databasePath ?? readEnv(env, 'GROUPGATE_DB') ?? 'groupgate.sqlite',
     databaseUrl: overrides.databaseUrl ?? readEnv(env, 'DATABASE_URL'),
     databaseSchema: overrides.databaseSchema ?? readEnv(env, 'GROUPGATE_DB_SCHEMA'),
-    publicUrl: publicUrl?.replace(/\/+$/, ''),
+    publicUrl,
     trustProxy: overrides.trustProxy ?? optional(readEnv(env, 'GROUPGATE_TRUST_PROXY'), parseTrustProxy),
     maxConnections: numeric('maxConnections'),
     maxConnectionsPerIp: numeric('maxConnectionsPerIp'),
