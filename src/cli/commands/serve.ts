@@ -125,15 +125,18 @@ export async function serve(flags: ServeFlags): Promise<void> {
     );
     lines.push(
       `Demo business: WABA ${demo.business.wabaId}, phone number id ${demo.business.phoneNumberId} (${demo.business.displayPhoneNumber})`,
-      `Access token:  ${demo.accessToken}`,
       `App:           ${demo.business.appId}, secret ${demo.business.appSecret} (signs X-Hub-Signature-256)`,
     );
-    if (demo.group !== undefined) {
+    // The access token is a secret: printed once, where a newcomer copies it from, with the call that uses it.
+    if (demo.group === undefined) {
+      lines.push(`Access token:  ${demo.accessToken}`);
+    } else {
       lines.push(
         `Demo group:    ${demo.group.groupId}${demo.createdNow ? '  (5 pending join requests)' : ''}`,
         '',
-        'Try:',
-        `  curl -H 'Authorization: Bearer ${demo.accessToken}' ${base}/v23.0/${demo.group.groupId}/join_requests`,
+        "Try it with the demo business's access token:",
+        `  TOKEN=${demo.accessToken}`,
+        `  curl -H "Authorization: Bearer $TOKEN" ${base}/v23.0/${demo.group.groupId}/join_requests`,
       );
     }
   }
