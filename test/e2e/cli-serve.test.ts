@@ -107,6 +107,13 @@ describe('groupgate serve', () => {
       );
       // A bad request that echoes its URL in an error.
       await fetch(`${origin}/v23.0/%zz?access_token=${token}`);
+      // The token under other spellings the query parser and the router decode, and the operator's admin token.
+      for (const query of ['access%5Ftoken', '%61ccess_token', 'access_token[]', 'access_token%5B0%5D']) {
+        await fetch(`${url}?${query}=${token}`);
+      }
+      for (const path of ['_groupgate/%74okens', '%5Fgroupgate/tokens', '_groupgate/tokens/']) {
+        await fetch(`${origin}/${path}/${adminToken}`, { method: 'DELETE', headers: admin });
+      }
       await new Promise((resolve) => setTimeout(resolve, 300));
       const logs = printed().slice(output.length);
       assert.match(logs, /incoming request/, 'info logs requests');
