@@ -380,6 +380,58 @@ describe('a body over the limit', () => {
   });
 });
 
+describe('Expect: 100-continue', () => {
+  let h: Harness;
+  let port: number;
+  let business: Business;
+  let group: Group;
+  before(async () => {
+    ({ h, port } = await listening());
+    business = await h.createBusiness();
+    group = await h.createGroup(business);
+  });
+  after(() => h.close());
+
+  it('answers a body refused by its declared length with 413 alone, never inviting it with 100 Continue', async () => {
+    const auth = {
+      [`/${V}/${group.groupId}/join_requests`]: business.access_token,
+      '/_groupgate/businesses': ADMIN_TOKEN,
+    };
+    for (const [path, token] of Object.entries(auth)) {
+      const responses = await exchange(
+        port,
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+          `Expect: 100-continue\r\nContent-Length: ${2 * 1024 * 1024}\r\n\r\n`,
+        3000,
+      );
+      assert.deepEqual(
+        responses.map((r) => r.status),
+        [413],
+        path,
+      );
+    }
+  });
+
+  it('invites a body it will read with 100 Continue, then answers it', async () => {
+    const id = await h.requestToJoin(waIds(1, '4477011')[0] ?? '', group);
+    const body = JSON.stringify({ messaging_product: 'whatsapp', join_requests: [id] });
+    const socket = await open(port);
+    const read = readUntilClosed(socket, 3000);
+    socket.write(
+      `DELETE /${V}/${group.groupId}/join_requests HTTP/1.1\r\nHost: x\r\nConnection: close\r\n` +
+        `Authorization: Bearer ${business.access_token}\r\nContent-Type: application/json\r\n` +
+        `Expect: 100-continue\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+    );
+    await new Promise((resolve) => socket.once('data', resolve));
+    socket.write(body);
+    const responses = responsesIn((await read).text);
+    assert.deepEqual(
+      responses.map((r) => r.status),
+      [100, 200],
+    );
+  });
+});
+
 describe('connection caps', () => {
   let h: Harness;
   let port: number;
@@ -393,7 +445,8 @@ describe('connection caps', () => {
     const error = assertEnvelope(refused, 503);
     assert.equal(error.code, 2);
     assert.equal(error.is_transient, true);
-    assert.match(error.message, /temporarily unavailable/);
+    assert.match(error.message, /Please retry your request later/);
+    assert.match(error.error_data?.details ?? '', /maximum of 3 connections one client may open/);
     assert.equal(refused.headers['retry-after'], '1');
     const [control] = await exchange(port, 'GET /_groupgate/health HTTP/1.1\r\nHost: x\r\n\r\n');
     assert.ok(control);

@@ -136,6 +136,19 @@ function lingeringClose(socket: Socket, lingerMs = LINGER_MS): void {
   socket.resume();
 }
 
+/**
+ * Sends `100 Continue` when the request's body is first read, and only then: a request refused before its body is
+ * read (by its declared length, say) is answered without inviting the body.
+ */
+function continueOnFirstRead(request: IncomingMessage, response: ServerResponse): void {
+  const read = request._read.bind(request);
+  request._read = (size: number) => {
+    request._read = read;
+    if (!response.headersSent && !response.writableEnded) response.writeContinue();
+    read(size);
+  };
+}
+
 const DETAILS_BY_CODE: Readonly<Record<string, [number, string]>> = {
   HPE_HEADER_OVERFLOW: [431, 'The request line or headers are larger than the server accepts (16 KiB).'],
   HPE_CHUNK_EXTENSIONS_OVERFLOW: [400, 'The chunk extensions of the request body are larger than accepted.'],
@@ -179,6 +192,12 @@ export class ConnectionGuard {
       server.removeListener('connection', accept);
       server.on('connection', (socket: Socket) => this.#admit(socket, () => accept.call(server, socket)));
     }
+    // Node would answer `100 Continue` to every `Expect: 100-continue` before any route looked at the request, so a
+    // body refused by its declared length was invited first. The 100 goes out when the body is first read instead.
+    server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+      continueOnFirstRead(request, response);
+      this.#dispatch(request, response);
+    });
     server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) =>
       this.#answer(request, response, {
         status: 417,
