@@ -147,6 +147,49 @@ describe('requests Node refuses before routing', () => {
     assertEnvelope(control, 400, 'GroupgateException');
   });
 
+  it('answers a Host that is not a host[:port] with 400, so it never reaches a paging link', async () => {
+    for (const host of [
+      'a/b?x=',
+      'evil.com@127.0.0.1',
+      'a b',
+      'a:99999',
+      'a:',
+      '[::1',
+      '[not-v6]',
+      '1.2.3.999',
+      'a#b',
+      'a%2fb',
+      '',
+    ]) {
+      const [graph, ...more] = await exchange(
+        port,
+        `GET /${V}/123/join_requests HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
+      );
+      assert.ok(graph, host);
+      assert.match(assertEnvelope(graph, 400).message, /Host header must be a host name/, host);
+      assert.equal(more.length, 0);
+      const [control] = await exchange(port, `GET /_groupgate/health HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+      assert.ok(control, host);
+      assertEnvelope(control, 400, 'GroupgateException');
+    }
+  });
+
+  it('serves a Host that is a name, an IPv4 or a bracketed IPv6 address, with or without a port', async () => {
+    for (const host of ['localhost', 'gg.example.com:4004', '127.0.0.1:80', '[::1]:4004', 'my_host.local']) {
+      const [res] = await exchange(
+        port,
+        `GET /_groupgate/health/live HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      );
+      assert.equal(res?.status, 200, host);
+    }
+  });
+
+  it('answers a request with two Host headers with 400, as RFC 9112 requires', async () => {
+    const [res] = await exchange(port, `GET /${V}/123 HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n`);
+    assert.ok(res);
+    assert.match(assertEnvelope(res, 400).message, /one Host header/);
+  });
+
   it('answers an Expect it does not support with 417 and the envelope', async () => {
     const [res] = await exchange(
       port,

@@ -6,10 +6,11 @@
  */
 import { LATEST_API_VERSION } from '@groupgate/sdk/contract';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { GRAPH_ERRORS, type ErrorTemplate } from '../../domain/error-catalog.js';
 import { newTraceId } from '../../domain/ids.js';
 import { GraphError } from '../graph-error.js';
+import { isControlPath } from './error-handler.js';
 
 export interface ConnectionLimits {
   /** Open connections the server holds; past it a new one is answered 503 and closed. */
@@ -115,6 +116,22 @@ function rawAnswer(answer: Answer): string {
   return `HTTP/1.1 ${answer.status} ${REASONS[answer.status] ?? 'Error'}\r\n${head}\r\n${body}`;
 }
 
+/**
+ * Whether a request target is on the control API, read as the router reads it: the path percent-decoded
+ * (`/%5Fgroupgate/…` is routed to the control API too), then the one predicate the error handler uses.
+ */
+function isControlRequest(target: string | undefined): boolean {
+  if (target === undefined) return false;
+  const path = target.split(/[?#]/, 1)[0] ?? '';
+  let decoded: string;
+  try {
+    decoded = decodeURI(path);
+  } catch {
+    decoded = path;
+  }
+  return isControlPath(decoded);
+}
+
 /** Whether the bytes a client sent begin a control-API request line. */
 function isControlRequestLine(bytes: Buffer | undefined): boolean {
   if (bytes === undefined) return false;
@@ -147,6 +164,29 @@ function continueOnFirstRead(request: IncomingMessage, response: ServerResponse)
     if (!response.headersSent && !response.writableEnded) response.writeContinue();
     read(size);
   };
+}
+
+/**
+ * What is wrong with the request's Host header, if anything. It is echoed into paging links, so it must be a host
+ * and nothing more: a DNS name (letters, digits, `-`, `.`, `_`, `~`), an IPv4 address or a bracketed IPv6 one,
+ * then at most a port — a subset of RFC 3986's `host [":" port]` that leaves out the percent-encoding and
+ * sub-delimiters no real host name uses. RFC 9112 requires a 400 for a missing (HTTP/1.1) or repeated Host.
+ */
+function hostHeaderProblem(request: IncomingMessage): string | undefined {
+  const hosts = request.headersDistinct.host ?? [];
+  if (hosts.length > 1) return 'A request must carry one Host header; this one carried several.';
+  const [host] = hosts;
+  if (host === undefined) {
+    return request.httpVersion === '1.0' ? undefined : 'An HTTP/1.1 request must carry a Host header.';
+  }
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._~-]+))(?::(\d{1,5}))?$/.exec(host);
+  const [, ipv6, name, port] = match ?? [];
+  const fine =
+    match !== null &&
+    (ipv6 === undefined || isIP(ipv6) === 6) &&
+    (name === undefined || !/^[\d.]+$/.test(name) || isIP(name) === 4) &&
+    (port === undefined || Number(port) <= 65535);
+  return fine ? undefined : 'The Host header must be a host name or IP address, optionally with a port.';
 }
 
 const DETAILS_BY_CODE: Readonly<Record<string, [number, string]>> = {
@@ -202,7 +242,7 @@ export class ConnectionGuard {
       this.#answer(request, response, {
         status: 417,
         details: `Expect: ${String(request.headers.expect)} is not supported; only 100-continue is.`,
-        controlApi: (request.url ?? '').startsWith('/_groupgate'),
+        controlApi: isControlRequest(request.url),
       }),
     );
     // CONNECT is not for a Graph server; Node would drop the connection without a word.
@@ -242,7 +282,7 @@ export class ConnectionGuard {
         details: timedOut
           ? `The request body did not arrive in full within ${this.#limits.requestTimeoutMs} ms.`
           : `The request body is not valid HTTP: ${reasonOf(error)}.`,
-        controlApi: (unfinished.req.url ?? '').startsWith('/_groupgate'),
+        controlApi: isControlRequest(unfinished.req.url),
       });
       return;
     }
@@ -343,16 +383,17 @@ export class ConnectionGuard {
       this.#answer(request, response, {
         status: 503,
         details: 'The server is shutting down. Retry in a moment.',
-        controlApi: (request.url ?? '').startsWith('/_groupgate'),
+        controlApi: isControlRequest(request.url),
         headers: { 'retry-after': '1' },
       });
       return;
     }
-    if (request.httpVersion === '1.1' && request.headers.host === undefined) {
+    const hostProblem = hostHeaderProblem(request);
+    if (hostProblem !== undefined) {
       this.#answer(request, response, {
         status: 400,
-        details: 'An HTTP/1.1 request must carry a Host header.',
-        controlApi: (request.url ?? '').startsWith('/_groupgate'),
+        details: hostProblem,
+        controlApi: isControlRequest(request.url),
       });
       return;
     }
