@@ -211,6 +211,24 @@ describe('requests Node refuses before routing', () => {
     assert.match(assertEnvelope(res, 400).message, /body is not valid HTTP/);
   });
 
+  it('types an error by the request that failed, not by the first one on the connection', async () => {
+    const bad = (path: string) => `GET ${path} HTTP/1.1\r\nHost: a\r\nContent-Length: zz\r\n\r\n`;
+    const good = (path: string) => `GET ${path} HTTP/1.1\r\nHost: a\r\n\r\n`;
+    const cases: [string, string, string][] = [
+      [good('/_groupgate/health/live'), bad(`/${V}/x`), 'OAuthException'],
+      [good(`/${V}/x`), bad('/_groupgate/health'), 'GroupgateException'],
+      [good('/_groupgate/health/live'), 'NOT HTTP AT ALL\r\n\r\n', 'OAuthException'],
+      ['', bad('/%5Fgroupgate/health'), 'GroupgateException'],
+      ['', bad('/_groupgatex'), 'OAuthException'],
+    ];
+    for (const [first, second, type] of cases) {
+      const responses = await exchange(port, first + second);
+      const refused = responses.at(-1);
+      assert.ok(refused, second);
+      assertEnvelope(refused, 400, type);
+    }
+  });
+
   it('types a malformed control-API request as the control API', async () => {
     const [res] = await exchange(port, 'GET /_groupgate/health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n');
     assert.ok(res);
@@ -371,6 +389,30 @@ describe('timeouts', () => {
     assert.match(assertEnvelope(res, 408).message, /body did not arrive in full within 800 ms/);
     assert.equal(more.length, 0);
     assert.ok(Date.now() - startedAt < 3000, 'answered long before the old 60 s');
+  });
+
+  it('types a header timeout by the request whose headers did not arrive, however it was sent', async () => {
+    for (const [bytes, type] of [
+      ['GET /_groupgate/health HTTP/1.1\r\nHost: x\r\n', 'GroupgateException'],
+      [
+        `GET /${V}/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /_groupgate/health HTTP/1.1\r\nHost: x\r\n`,
+        'GroupgateException',
+      ],
+      [`GET /_groupgate/health/live HTTP/1.1\r\nHost: x\r\n\r\nGET /${V}/1 HTTP/1.1\r\nHo`, 'OAuthException'],
+    ] as const) {
+      const refused = (await exchange(port, bytes, 5000)).at(-1);
+      assert.ok(refused, bytes);
+      assertEnvelope(refused, 408, type);
+    }
+    // The request line itself split over two writes.
+    const socket = await open(port);
+    const read = readUntilClosed(socket, 5000);
+    socket.write('GET /_grou');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.write('pgate/health HTTP/1.1\r\nHost: x\r\n');
+    const [split] = responsesIn((await read).text);
+    assert.ok(split);
+    assertEnvelope(split, 408, 'GroupgateException');
   });
 
   it('types a control-API body timeout as the control API', async () => {

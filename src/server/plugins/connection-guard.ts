@@ -11,6 +11,7 @@ import { GRAPH_ERRORS, type ErrorTemplate } from '../../domain/error-catalog.js'
 import { newTraceId } from '../../domain/ids.js';
 import { GraphError } from '../graph-error.js';
 import { isControlPath } from './error-handler.js';
+import { RequestHeads } from './request-heads.js';
 
 export interface ConnectionLimits {
   /** Open connections the server holds; past it a new one is answered 503 and closed. */
@@ -56,6 +57,8 @@ interface ConnectionState {
   closing: boolean;
   /** A request was refused: its answer waits for those before it, and Node's parser stops at it. */
   refused: boolean;
+  /** Where the requests not yet parsed begin, to type an error by the request that failed. */
+  heads: RequestHeads;
 }
 
 const REASONS: Readonly<Record<number, string>> = {
@@ -132,10 +135,9 @@ function isControlRequest(target: string | undefined): boolean {
   return isControlPath(decoded);
 }
 
-/** Whether the bytes a client sent begin a control-API request line. */
-function isControlRequestLine(bytes: Buffer | undefined): boolean {
-  if (bytes === undefined) return false;
-  return /^[A-Za-z]+ \/_groupgate(?:[/?# ]|$)/.test(bytes.subarray(0, 64).toString('latin1'));
+/** The target of the request line the bytes a client sent begin with. */
+function firstTarget(bytes: Buffer | undefined): string | undefined {
+  return /^[A-Za-z]+ (\S+)/.exec(bytes?.subarray(0, 1024).toString('latin1') ?? '')?.[1];
 }
 
 /**
@@ -258,7 +260,10 @@ export class ConnectionGuard {
   };
 
   /** Fastify's `clientErrorHandler`: requests Node's parser refused, and requests past their timeouts. */
-  readonly clientErrorHandler = (error: Error & { code?: string; rawPacket?: unknown }, socket: Socket) => {
+  readonly clientErrorHandler = (
+    error: Error & { code?: string; rawPacket?: unknown; bytesParsed?: unknown },
+    socket: Socket,
+  ) => {
     const state = this.#states.get(socket);
     // A closing connection lingers on its own terms; and the parser reports a refusal again with each chunk that
     // follows it, when the first was answered already.
@@ -290,17 +295,22 @@ export class ConnectionGuard {
       error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, `The request headers did not arrive within ${this.#limits.headersTimeoutMs} ms.`]
         : (DETAILS_BY_CODE[error.code ?? ''] ?? [400, `The request is not valid HTTP: ${reasonOf(error)}.`]);
+    // Where the parser stopped, when it says: a request line after it was not reached.
+    const failedAt =
+      Buffer.isBuffer(error.rawPacket) && typeof error.bytesParsed === 'number'
+        ? state.heads.received - error.rawPacket.length + error.bytesParsed
+        : undefined;
     this.#closeWith(socket, state, {
       status,
       details,
-      controlApi: Buffer.isBuffer(error.rawPacket) && isControlRequestLine(error.rawPacket),
+      controlApi: isControlRequest(state.heads.current(failedAt)),
     });
   };
 
   #stateOf(socket: Socket): ConnectionState {
     let state = this.#states.get(socket);
     if (state === undefined) {
-      state = { queue: [], whenIdle: undefined, closing: false, refused: false };
+      state = { queue: [], whenIdle: undefined, closing: false, refused: false, heads: new RequestHeads() };
       this.#states.set(socket, state);
     }
     return state;
@@ -329,6 +339,10 @@ export class ConnectionGuard {
       lingeringClose(socket);
     };
     accept();
+    // Before the parser reads them; added after Node's listener, which would otherwise read natively, unseen.
+    // (Node then feeds its parser from JS rather than natively: about 5-10% fewer requests a second on the
+    // cheapest route, measured with autocannon; see docs/decisions.md.)
+    socket.prependListener('data', (chunk: Buffer) => state.heads.observe(chunk));
   }
 
   /** Past a cap: the connection never reaches the HTTP parser; its first request is answered 503. */
@@ -344,7 +358,7 @@ export class ConnectionGuard {
         rawAnswer({
           status: 503,
           details,
-          controlApi: isControlRequestLine(first),
+          controlApi: isControlRequest(firstTarget(first)),
           headers: { 'retry-after': '1' },
         }),
       );
@@ -362,6 +376,7 @@ export class ConnectionGuard {
    */
   #dispatch(request: IncomingMessage, response: ServerResponse): void {
     const state = this.#stateOf(request.socket);
+    state.heads.parsed(request.url ?? '');
     // After an answer that closes the connection (Connection: close, a refused body) no answer could be sent.
     if (state.closing) return;
     const exchange: Exchange = { request, response, started: false };
