@@ -319,6 +319,53 @@ describe('a connection that closes after an answer', () => {
   });
 });
 
+describe('a request that asks to upgrade the connection', () => {
+  let h: Harness;
+  let port: number;
+  before(async () => ({ h, port } = await listening()));
+  after(() => h.close());
+
+  it('is answered as if Upgrade were absent, then the connection closes: nothing behind it hangs or is applied', async () => {
+    const business = await h.createBusiness();
+    const group = await h.createGroup(business);
+    const id = await h.requestToJoin(waIds(1, '4477012')[0] ?? '', group);
+    const body = JSON.stringify({ messaging_product: 'whatsapp', join_requests: [id] });
+    const startedAt = Date.now();
+    const responses = await exchange(
+      port,
+      'GET /_groupgate/health/live HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: foo\r\n\r\n' +
+        `POST /${V}/${group.groupId}/join_requests HTTP/1.1\r\nHost: a\r\n` +
+        `Authorization: Bearer ${business.access_token}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      5000,
+    );
+    assert.ok(Date.now() - startedAt < 3000, 'closed, not held until the keep-alive timeout');
+    assert.deepEqual(
+      responses.map((r) => [r.status, r.headers['connection']]),
+      [[200, 'close']],
+    );
+    const pending = await h.graph<{ data: unknown[] }>({
+      method: 'GET',
+      url: `/${V}/${group.groupId}/join_requests`,
+      token: business.access_token,
+    });
+    assert.equal(pending.body.data.length, 1, 'the unanswered approval was not applied');
+  });
+
+  it('keeps the connection when Upgrade comes without Connection: upgrade, which asks for nothing', async () => {
+    const responses = await exchange(
+      port,
+      'GET /_groupgate/health/live HTTP/1.1\r\nHost: a\r\nUpgrade: foo\r\n\r\n' +
+        'GET /_groupgate/health/live HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+      5000,
+    );
+    assert.deepEqual(
+      responses.map((r) => r.status),
+      [200, 200],
+    );
+  });
+});
+
 describe('a body refused by its declared length, with requests pipelined after it', () => {
   let h: Harness;
   let port: number;

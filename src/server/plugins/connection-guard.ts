@@ -168,6 +168,14 @@ function continueOnFirstRead(request: IncomingMessage, response: ServerResponse)
   };
 }
 
+/** A request llhttp treats as an upgrade, after which it parses nothing more: `Connection: upgrade` and `Upgrade`. */
+function asksToUpgrade(request: IncomingMessage): boolean {
+  return (
+    request.headers.upgrade !== undefined &&
+    /(?:^|,)\s*upgrade\s*(?:,|$)/i.test(String(request.headers.connection ?? ''))
+  );
+}
+
 /**
  * What is wrong with the request's Host header, if anything. It is echoed into paging links, so it must be a host
  * and nothing more: a DNS name (letters, digits, `-`, `.`, `_`, `~`), an IPv4 address or a bracketed IPv6 one,
@@ -379,6 +387,11 @@ export class ConnectionGuard {
     state.heads.parsed(request.url ?? '');
     // After an answer that closes the connection (Connection: close, a refused body) no answer could be sent.
     if (state.closing) return;
+    // Groupgate upgrades to nothing, so it answers such a request as if Upgrade were absent (RFC 9110 lets a server
+    // ignore it; `curl --http2` asks for h2c and must still get its answer). But Node's parser reads nothing after
+    // a request that asks to upgrade its connection, so a request pipelined behind it would hang unanswered: the
+    // connection closes after the answer instead, and the client sends the rest again on a new one.
+    if (asksToUpgrade(request)) response.shouldKeepAlive = false;
     const exchange: Exchange = { request, response, started: false };
     state.queue.push(exchange);
     // 'close' follows 'finish' (and comes alone when the connection drops), once the answer was handed over.
