@@ -256,6 +256,17 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       return integer(ENV_NAMES[key], readEnv(env, ENV_NAMES[key]), DEFAULTS[key], min, max);
     return integer(key, String(override), DEFAULTS[key], min, max);
   };
+  // The environment's blank values read as unset; a blank flag or option is a mistake (`--host ''` would bind
+  // every interface, `--db ''` open a throwaway store).
+  for (const key of [
+    'host',
+    'databasePath',
+    'databaseUrl',
+    'databaseSchema',
+    'webhookVerifyToken',
+  ] as const) {
+    if (overrides[key]?.trim() === '') throw new Error(`${key} must not be blank`);
+  }
   const logLevel = overrides.logLevel ?? readEnv(env, 'GROUPGATE_LOG_LEVEL') ?? 'warn';
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
     throw new Error(

@@ -111,6 +111,11 @@ describe('groupgate serve flags', () => {
     ['--trust-proxy', 'nowhere'],
     ['--webhook-fields', 'nope'],
     ['--group-rate-limit', '0/60'],
+    ['--public-url', 'http://x/p?q=1#f'],
+    ['--host', ''],
+    ['--db', ' '],
+    ['--db-schema', ''],
+    ['--webhook-verify-token', ''],
   ];
   for (const [flag, value] of refused) {
     it(`${flag} ${value} is refused with a message`, async () => {

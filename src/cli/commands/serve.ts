@@ -54,11 +54,15 @@ export function toOverrides(flags: ServeFlags): ConfigOverrides {
     }
     return value * msPerUnit;
   };
+  const text = (name: string, raw: string): string => {
+    if (raw.trim() === '') throw new Error(`--${name} must not be blank`);
+    return raw;
+  };
   if (flags.port !== undefined) overrides.port = whole('port', flags.port, 'port');
-  if (flags.host !== undefined) overrides.host = flags.host;
-  if (flags.db !== undefined) overrides.databasePath = flags.db;
-  if (flags.databaseUrl !== undefined) overrides.databaseUrl = flags.databaseUrl;
-  if (flags.dbSchema !== undefined) overrides.databaseSchema = flags.dbSchema;
+  if (flags.host !== undefined) overrides.host = text('host', flags.host);
+  if (flags.db !== undefined) overrides.databasePath = text('db', flags.db);
+  if (flags.databaseUrl !== undefined) overrides.databaseUrl = text('database-url', flags.databaseUrl);
+  if (flags.dbSchema !== undefined) overrides.databaseSchema = text('db-schema', flags.dbSchema);
   if (flags.publicUrl !== undefined) overrides.publicUrl = flags.publicUrl;
   if (flags.trustProxy !== undefined) overrides.trustProxy = parseTrustProxy(flags.trustProxy);
   if (flags.maxConnections !== undefined) {
@@ -82,7 +86,8 @@ export function toOverrides(flags: ServeFlags): ConfigOverrides {
   }
   if (flags.logLevel !== undefined) overrides.logLevel = flags.logLevel as LogLevel;
   if (flags.webhookUrl !== undefined) overrides.webhookUrl = flags.webhookUrl;
-  if (flags.webhookVerifyToken !== undefined) overrides.webhookVerifyToken = flags.webhookVerifyToken;
+  if (flags.webhookVerifyToken !== undefined)
+    overrides.webhookVerifyToken = text('webhook-verify-token', flags.webhookVerifyToken);
   if (flags.webhookFields !== undefined) overrides.webhookFields = parseWebhookFields(flags.webhookFields);
   if (flags.webhookAllowHosts !== undefined) {
     overrides.webhookAllowHosts = parseAllowHosts(flags.webhookAllowHosts);
