@@ -74,3 +74,16 @@ it('takes a public URL with at most a path prefix, and refuses what would break 
     );
   }
 });
+
+it('refuses blank text settings given as options, which the environment would read as unset', () => {
+  for (const key of [
+    'host',
+    'databasePath',
+    'databaseUrl',
+    'databaseSchema',
+    'webhookVerifyToken',
+  ] as const) {
+    assert.throws(() => loadConfig({ [key]: ' ' }, {}), new RegExp(`${key} must not be blank`));
+  }
+  assert.equal(loadConfig({}, { GROUPGATE_HOST: ' ' }).host, '127.0.0.1');
+});
