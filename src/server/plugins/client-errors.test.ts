@@ -214,12 +214,20 @@ describe('requests Node refuses before routing', () => {
   it('types an error by the request that failed, not by the first one on the connection', async () => {
     const bad = (path: string) => `GET ${path} HTTP/1.1\r\nHost: a\r\nContent-Length: zz\r\n\r\n`;
     const good = (path: string) => `GET ${path} HTTP/1.1\r\nHost: a\r\n\r\n`;
+    const lookalike = 'GET /_groupgate/health HTTP/1.1\r\n';
     const cases: [string, string, string][] = [
       [good('/_groupgate/health/live'), bad(`/${V}/x`), 'OAuthException'],
       [good(`/${V}/x`), bad('/_groupgate/health'), 'GroupgateException'],
       [good('/_groupgate/health/live'), 'NOT HTTP AT ALL\r\n\r\n', 'OAuthException'],
       ['', bad('/%5Fgroupgate/health'), 'GroupgateException'],
       ['', bad('/_groupgatex'), 'OAuthException'],
+      // A body that holds what looks like a control-API request line.
+      [
+        `POST /${V}/1/join_requests HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\n` +
+          `Content-Length: ${lookalike.length}\r\n\r\n${lookalike}`,
+        bad(`/${V}/x`),
+        'OAuthException',
+      ],
     ];
     for (const [first, second, type] of cases) {
       const responses = await exchange(port, first + second);

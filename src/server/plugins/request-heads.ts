@@ -52,12 +52,13 @@ export class RequestHeads {
   }
 
   /**
-   * The target of the request being parsed: the first request line not yet handed over, if it begins at or
-   * before `failedAt` (a byte offset on the connection, when the parser says where it failed).
+   * The target of the request being parsed: the last request line not yet handed over that begins at or before
+   * `failedAt` (a byte offset on the connection, when the parser says where it failed). The last, not the first:
+   * a line before it that only looked like a request (inside a body) was never handed over either, and whatever
+   * follows a head that never finished belongs to that head.
    */
   current(failedAt = Number.POSITIVE_INFINITY): string | undefined {
-    const [head] = this.#heads;
-    return head !== undefined && head.at <= failedAt ? head.target : undefined;
+    return this.#heads.findLast((head) => head.at <= failedAt)?.target;
   }
 
   /** Bytes received so far on the connection. */
