@@ -29,7 +29,11 @@ it('has short header and request timeouts by default, and refuses a header timeo
     () => loadConfig({}, { GROUPGATE_MAX_CONNECTIONS: '0' }),
     /GROUPGATE_MAX_CONNECTIONS must be/,
   );
-  assert.throws(() => loadConfig({ requestTimeoutMs: 0 }, {}), /at least 100 ms/);
+  assert.throws(
+    () => loadConfig({ requestTimeoutMs: 0 }, {}),
+    /requestTimeoutMs must be an integer from 100/,
+  );
+  assert.throws(() => loadConfig({ maxConnectionsPerIp: 0 }, {}), /maxConnectionsPerIp must be/);
 });
 
 it('allows every callback host unless a list is given, then only its names and subdomains of *. entries', () => {
@@ -44,4 +48,42 @@ it('allows every callback host unless a list is given, then only its names and s
   assert.equal(allows('http://127.0.0.1/'), false);
   assert.throws(() => parseAllowHosts(' , '), /at least one host/);
   assert.throws(() => parseAllowHosts('http://localhost'), /host name/);
+});
+
+it('takes a public URL with at most a path prefix, and refuses what would break the paging links built on it', () => {
+  assert.equal(loadConfig({ publicUrl: 'https://gg.example.com/' }, {}).publicUrl, 'https://gg.example.com');
+  assert.equal(
+    loadConfig({}, { GROUPGATE_PUBLIC_URL: 'http://proxy:8080/gg//' }).publicUrl,
+    'http://proxy:8080/gg',
+  );
+  for (const bad of [
+    'http://x/p?q=1#f',
+    'http://x/?',
+    'http://x/#',
+    'https://user:secret@x',
+    'ftp://x',
+    'x.example.com',
+    'http:/x',
+    'http://',
+  ]) {
+    assert.throws(() => loadConfig({ publicUrl: bad }, {}), /public URL .* must be an http\(s\) URL/, bad);
+    assert.throws(
+      () => loadConfig({}, { GROUPGATE_PUBLIC_URL: bad }),
+      /--public-url, GROUPGATE_PUBLIC_URL/,
+      bad,
+    );
+  }
+});
+
+it('refuses blank text settings given as options, which the environment would read as unset', () => {
+  for (const key of [
+    'host',
+    'databasePath',
+    'databaseUrl',
+    'databaseSchema',
+    'webhookVerifyToken',
+  ] as const) {
+    assert.throws(() => loadConfig({ [key]: ' ' }, {}), new RegExp(`${key} must not be blank`));
+  }
+  assert.equal(loadConfig({}, { GROUPGATE_HOST: ' ' }).host, '127.0.0.1');
 });

@@ -40,6 +40,31 @@ export function parseWebhookFields(raw: string): WebhookField[] {
   return fields as WebhookField[];
 }
 
+/**
+ * The base paging links are built on: an http(s) origin, optionally with a path prefix (a proxy serving Groupgate
+ * under /gg), without a trailing slash. Links append `/{version}/…` to it, so a query, a fragment or credentials
+ * would end up in the middle of every link; they are refused.
+ */
+export function parsePublicUrl(raw: string): string {
+  const problem = `the public URL (--public-url, GROUPGATE_PUBLIC_URL) must be an http(s) URL with a host and at most a path, no query, fragment or user:password@; got "${raw}"`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(problem);
+  }
+  const fine =
+    (url.protocol === 'http:' || url.protocol === 'https:') &&
+    url.hostname !== '' &&
+    url.username === '' &&
+    url.password === '' &&
+    !/[?#]/.test(raw) &&
+    // A scheme-relative slip ('http:/x') parses, but is not what was meant.
+    /^https?:\/\/[^/]/i.test(raw);
+  if (!fine) throw new Error(problem);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
 /** proxy-addr's names for address ranges, which Fastify's trustProxy also takes. */
 const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
@@ -164,17 +189,91 @@ function optional<T>(raw: string | undefined, parse: (raw: string) => T): T | un
   return raw === undefined ? undefined : parse(raw);
 }
 
+/**
+ * The range of every numeric setting, whichever way it is given (environment, flag, `startGroupgate` option): one
+ * table, so a flag cannot let through what the variable refuses.
+ */
+export const NUMERIC_BOUNDS = {
+  port: [0, 65535],
+  maxConnections: [1, 1_000_000],
+  maxConnectionsPerIp: [1, 1_000_000],
+  headersTimeoutMs: [100, 3_600_000],
+  requestTimeoutMs: [100, 3_600_000],
+  maxParticipants: [1, 100_000],
+  maxGroupsPerPhoneNumber: [1, 10_000_000],
+  webhookTimeoutMs: [0, 365 * 24 * 3_600_000],
+  webhookConcurrency: [1, 1000],
+  webhookRetryBaseMs: [0, 365 * 24 * 3_600_000],
+  webhookRetryMaxMs: [0, 365 * 24 * 3_600_000],
+  webhookRetryWindowMs: [0, 365 * 24 * 3_600_000],
+  webhookPollMs: [0, 365 * 24 * 3_600_000],
+  webhookLogRetentionMs: [0, 365 * 24 * 3_600_000],
+} as const satisfies Partial<Record<keyof Config, readonly [number, number]>>;
+
+export type NumericSetting = keyof typeof NUMERIC_BOUNDS;
+
+const ENV_NAMES: Readonly<Record<NumericSetting, string>> = {
+  port: 'GROUPGATE_PORT',
+  maxConnections: 'GROUPGATE_MAX_CONNECTIONS',
+  maxConnectionsPerIp: 'GROUPGATE_MAX_IP_CONNECTIONS',
+  headersTimeoutMs: 'GROUPGATE_HEADERS_TIMEOUT_MS',
+  requestTimeoutMs: 'GROUPGATE_REQUEST_TIMEOUT_MS',
+  maxParticipants: 'GROUPGATE_MAX_PARTICIPANTS',
+  maxGroupsPerPhoneNumber: 'GROUPGATE_MAX_GROUPS_PER_NUMBER',
+  webhookTimeoutMs: 'GROUPGATE_WEBHOOK_TIMEOUT_MS',
+  webhookConcurrency: 'GROUPGATE_WEBHOOK_CONCURRENCY',
+  webhookRetryBaseMs: 'GROUPGATE_WEBHOOK_RETRY_BASE_MS',
+  webhookRetryMaxMs: 'GROUPGATE_WEBHOOK_RETRY_MAX_MS',
+  webhookRetryWindowMs: 'GROUPGATE_WEBHOOK_RETRY_WINDOW_MS',
+  webhookPollMs: 'GROUPGATE_WEBHOOK_POLL_MS',
+  webhookLogRetentionMs: 'GROUPGATE_WEBHOOK_LOG_RETENTION_MS',
+};
+
+const DEFAULTS: Readonly<Record<NumericSetting, number>> = {
+  port: 4004,
+  maxConnections: 4096,
+  maxConnectionsPerIp: 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 15_000,
+  maxParticipants: DEFAULT_MAX_PARTICIPANTS,
+  maxGroupsPerPhoneNumber: MAX_GROUPS_PER_PHONE_NUMBER,
+  webhookTimeoutMs: 10_000,
+  webhookConcurrency: 8,
+  webhookRetryBaseMs: 10_000,
+  webhookRetryMaxMs: 3_600_000,
+  webhookRetryWindowMs: 7 * 24 * 3_600_000,
+  webhookPollMs: 1000,
+  webhookLogRetentionMs: 7 * 24 * 3_600_000,
+};
+
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const numeric = (key: NumericSetting): number => {
+    const [min, max] = NUMERIC_BOUNDS[key];
+    const override = overrides[key];
+    if (override === undefined)
+      return integer(ENV_NAMES[key], readEnv(env, ENV_NAMES[key]), DEFAULTS[key], min, max);
+    return integer(key, String(override), DEFAULTS[key], min, max);
+  };
+  // The environment's blank values read as unset; a blank flag or option is a mistake (`--host ''` would bind
+  // every interface, `--db ''` open a throwaway store).
+  for (const key of [
+    'host',
+    'databasePath',
+    'databaseUrl',
+    'databaseSchema',
+    'webhookVerifyToken',
+  ] as const) {
+    if (overrides[key]?.trim() === '') throw new Error(`${key} must not be blank`);
+  }
   const logLevel = overrides.logLevel ?? readEnv(env, 'GROUPGATE_LOG_LEVEL') ?? 'warn';
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
-    throw new Error(`GROUPGATE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+    throw new Error(
+      `the log level (--log-level, GROUPGATE_LOG_LEVEL) must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`,
+    );
   }
-  const publicUrl = overrides.publicUrl ?? readEnv(env, 'GROUPGATE_PUBLIC_URL');
-  if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) {
-    throw new Error(`GROUPGATE_PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`);
-  }
+  const publicUrl = optional(overrides.publicUrl ?? readEnv(env, 'GROUPGATE_PUBLIC_URL'), parsePublicUrl);
   const adminToken = overrides.adminToken ?? readEnv(env, 'GROUPGATE_ADMIN_TOKEN');
   const webhookUrl = overrides.webhookUrl ?? readEnv(env, 'GROUPGATE_WEBHOOK_URL');
   const webhookUrlProblem = webhookUrl === undefined ? undefined : callbackUrlProblem(webhookUrl);
@@ -182,65 +281,29 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     throw new Error(`GROUPGATE_WEBHOOK_URL ${webhookUrlProblem}`);
   }
   const rateLimit = readEnv(env, 'GROUPGATE_GROUP_RATE_LIMIT');
-  const ms = (name: string, fallback: number) =>
-    integer(name, readEnv(env, name), fallback, 0, 365 * 24 * 3_600_000);
-  const timeout = (name: string, fallback: number) =>
-    integer(name, readEnv(env, name), fallback, 100, 3_600_000);
-  const headersTimeoutMs = overrides.headersTimeoutMs ?? timeout('GROUPGATE_HEADERS_TIMEOUT_MS', 10_000);
-  const requestTimeoutMs = overrides.requestTimeoutMs ?? timeout('GROUPGATE_REQUEST_TIMEOUT_MS', 15_000);
-  if (headersTimeoutMs < 100 || requestTimeoutMs < 100) {
-    throw new Error('the header and request timeouts must be at least 100 ms');
-  }
-  if (overrides.maxConnections === 0 || overrides.maxConnectionsPerIp === 0) {
-    throw new Error('the connection caps must be at least 1');
-  }
+  const headersTimeoutMs = numeric('headersTimeoutMs');
+  const requestTimeoutMs = numeric('requestTimeoutMs');
   if (headersTimeoutMs > requestTimeoutMs) {
     throw new Error(
       `the header timeout (${headersTimeoutMs} ms) cannot be longer than the request timeout (${requestTimeoutMs} ms)`,
     );
   }
   return Object.freeze({
-    port: overrides.port ?? integer('GROUPGATE_PORT', readEnv(env, 'GROUPGATE_PORT'), 4004, 0, 65535),
+    port: numeric('port'),
     host: overrides.host ?? readEnv(env, 'GROUPGATE_HOST') ?? '127.0.0.1',
     databasePath: overrides.databasePath ?? readEnv(env, 'GROUPGATE_DB') ?? 'groupgate.sqlite',
     databaseUrl: overrides.databaseUrl ?? readEnv(env, 'DATABASE_URL'),
     databaseSchema: overrides.databaseSchema ?? readEnv(env, 'GROUPGATE_DB_SCHEMA'),
-    publicUrl: publicUrl?.replace(/\/+$/, ''),
+    publicUrl,
     trustProxy: overrides.trustProxy ?? optional(readEnv(env, 'GROUPGATE_TRUST_PROXY'), parseTrustProxy),
-    maxConnections:
-      overrides.maxConnections ??
-      integer('GROUPGATE_MAX_CONNECTIONS', readEnv(env, 'GROUPGATE_MAX_CONNECTIONS'), 4096, 1, 1_000_000),
-    maxConnectionsPerIp:
-      overrides.maxConnectionsPerIp ??
-      integer(
-        'GROUPGATE_MAX_IP_CONNECTIONS',
-        readEnv(env, 'GROUPGATE_MAX_IP_CONNECTIONS'),
-        1024,
-        1,
-        1_000_000,
-      ),
+    maxConnections: numeric('maxConnections'),
+    maxConnectionsPerIp: numeric('maxConnectionsPerIp'),
     headersTimeoutMs,
     requestTimeoutMs,
     adminToken: adminToken ?? newAdminToken(),
     adminTokenGenerated: adminToken === undefined,
-    maxParticipants:
-      overrides.maxParticipants ??
-      integer(
-        'GROUPGATE_MAX_PARTICIPANTS',
-        readEnv(env, 'GROUPGATE_MAX_PARTICIPANTS'),
-        DEFAULT_MAX_PARTICIPANTS,
-        1,
-        100_000,
-      ),
-    maxGroupsPerPhoneNumber:
-      overrides.maxGroupsPerPhoneNumber ??
-      integer(
-        'GROUPGATE_MAX_GROUPS_PER_NUMBER',
-        readEnv(env, 'GROUPGATE_MAX_GROUPS_PER_NUMBER'),
-        MAX_GROUPS_PER_PHONE_NUMBER,
-        1,
-        10_000_000,
-      ),
+    maxParticipants: numeric('maxParticipants'),
+    maxGroupsPerPhoneNumber: numeric('maxGroupsPerPhoneNumber'),
     logLevel: logLevel as LogLevel,
     seedDemo: overrides.seedDemo ?? false,
     webhookUrl,
@@ -252,17 +315,13 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     ),
     webhookAllowHosts:
       overrides.webhookAllowHosts ?? optional(readEnv(env, 'GROUPGATE_WEBHOOK_ALLOW_HOSTS'), parseAllowHosts),
-    webhookTimeoutMs: overrides.webhookTimeoutMs ?? ms('GROUPGATE_WEBHOOK_TIMEOUT_MS', 10_000),
-    webhookConcurrency:
-      overrides.webhookConcurrency ??
-      integer('GROUPGATE_WEBHOOK_CONCURRENCY', readEnv(env, 'GROUPGATE_WEBHOOK_CONCURRENCY'), 8, 1, 1000),
-    webhookRetryBaseMs: overrides.webhookRetryBaseMs ?? ms('GROUPGATE_WEBHOOK_RETRY_BASE_MS', 10_000),
-    webhookRetryMaxMs: overrides.webhookRetryMaxMs ?? ms('GROUPGATE_WEBHOOK_RETRY_MAX_MS', 3_600_000),
-    webhookRetryWindowMs:
-      overrides.webhookRetryWindowMs ?? ms('GROUPGATE_WEBHOOK_RETRY_WINDOW_MS', 7 * 24 * 3_600_000),
-    webhookPollMs: overrides.webhookPollMs ?? ms('GROUPGATE_WEBHOOK_POLL_MS', 1000),
-    webhookLogRetentionMs:
-      overrides.webhookLogRetentionMs ?? ms('GROUPGATE_WEBHOOK_LOG_RETENTION_MS', 7 * 24 * 3_600_000),
+    webhookTimeoutMs: numeric('webhookTimeoutMs'),
+    webhookConcurrency: numeric('webhookConcurrency'),
+    webhookRetryBaseMs: numeric('webhookRetryBaseMs'),
+    webhookRetryMaxMs: numeric('webhookRetryMaxMs'),
+    webhookRetryWindowMs: numeric('webhookRetryWindowMs'),
+    webhookPollMs: numeric('webhookPollMs'),
+    webhookLogRetentionMs: numeric('webhookLogRetentionMs'),
     groupRateLimit:
       'groupRateLimit' in overrides
         ? overrides.groupRateLimit

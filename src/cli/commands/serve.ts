@@ -8,7 +8,9 @@ import {
   parseGroupRateLimit,
   parseTrustProxy,
   parseWebhookFields,
+  NUMERIC_BOUNDS,
   type ConfigOverrides,
+  type NumericSetting,
   type LogLevel,
 } from '../../config.js';
 import { parseAllowHosts } from '../../webhooks/callback-request.js';
@@ -17,7 +19,7 @@ import { stopOnSignalOrOrphaned } from '../lifetime.js';
 import { seedDemo } from '../../server/control/demo-seed.js';
 import { describeLocation } from '../../storage/open-store.js';
 
-interface ServeFlags {
+export interface ServeFlags {
   port?: string;
   host?: string;
   db?: string;
@@ -26,7 +28,8 @@ interface ServeFlags {
   publicUrl?: string;
   trustProxy?: string;
   maxConnections?: string;
-  maxConnectionsPerIp?: string;
+  /** commander's camel case of --max-ip-connections. */
+  maxIpConnections?: string;
   headersTimeout?: string;
   requestTimeout?: string;
   maxParticipants?: string;
@@ -40,43 +43,62 @@ interface ServeFlags {
   demo: boolean;
 }
 
-function toOverrides(flags: ServeFlags): ConfigOverrides {
+export function toOverrides(flags: ServeFlags): ConfigOverrides {
   const overrides: ConfigOverrides = { seedDemo: flags.demo };
-  const whole = (name: string, raw: string): number => {
-    if (!/^\d+$/.test(raw)) throw new Error(`--${name} must be a whole number, got "${raw}"`);
-    return Number(raw);
+  // Checked here against the same bounds loadConfig applies, so the message names the flag and its unit.
+  const whole = (name: string, raw: string, key: NumericSetting, msPerUnit = 1): number => {
+    const [min, max] = NUMERIC_BOUNDS[key].map((bound) => bound / msPerUnit);
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < (min ?? 0) || value > (max ?? 0)) {
+      throw new Error(`--${name} must be a whole number from ${Math.ceil(min ?? 0)} to ${max}, got "${raw}"`);
+    }
+    return value * msPerUnit;
   };
-  if (flags.port !== undefined) overrides.port = whole('port', flags.port);
-  if (flags.host !== undefined) overrides.host = flags.host;
-  if (flags.db !== undefined) overrides.databasePath = flags.db;
-  if (flags.databaseUrl !== undefined) overrides.databaseUrl = flags.databaseUrl;
-  if (flags.dbSchema !== undefined) overrides.databaseSchema = flags.dbSchema;
+  const text = (name: string, raw: string): string => {
+    if (raw.trim() === '') throw new Error(`--${name} must not be blank`);
+    return raw;
+  };
+  if (flags.port !== undefined) overrides.port = whole('port', flags.port, 'port');
+  if (flags.host !== undefined) overrides.host = text('host', flags.host);
+  if (flags.db !== undefined) overrides.databasePath = text('db', flags.db);
+  if (flags.databaseUrl !== undefined) overrides.databaseUrl = text('database-url', flags.databaseUrl);
+  if (flags.dbSchema !== undefined) overrides.databaseSchema = text('db-schema', flags.dbSchema);
   if (flags.publicUrl !== undefined) overrides.publicUrl = flags.publicUrl;
   if (flags.trustProxy !== undefined) overrides.trustProxy = parseTrustProxy(flags.trustProxy);
   if (flags.maxConnections !== undefined) {
-    overrides.maxConnections = whole('max-connections', flags.maxConnections);
+    overrides.maxConnections = whole('max-connections', flags.maxConnections, 'maxConnections');
   }
-  if (flags.maxConnectionsPerIp !== undefined) {
-    overrides.maxConnectionsPerIp = whole('max-ip-connections', flags.maxConnectionsPerIp);
+  if (flags.maxIpConnections !== undefined) {
+    overrides.maxConnectionsPerIp = whole(
+      'max-ip-connections',
+      flags.maxIpConnections,
+      'maxConnectionsPerIp',
+    );
   }
   if (flags.headersTimeout !== undefined) {
-    overrides.headersTimeoutMs = 1000 * whole('headers-timeout', flags.headersTimeout);
+    overrides.headersTimeoutMs = whole('headers-timeout', flags.headersTimeout, 'headersTimeoutMs', 1000);
   }
   if (flags.requestTimeout !== undefined) {
-    overrides.requestTimeoutMs = 1000 * whole('request-timeout', flags.requestTimeout);
+    overrides.requestTimeoutMs = whole('request-timeout', flags.requestTimeout, 'requestTimeoutMs', 1000);
   }
   if (flags.maxParticipants !== undefined) {
-    overrides.maxParticipants = whole('max-participants', flags.maxParticipants);
+    overrides.maxParticipants = whole('max-participants', flags.maxParticipants, 'maxParticipants');
   }
   if (flags.logLevel !== undefined) overrides.logLevel = flags.logLevel as LogLevel;
   if (flags.webhookUrl !== undefined) overrides.webhookUrl = flags.webhookUrl;
-  if (flags.webhookVerifyToken !== undefined) overrides.webhookVerifyToken = flags.webhookVerifyToken;
+  if (flags.webhookVerifyToken !== undefined)
+    overrides.webhookVerifyToken = text('webhook-verify-token', flags.webhookVerifyToken);
   if (flags.webhookFields !== undefined) overrides.webhookFields = parseWebhookFields(flags.webhookFields);
   if (flags.webhookAllowHosts !== undefined) {
     overrides.webhookAllowHosts = parseAllowHosts(flags.webhookAllowHosts);
   }
   if (flags.webhookRetryWindow !== undefined) {
-    overrides.webhookRetryWindowMs = 1000 * whole('webhook-retry-window', flags.webhookRetryWindow);
+    overrides.webhookRetryWindowMs = whole(
+      'webhook-retry-window',
+      flags.webhookRetryWindow,
+      'webhookRetryWindowMs',
+      1000,
+    );
   }
   if (flags.groupRateLimit !== undefined)
     overrides.groupRateLimit = parseGroupRateLimit(flags.groupRateLimit);
@@ -108,15 +130,18 @@ export async function serve(flags: ServeFlags): Promise<void> {
     );
     lines.push(
       `Demo business: WABA ${demo.business.wabaId}, phone number id ${demo.business.phoneNumberId} (${demo.business.displayPhoneNumber})`,
-      `Access token:  ${demo.accessToken}`,
       `App:           ${demo.business.appId}, secret ${demo.business.appSecret} (signs X-Hub-Signature-256)`,
     );
-    if (demo.group !== undefined) {
+    // The access token is a secret: printed once, where a newcomer copies it from, with the call that uses it.
+    if (demo.group === undefined) {
+      lines.push(`Access token:  ${demo.accessToken}`);
+    } else {
       lines.push(
         `Demo group:    ${demo.group.groupId}${demo.createdNow ? '  (5 pending join requests)' : ''}`,
         '',
-        'Try:',
-        `  curl -H 'Authorization: Bearer ${demo.accessToken}' ${base}/v23.0/${demo.group.groupId}/join_requests`,
+        "Try it with the demo business's access token:",
+        `  TOKEN=${demo.accessToken}`,
+        `  curl -H "Authorization: Bearer $TOKEN" ${base}/v23.0/${demo.group.groupId}/join_requests`,
       );
     }
   }
@@ -125,7 +150,8 @@ export async function serve(flags: ServeFlags): Promise<void> {
   stopOnSignalOrOrphaned(close, (reason) => app.log.info({ reason }, 'shutting down'));
 }
 
-export function registerServe(program: Command): void {
+/** `run` is what the command does with its flags; `serve` unless a test looks at the flags themselves. */
+export function registerServe(program: Command, run: (flags: ServeFlags) => Promise<void> = serve): void {
   program
     .command('serve')
     .description(
@@ -200,5 +226,5 @@ Examples:
   groupgate serve --webhook-url http://localhost:3000/webhook --webhook-verify-token my-token
   DATABASE_URL=postgres://groupgate@db:5432/groupgate groupgate serve --host 0.0.0.0   # one of several instances`,
     )
-    .action(async (flags: ServeFlags) => serve(flags));
+    .action(async (flags: ServeFlags) => run(flags));
 }

@@ -147,6 +147,49 @@ describe('requests Node refuses before routing', () => {
     assertEnvelope(control, 400, 'GroupgateException');
   });
 
+  it('answers a Host that is not a host[:port] with 400, so it never reaches a paging link', async () => {
+    for (const host of [
+      'a/b?x=',
+      'evil.com@127.0.0.1',
+      'a b',
+      'a:99999',
+      'a:',
+      '[::1',
+      '[not-v6]',
+      '1.2.3.999',
+      'a#b',
+      'a%2fb',
+      '',
+    ]) {
+      const [graph, ...more] = await exchange(
+        port,
+        `GET /${V}/123/join_requests HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
+      );
+      assert.ok(graph, host);
+      assert.match(assertEnvelope(graph, 400).message, /Host header must be a host name/, host);
+      assert.equal(more.length, 0);
+      const [control] = await exchange(port, `GET /_groupgate/health HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+      assert.ok(control, host);
+      assertEnvelope(control, 400, 'GroupgateException');
+    }
+  });
+
+  it('serves a Host that is a name, an IPv4 or a bracketed IPv6 address, with or without a port', async () => {
+    for (const host of ['localhost', 'gg.example.com:4004', '127.0.0.1:80', '[::1]:4004', 'my_host.local']) {
+      const [res] = await exchange(
+        port,
+        `GET /_groupgate/health/live HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      );
+      assert.equal(res?.status, 200, host);
+    }
+  });
+
+  it('answers a request with two Host headers with 400, as RFC 9112 requires', async () => {
+    const [res] = await exchange(port, `GET /${V}/123 HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n`);
+    assert.ok(res);
+    assert.match(assertEnvelope(res, 400).message, /one Host header/);
+  });
+
   it('answers an Expect it does not support with 417 and the envelope', async () => {
     const [res] = await exchange(
       port,
@@ -166,6 +209,32 @@ describe('requests Node refuses before routing', () => {
     const [res] = responses;
     assert.ok(res);
     assert.match(assertEnvelope(res, 400).message, /body is not valid HTTP/);
+  });
+
+  it('types an error by the request that failed, not by the first one on the connection', async () => {
+    const bad = (path: string) => `GET ${path} HTTP/1.1\r\nHost: a\r\nContent-Length: zz\r\n\r\n`;
+    const good = (path: string) => `GET ${path} HTTP/1.1\r\nHost: a\r\n\r\n`;
+    const lookalike = 'GET /_groupgate/health HTTP/1.1\r\n';
+    const cases: [string, string, string][] = [
+      [good('/_groupgate/health/live'), bad(`/${V}/x`), 'OAuthException'],
+      [good(`/${V}/x`), bad('/_groupgate/health'), 'GroupgateException'],
+      [good('/_groupgate/health/live'), 'NOT HTTP AT ALL\r\n\r\n', 'OAuthException'],
+      ['', bad('/%5Fgroupgate/health'), 'GroupgateException'],
+      ['', bad('/_groupgatex'), 'OAuthException'],
+      // A body that holds what looks like a control-API request line.
+      [
+        `POST /${V}/1/join_requests HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\n` +
+          `Content-Length: ${lookalike.length}\r\n\r\n${lookalike}`,
+        bad(`/${V}/x`),
+        'OAuthException',
+      ],
+    ];
+    for (const [first, second, type] of cases) {
+      const responses = await exchange(port, first + second);
+      const refused = responses.at(-1);
+      assert.ok(refused, second);
+      assertEnvelope(refused, 400, type);
+    }
   });
 
   it('types a malformed control-API request as the control API', async () => {
@@ -258,6 +327,53 @@ describe('a connection that closes after an answer', () => {
   });
 });
 
+describe('a request that asks to upgrade the connection', () => {
+  let h: Harness;
+  let port: number;
+  before(async () => ({ h, port } = await listening()));
+  after(() => h.close());
+
+  it('is answered as if Upgrade were absent, then the connection closes: nothing behind it hangs or is applied', async () => {
+    const business = await h.createBusiness();
+    const group = await h.createGroup(business);
+    const id = await h.requestToJoin(waIds(1, '4477012')[0] ?? '', group);
+    const body = JSON.stringify({ messaging_product: 'whatsapp', join_requests: [id] });
+    const startedAt = Date.now();
+    const responses = await exchange(
+      port,
+      'GET /_groupgate/health/live HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: foo\r\n\r\n' +
+        `POST /${V}/${group.groupId}/join_requests HTTP/1.1\r\nHost: a\r\n` +
+        `Authorization: Bearer ${business.access_token}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      5000,
+    );
+    assert.ok(Date.now() - startedAt < 3000, 'closed, not held until the keep-alive timeout');
+    assert.deepEqual(
+      responses.map((r) => [r.status, r.headers['connection']]),
+      [[200, 'close']],
+    );
+    const pending = await h.graph<{ data: unknown[] }>({
+      method: 'GET',
+      url: `/${V}/${group.groupId}/join_requests`,
+      token: business.access_token,
+    });
+    assert.equal(pending.body.data.length, 1, 'the unanswered approval was not applied');
+  });
+
+  it('keeps the connection when Upgrade comes without Connection: upgrade, which asks for nothing', async () => {
+    const responses = await exchange(
+      port,
+      'GET /_groupgate/health/live HTTP/1.1\r\nHost: a\r\nUpgrade: foo\r\n\r\n' +
+        'GET /_groupgate/health/live HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+      5000,
+    );
+    assert.deepEqual(
+      responses.map((r) => r.status),
+      [200, 200],
+    );
+  });
+});
+
 describe('a body refused by its declared length, with requests pipelined after it', () => {
   let h: Harness;
   let port: number;
@@ -330,6 +446,30 @@ describe('timeouts', () => {
     assert.ok(Date.now() - startedAt < 3000, 'answered long before the old 60 s');
   });
 
+  it('types a header timeout by the request whose headers did not arrive, however it was sent', async () => {
+    for (const [bytes, type] of [
+      ['GET /_groupgate/health HTTP/1.1\r\nHost: x\r\n', 'GroupgateException'],
+      [
+        `GET /${V}/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /_groupgate/health HTTP/1.1\r\nHost: x\r\n`,
+        'GroupgateException',
+      ],
+      [`GET /_groupgate/health/live HTTP/1.1\r\nHost: x\r\n\r\nGET /${V}/1 HTTP/1.1\r\nHo`, 'OAuthException'],
+    ] as const) {
+      const refused = (await exchange(port, bytes, 5000)).at(-1);
+      assert.ok(refused, bytes);
+      assertEnvelope(refused, 408, type);
+    }
+    // The request line itself split over two writes.
+    const socket = await open(port);
+    const read = readUntilClosed(socket, 5000);
+    socket.write('GET /_grou');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.write('pgate/health HTTP/1.1\r\nHost: x\r\n');
+    const [split] = responsesIn((await read).text);
+    assert.ok(split);
+    assertEnvelope(split, 408, 'GroupgateException');
+  });
+
   it('types a control-API body timeout as the control API', async () => {
     const [res] = await exchange(
       port,
@@ -380,6 +520,58 @@ describe('a body over the limit', () => {
   });
 });
 
+describe('Expect: 100-continue', () => {
+  let h: Harness;
+  let port: number;
+  let business: Business;
+  let group: Group;
+  before(async () => {
+    ({ h, port } = await listening());
+    business = await h.createBusiness();
+    group = await h.createGroup(business);
+  });
+  after(() => h.close());
+
+  it('answers a body refused by its declared length with 413 alone, never inviting it with 100 Continue', async () => {
+    const auth = {
+      [`/${V}/${group.groupId}/join_requests`]: business.access_token,
+      '/_groupgate/businesses': ADMIN_TOKEN,
+    };
+    for (const [path, token] of Object.entries(auth)) {
+      const responses = await exchange(
+        port,
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+          `Expect: 100-continue\r\nContent-Length: ${2 * 1024 * 1024}\r\n\r\n`,
+        3000,
+      );
+      assert.deepEqual(
+        responses.map((r) => r.status),
+        [413],
+        path,
+      );
+    }
+  });
+
+  it('invites a body it will read with 100 Continue, then answers it', async () => {
+    const id = await h.requestToJoin(waIds(1, '4477011')[0] ?? '', group);
+    const body = JSON.stringify({ messaging_product: 'whatsapp', join_requests: [id] });
+    const socket = await open(port);
+    const read = readUntilClosed(socket, 3000);
+    socket.write(
+      `DELETE /${V}/${group.groupId}/join_requests HTTP/1.1\r\nHost: x\r\nConnection: close\r\n` +
+        `Authorization: Bearer ${business.access_token}\r\nContent-Type: application/json\r\n` +
+        `Expect: 100-continue\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+    );
+    await new Promise((resolve) => socket.once('data', resolve));
+    socket.write(body);
+    const responses = responsesIn((await read).text);
+    assert.deepEqual(
+      responses.map((r) => r.status),
+      [100, 200],
+    );
+  });
+});
+
 describe('connection caps', () => {
   let h: Harness;
   let port: number;
@@ -394,6 +586,7 @@ describe('connection caps', () => {
     assert.equal(error.code, 2);
     assert.equal(error.is_transient, true);
     assert.match(error.message, /Please retry your request later/);
+    assert.match(error.error_data?.details ?? '', /maximum of 3 connections one client may open/);
     assert.equal(refused.headers['retry-after'], '1');
     const [control] = await exchange(port, 'GET /_groupgate/health HTTP/1.1\r\nHost: x\r\n\r\n');
     assert.ok(control);

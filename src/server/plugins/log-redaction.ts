@@ -8,16 +8,70 @@ import type { LogLevel } from '../../config.js';
 
 export const REDACTED = '[REDACTED]';
 
+/**
+ * A pattern matching `word` however a client spelled it in a URL: any character may be percent-encoded
+ * (`access%5Ftoken`, `%61ccess_token`), which the query parser and the router decode before use, so a log line
+ * carries the raw spelling. Used with the `i` flag, which also covers the hex digits' case.
+ */
+function spelledAnyway(word: string): string {
+  return [...word]
+    .map((char) => {
+      const hex = char.charCodeAt(0).toString(16).padStart(2, '0');
+      return `(?:${char.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}|%${hex})`;
+    })
+    .join('');
+}
+
+const CREDENTIAL_PARAMETERS = [
+  'access_token',
+  'appsecret_proof',
+  'verify_token',
+  'app_secret',
+  'client_secret',
+  'password',
+].map(spelledAnyway);
+/** A parameter name's bracket suffixes, which qs reads as arrays and objects: `access_token[]=`, `[0]`, `%5B%5D`. */
+const BRACKETS = String.raw`(?:\[[^\]=&\s]*\]|%5b(?:(?!%5d)[^=&\s])*%5d)*`;
+/** A value in a query string or form body, up to its end or the next parameter. */
+const PARAM_VALUE = String.raw`[^&\s"'#\\]+`;
+const SLASHES = String.raw`(?:/|%2f)+`;
+/** A character of a token, as sent or percent-encoded. */
+const TOKEN_CHAR = String.raw`(?:[A-Za-z0-9]|%[0-9a-f]{2})`;
+
 const SECRETS: readonly [RegExp, string][] = [
-  // Parameters that carry a credential, in a query string or a form body.
+  // Parameters that carry a credential, in a query string or a form body, however the name is spelled.
   [
-    /\b((?:access_token|appsecret_proof|verify_token|app_secret|client_secret)=)[^&\s"'#\\]+/gi,
+    new RegExp(
+      String.raw`((?<![A-Za-z0-9_%])(?:${CREDENTIAL_PARAMETERS.join('|')})${BRACKETS}=)${PARAM_VALUE}`,
+      'gi',
+    ),
     `$1${REDACTED}`,
   ],
-  // The control API's token paths.
-  [/(\/_groupgate\/tokens\/)[^/?\s"'#\\]+/g, `$1${REDACTED}`],
+  // The same names as JSON properties (a logged body), quoted plainly or inside a JSON string.
+  [
+    /((?:\\?")(?:access_token|appsecret_proof|verify_token|app_secret|client_secret|password)\\?"\s*:\s*\\?")[^"\\]+/gi,
+    `$1${REDACTED}`,
+  ],
+  // The control API's token paths, however the router would still reach them: encoded, with doubled slashes.
+  [
+    new RegExp(
+      String.raw`(${SLASHES}${spelledAnyway('_groupgate')}${SLASHES}${spelledAnyway('tokens')}${SLASHES})[^/?\s"'#\\]+`,
+      'gi',
+    ),
+    `$1${REDACTED}`,
+  ],
   // Authorization values quoted in a message.
   [/\b(Bearer|OAuth)\s+[^\s"'\\]+/gi, `$1 ${REDACTED}`],
+  // Whatever the context: anything shaped like a token Groupgate issues (src/domain/ids.ts), encoded or not.
+  [
+    new RegExp(
+      String.raw`${spelledAnyway('EAAG')}${TOKEN_CHAR}{16,}|${spelledAnyway('ggadmin_')}${TOKEN_CHAR}{8,}`,
+      'gi',
+    ),
+    REDACTED,
+  ],
+  // A URL's user:password@ (a database URL in an error, say).
+  [/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s"'\\]*:)[^@/?#\s"'\\]+@/gi, `$1${REDACTED}@`],
 ];
 
 /** `text` with every credential it holds replaced by [REDACTED]. */

@@ -213,6 +213,20 @@ describe('GET join_requests', () => {
     assert.match(page.body.paging?.next ?? '', /^https:\/\/groupgate\.example\.com\/v23\.0\//);
   });
 
+  it('keeps the path prefix of the public URL in paging URLs (a proxy serving Groupgate under a path)', async () => {
+    await h.close();
+    h = await Harness.start({ config: { publicUrl: 'https://proxy.example.com/gg' } });
+    business = await h.createBusiness();
+    group = await h.createGroup(business);
+    url = `/${V}/${group.groupId}/join_requests`;
+    for (const waId of waIds(2)) await h.requestToJoin(waId, group);
+    const page = await list('?limit=1');
+    assert.match(
+      page.body.paging?.next ?? '',
+      /^https:\/\/proxy\.example\.com\/gg\/v23\.0\/[^?]+\/join_requests\?/,
+    );
+  });
+
   it('builds paging URLs from the configured public URL', async () => {
     await h.close();
     h = await Harness.start({ config: { publicUrl: 'https://groupgate.example.com' } });
