@@ -348,6 +348,14 @@ export interface ClientEnvironment {
   readonly adminToken: string | undefined;
 }
 
+/**
+ * Whether npm started this process (`npx`, `npm exec`, `npm start`): npm sets `npm_command` for what it runs. npm
+ * runs it through `sh -c`, which dies of the SIGTERM npm forwards without passing it on.
+ */
+export function startedByNpm(env: NodeJS.ProcessEnv = process.env): boolean {
+  return readEnv(env, 'npm_command') !== undefined;
+}
+
 export function clientEnvironment(env: NodeJS.ProcessEnv = process.env): ClientEnvironment {
   return {
     baseUrl: readEnv(env, 'GROUPGATE_BASE_URL'),

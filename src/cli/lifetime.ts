@@ -1,8 +1,9 @@
 /**
- * @module cli/lifetime — when a foreground server stops: on SIGINT, SIGTERM or SIGHUP, and when its parent
- * process is gone. `npx groupgate serve` runs as npm → sh → node; npm forwards SIGTERM to sh, which dies of it
- * without passing it on, so the server would live on as an orphan. Watching the parent catches that path and any
- * other where the parent dies first (docs/decisions.md).
+ * @module cli/lifetime — when a foreground server stops: on SIGINT, SIGTERM or SIGHUP, and, when npm started it,
+ * once its parent process is gone. `npx groupgate serve` runs as npm → sh → node; npm forwards SIGTERM to sh, which
+ * dies of it without passing it on, so the server would live on as an orphan. Watching the parent catches that
+ * path. Started any other way, the parent is whoever launched it — a shell the server may rightly outlive (`nohup`,
+ * `&` then `exit`) — and is not watched (docs/decisions.md).
  */
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -22,10 +23,15 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * Runs `close` then exits 0 on the first signal or once the parent is gone; a second signal exits at once. A parent
- * of pid 1 (init, a container's entry point, a service manager) is not watched: it outlives everything.
+ * Runs `close` then exits 0 on the first signal or, with `watchParent`, once the parent is gone; a second signal
+ * exits at once. A parent of pid 1 (init, a container's entry point, a service manager) is never watched: it
+ * outlives everything.
  */
-export function stopOnSignalOrOrphaned(close: () => Promise<void>, log: (reason: string) => void): void {
+export function stopOnSignalOrOrphaned(
+  close: () => Promise<void>,
+  log: (reason: string) => void,
+  watchParent: boolean,
+): void {
   const parent = process.ppid;
   let watch: NodeJS.Timeout | undefined;
   let stopping = false;
@@ -41,7 +47,7 @@ export function stopOnSignalOrOrphaned(close: () => Promise<void>, log: (reason:
     );
   };
   for (const signal of SIGNALS) process.on(signal, () => stop(signal));
-  if (parent > 1) {
+  if (watchParent && parent > 1) {
     watch = setInterval(() => {
       if (!isAlive(parent)) stop('parent process exited');
     }, PARENT_CHECK_MS);

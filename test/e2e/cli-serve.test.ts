@@ -214,15 +214,12 @@ describe('groupgate serve', () => {
     }
   });
 
-  it('stops once the shell npx runs it through dies of SIGTERM, instead of living on as an orphan', async () => {
-    // npx and npm run start the bin as npm → sh -c → node, and forward SIGTERM to sh only, which dies of it.
+  /** Starts serve through `sh -c`, as npm does, kills the shell, and says whether the server is still answering 2 s later. */
+  async function answersAfterItsShellDies(env: NodeJS.ProcessEnv): Promise<boolean> {
     const shell = spawn(
       'sh',
       ['-c', `"${process.execPath}" "${BIN}" serve --port 0 --db :memory: --no-demo`],
-      {
-        cwd: REPO_ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env },
     );
     const url = await new Promise<string>((resolve, reject) => {
       let output = '';
@@ -234,7 +231,7 @@ describe('groupgate serve', () => {
       shell.on('exit', () => reject(new Error(`exited before listening:\n${output}`)));
     });
     assert.equal((await fetch(`${url}/_groupgate/health`)).status, 200);
-    // The server's pid, to clean up after a failure; the test's pipes are let go so an orphan cannot hold it up.
+    // The server's pid, to clean up; the test's pipes are let go so an orphan cannot hold it up.
     const server = Number(execFileSync('pgrep', ['-P', String(shell.pid)], { encoding: 'utf8' }).trim());
     shell.stdout.destroy();
     shell.stderr.destroy();
@@ -243,7 +240,7 @@ describe('groupgate serve', () => {
       shell.on('exit', resolve);
       shell.kill('SIGTERM');
     });
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 2000;
     let answering = true;
     while (answering && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -253,6 +250,18 @@ describe('groupgate serve', () => {
       );
     }
     if (answering) process.kill(server, 'SIGKILL');
-    assert.equal(answering, false, 'the server stopped within 5 s of its parent shell');
+    return answering;
+  }
+
+  it('stops once the shell npx runs it through dies of SIGTERM, instead of living on as an orphan', async () => {
+    // npx and npm run start the bin as npm → sh -c → node, marked with npm_command, and forward SIGTERM to sh only.
+    const answering = await answersAfterItsShellDies({ ...process.env, npm_command: 'exec' });
+    assert.equal(answering, false, 'the server stopped within 2 s of its parent shell');
+  });
+
+  it('outlives the shell that started it when npm did not (nohup, &): only the shell npm runs it through is watched', async () => {
+    const withoutNpm = { ...process.env };
+    delete withoutNpm['npm_command'];
+    assert.equal(await answersAfterItsShellDies(withoutNpm), true, 'the server was still answering');
   });
 });

@@ -8,6 +8,7 @@ import {
   parseGroupRateLimit,
   parseTrustProxy,
   parseWebhookFields,
+  startedByNpm,
   NUMERIC_BOUNDS,
   type ConfigOverrides,
   type NumericSetting,
@@ -147,7 +148,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   }
   process.stdout.write(lines.join('\n') + '\n');
 
-  stopOnSignalOrOrphaned(close, (reason) => app.log.info({ reason }, 'shutting down'));
+  stopOnSignalOrOrphaned(close, (reason) => app.log.info({ reason }, 'shutting down'), startedByNpm());
 }
 
 /** `run` is what the command does with its flags; `serve` unless a test looks at the flags themselves. */
