@@ -84,12 +84,47 @@ after(() => h.close());
 
 // ---- Values that are wrong by type or range -------------------------------------------------------------------
 
-/** Text as clients send it, and as they should not: ASCII, any Unicode grapheme, and now and then U+0000. */
+/**
+ * Text as clients send it, and as they should not: ASCII, any Unicode grapheme, and now and then U+0000 or a lone
+ * surrogate (text that is not well-formed, which JSON can escape and percent-encoding can carry as bytes).
+ */
 const TEXT_UNIT = fc.oneof(
   { weight: 6, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }) },
   { weight: 3, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }) },
   { weight: 1, arbitrary: fc.constant('\u0000') },
+  { weight: 1, arbitrary: fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff') },
 );
+
+/**
+ * encodeURIComponent, except that a lone surrogate (which it refuses) is sent as the three bytes a lax encoder
+ * (WTF-8) would write, bytes that are not UTF-8.
+ */
+function percentEncode(text: string): string {
+  let encoded = '';
+  for (const char of text) {
+    const unit = char.charCodeAt(0);
+    encoded +=
+      char.length === 1 && unit >= 0xd800 && unit <= 0xdfff
+        ? [0xed, 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]
+            .map((byte) => `%${byte.toString(16).toUpperCase()}`)
+            .join('')
+        : encodeURIComponent(char);
+  }
+  return encoded;
+}
+
+/** Byte sequences that are not UTF-8: stray bytes, a cut-off sequence, an encoded surrogate, an overlong form. */
+const notUtf8 = fc
+  .constantFrom(
+    [0xff],
+    [0xfe, 0xff],
+    [0xc3],
+    [0xe2, 0x82],
+    [0xed, 0xa0, 0x80],
+    [0xc0, 0xaf],
+    [0xf8, 0x88, 0x80, 0x80],
+  )
+  .map((bytes) => Buffer.from(bytes));
 const text = (constraints: { minLength?: number; maxLength?: number } = {}) =>
   fc.string({ unit: TEXT_UNIT, ...constraints });
 
@@ -121,7 +156,7 @@ const longString = (min: number) => fc.integer({ min, max: min + 64 }).map((n) =
 const blank = fc.string({ unit: fc.constantFrom(' ', '\t', '\n'), maxLength: 5 });
 const otherThan = (...allowed: string[]) => text({ maxLength: 20 }).filter((s) => !allowed.includes(s));
 /** A path segment no route or node will ever match. */
-const junkSegment = text({ minLength: 1, maxLength: 40 }).map(encodeURIComponent);
+const junkSegment = text({ minLength: 1, maxLength: 40 }).map(percentEncode);
 
 /** `base` with one property replaced by a bad value, or one required property left out. */
 function corrupt(
@@ -140,7 +175,24 @@ function corrupt(
 }
 
 /** Bodies no parser turns into a JSON object: Graph and control refuse them before any handler runs. */
-const unreadableBody: fc.Arbitrary<{ body: string; contentType: string }> = fc.oneof(
+const unreadableBody: fc.Arbitrary<{ body: string | Buffer; contentType: string }> = fc.oneof(
+  // Bodies that would be right but for bytes that are not UTF-8, raw or percent-encoded.
+  fc.record({ bytes: notUtf8, form: fc.boolean(), escaped: fc.boolean() }).map(({ bytes, form, escaped }) => {
+    const value = escaped ? Buffer.from([...bytes].map((b) => `%${b.toString(16)}`).join('')) : bytes;
+    return form
+      ? {
+          body: Buffer.concat([Buffer.from('messaging_product=whatsapp&name=x&subject='), value]),
+          contentType: 'application/x-www-form-urlencoded',
+        }
+      : {
+          body: Buffer.concat([
+            Buffer.from('{"messaging_product":"whatsapp","name":"'),
+            bytes,
+            Buffer.from('"}'),
+          ]),
+          contentType: 'application/json',
+        };
+  }),
   fc.record({
     body: text({ maxLength: 40 }).filter((text) => {
       try {
@@ -222,9 +274,9 @@ function graphCalls(): fc.Arbitrary<GraphCall> {
     text({ minLength: 1, maxLength: 10 }).filter((s) => !/^\d{1,7}$/.test(s)),
   );
   const pageQuery = fc.oneof(
-    badLimit.map((limit) => `limit=${encodeURIComponent(limit)}`),
-    text({ maxLength: 60 }).map((cursor) => `after=${encodeURIComponent(cursor)}`),
-    text({ maxLength: 60 }).map((cursor) => `before=${encodeURIComponent(cursor)}`),
+    badLimit.map((limit) => `limit=${percentEncode(limit)}`),
+    text({ maxLength: 60 }).map((cursor) => `after=${percentEncode(cursor)}`),
+    text({ maxLength: 60 }).map((cursor) => `before=${percentEncode(cursor)}`),
     fc.constant('after=a&before=b'),
   );
 
@@ -355,7 +407,7 @@ function graphCalls(): fc.Arbitrary<GraphCall> {
       .record({ ok: fc.array(fc.constantFrom(...GROUP_FIELDS), { maxLength: 3 }), bad: badFieldName, token })
       .map(({ ok, bad, token }): GraphCall => ({
         method: 'GET',
-        url: `${node}?fields=${encodeURIComponent([...ok, bad].join(','))}`,
+        url: `${node}?fields=${percentEncode([...ok, bad].join(','))}`,
         token,
       })),
     fc.constant<GraphCall>({
@@ -378,7 +430,7 @@ function graphCalls(): fc.Arbitrary<GraphCall> {
       })
       .map(({ path, override, token }): GraphCall => ({
         method: 'POST',
-        url: `${path}?method=${encodeURIComponent(override)}`,
+        url: `${path}?method=${percentEncode(override)}`,
         token,
       })),
     fc
@@ -437,7 +489,7 @@ interface ControlCall {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
   json?: unknown;
-  raw?: { body: string; contentType: string };
+  raw?: { body: string | Buffer; contentType: string };
   admin?: boolean;
 }
 
@@ -497,8 +549,8 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
         withExtra({ expires_in: 60 }),
       )
       .map(call('POST', `/_groupgate/businesses/${a.waba_id}/tokens`)),
-    junkId.map((id) => call('POST', `/_groupgate/businesses/${encodeURIComponent(id)}/tokens`)({})),
-    junkId.map((token) => call('DELETE', `/_groupgate/tokens/${encodeURIComponent(token)}`)(undefined)),
+    junkId.map((id) => call('POST', `/_groupgate/businesses/${percentEncode(id)}/tokens`)({})),
+    junkId.map((token) => call('DELETE', `/_groupgate/tokens/${percentEncode(token)}`)(undefined)),
     // Simulated users.
     fc
       .oneof(
@@ -524,7 +576,7 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
           ),
         }),
       )
-      .map(({ wa, body }) => call('POST', `/_groupgate/users/${encodeURIComponent(wa)}/join`)(body)),
+      .map(({ wa, body }) => call('POST', `/_groupgate/users/${percentEncode(wa)}/join`)(body)),
     fc
       .record({
         action: fc.constantFrom('cancel_join', 'leave'),
@@ -541,7 +593,7 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
     fc
       .record({ id: junkId, path: fc.constantFrom('', '/suspend', '/clear_suspension') })
       .map(({ id, path }) =>
-        call(path === '' ? 'GET' : 'POST', `/_groupgate/groups/${encodeURIComponent(id)}${path}`)(undefined),
+        call(path === '' ? 'GET' : 'POST', `/_groupgate/groups/${percentEncode(id)}${path}`)(undefined),
       ),
     // Bulk simulations.
     fc
@@ -561,7 +613,7 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
       .map(call('POST', '/_groupgate/simulations')),
     fc
       .record({ id: junkId, method: fc.constantFrom<ControlCall['method']>('GET', 'DELETE') })
-      .map(({ id, method }) => call(method, `/_groupgate/simulations/${encodeURIComponent(id)}`)(undefined)),
+      .map(({ id, method }) => call(method, `/_groupgate/simulations/${percentEncode(id)}`)(undefined)),
     // Webhook settings.
     fc
       .oneof(
@@ -582,7 +634,7 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
         withExtra({ callback_url: goodCallback, verify_token: 'token' }),
       )
       .map(call('PUT', `/_groupgate/apps/${a.app_id}/webhook`)),
-    junkId.map((id) => call('GET', `/_groupgate/apps/${encodeURIComponent(id)}/webhook`)(undefined)),
+    junkId.map((id) => call('GET', `/_groupgate/apps/${percentEncode(id)}/webhook`)(undefined)),
     // The delivery log.
     fc
       .oneof(
@@ -590,7 +642,7 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
         fc
           .oneof(fc.constantFrom('0', '-3', '2.5', 'x', '9007199254740992', '1e400'))
           .map((v) => `before=${v}`),
-        otherThan('pending', 'delivered', 'failed', 'skipped').map((v) => `state=${encodeURIComponent(v)}`),
+        otherThan('pending', 'delivered', 'failed', 'skipped').map((v) => `state=${percentEncode(v)}`),
       )
       .map((query) => call('GET', `/_groupgate/webhooks/deliveries?${query}`)(undefined)),
     fc
@@ -640,7 +692,7 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
 
 async function sendControl(c: ControlCall) {
   const headers: Record<string, string> = c.admin === false ? {} : { authorization: `Bearer ${ADMIN_TOKEN}` };
-  let payload: string | undefined;
+  let payload: string | Buffer | undefined;
   if (c.raw !== undefined) {
     headers['content-type'] = c.raw.contentType;
     payload = c.raw.body;

@@ -160,7 +160,7 @@ describe('control API bad input', () => {
     request: {
       method: 'GET' | 'POST' | 'PUT' | 'DELETE';
       url: string;
-      payload?: string;
+      payload?: string | Buffer;
       contentType?: string;
     },
     status: number,
@@ -296,5 +296,47 @@ describe('control API bad input', () => {
       token: business.access_token,
     });
     assert.deepEqual(pending.body.data, [], 'no join request was made');
+  });
+
+  it('refuses text that is not well-formed UTF-8 naming the parameter, and creates nothing', async () => {
+    const illFormed = (name: string) => new RegExp(`^Param ${name} must be well-formed UTF-8 text`);
+    const json = (body: unknown) => ({ payload: JSON.stringify(body), contentType: 'application/json' });
+    await refused(
+      { method: 'POST', url: '/_groupgate/businesses', ...json({ name: 'a\ud800b' }) },
+      400,
+      illFormed('name'),
+    );
+    await refused(
+      {
+        method: 'POST',
+        url: '/_groupgate/users/16505550001/join',
+        ...json({ invite_link: `${group.inviteLink}\udfff` }),
+      },
+      400,
+      illFormed('invite_link'),
+    );
+    await refused(
+      { method: 'POST', url: '/_groupgate/users/16505550001/cancel_join', ...json({ group_id: '\ud800' }) },
+      400,
+      illFormed('group_id'),
+    );
+    await refused(
+      {
+        method: 'POST',
+        url: '/_groupgate/businesses',
+        payload: Buffer.from([...Buffer.from('{"name":"raw'), 0xff, 0xfe, ...Buffer.from('"}')]),
+        contentType: 'application/json; charset=utf-8',
+      },
+      400,
+      /^The request body is not valid UTF-8 text$/,
+    );
+    await refused(
+      { method: 'GET', url: '/_groupgate/webhooks/deliveries?state=%FF' },
+      400,
+      illFormed('state'),
+    );
+    assert.equal(await h.store.findBusinessByName('a\ufffdb'), undefined);
+    assert.equal(await h.store.findBusinessByName('a\ufffd\ufffd\ufffdb'), undefined);
+    assert.deepEqual(await h.participants(group), []);
   });
 });

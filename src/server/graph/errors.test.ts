@@ -374,6 +374,126 @@ describe('bodies', () => {
     await assertNothingDecided();
   });
 
+  it('refuses text that is not well-formed UTF-8 with 100 naming the parameter, storing nothing', async () => {
+    const token = business.access_token;
+    const node = `/${V}/${group.groupId}`;
+    const subjectOf = async () =>
+      (await h.graph<{ subject: string }>({ method: 'GET', url: `${node}?fields=subject`, token })).body
+        .subject;
+    const before = await subjectOf();
+    const illFormed = (where: string) =>
+      `(#100) Param ${where} must be well-formed UTF-8 text (it holds bytes that are not UTF-8, or a lone surrogate)`;
+    const notUtf8Body = '(#100) The request body is not valid UTF-8 text';
+    const bytes = (...parts: (string | number[])[]) =>
+      Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+    const multipart = (value: Buffer) =>
+      bytes(
+        '--b\r\nContent-Disposition: form-data; name="messaging_product"\r\n\r\nwhatsapp\r\n',
+        '--b\r\nContent-Disposition: form-data; name="subject"\r\n\r\n',
+        [...value],
+        '\r\n--b--\r\n',
+      );
+    const refused: [Parameters<Harness['graph']>[0], string][] = [
+      // A lone surrogate, escaped in JSON: SQLite stored it as three U+FFFD, PostgreSQL as one.
+      [
+        { method: 'POST', url: node, token, json: { messaging_product: 'whatsapp', subject: 'a\ud800b' } },
+        illFormed('subject'),
+      ],
+      // 128 of them passed the 128-character limit on SQLite (stored as 384 characters).
+      [
+        {
+          method: 'POST',
+          url: node,
+          token,
+          json: { messaging_product: 'whatsapp', subject: '\ud800'.repeat(128) },
+        },
+        illFormed('subject'),
+      ],
+      [
+        {
+          method: 'POST',
+          url: node,
+          token,
+          raw: {
+            body: bytes('{"messaging_product":"whatsapp","subject":"raw', [0xff, 0xfe], '"}'),
+            contentType: 'application/json',
+          },
+        },
+        notUtf8Body,
+      ],
+      [
+        {
+          method: 'POST',
+          url: node,
+          token,
+          raw: {
+            body: 'messaging_product=whatsapp&subject=%FF%FE',
+            contentType: 'application/x-www-form-urlencoded',
+          },
+        },
+        illFormed('subject'),
+      ],
+      [
+        {
+          method: 'POST',
+          url: node,
+          token,
+          raw: {
+            body: bytes('messaging_product=whatsapp&subject=', [0xc3]),
+            contentType: 'application/x-www-form-urlencoded',
+          },
+        },
+        notUtf8Body,
+      ],
+      // An encoded surrogate half (ED A0 80) is not UTF-8 either.
+      [
+        { method: 'POST', url: `${node}?subject=%ED%A0%80`, token, json: { messaging_product: 'whatsapp' } },
+        illFormed('subject'),
+      ],
+      [
+        {
+          method: 'POST',
+          url: node,
+          token,
+          raw: { body: multipart(Buffer.from([0x61, 0xff])), contentType: 'multipart/form-data; boundary=b' },
+        },
+        illFormed('subject'),
+      ],
+      [{ method: 'GET', url: `${url}?after=%FF`, token }, illFormed('after')],
+      [
+        {
+          method: 'POST',
+          url,
+          token,
+          json: { messaging_product: 'whatsapp', join_requests: [ids[0], 'x\udc00'] },
+        },
+        illFormed('join_requests[1]'),
+      ],
+    ];
+    for (const [call, message] of refused) await expectError(call, 400, 100, message);
+    assert.equal(await subjectOf(), before);
+    await assertNothingDecided();
+
+    // Text that is well-formed arrives as sent, by every encoding.
+    const text = 'Café ☕ 🎉 ÿ';
+    for (const call of [
+      { form: { messaging_product: 'whatsapp', subject: text } },
+      { multipart: { messaging_product: 'whatsapp', subject: text } },
+      { raw: { body: multipart(Buffer.from(text)), contentType: 'multipart/form-data; boundary=b' } },
+      { json: { messaging_product: 'whatsapp', subject: text } },
+    ]) {
+      await h.graph({
+        method: 'POST',
+        url: node,
+        token,
+        json: { messaging_product: 'whatsapp', subject: 'x' },
+      });
+      const res = await h.graph({ method: 'POST', url: node, token, ...call });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(await subjectOf(), text);
+    }
+  });
+
   it('answers an oversized body with 413 and changes nothing', async () => {
     const huge = { messaging_product: 'whatsapp', join_requests: ids, padding: 'x'.repeat(1024 * 1024) };
     await expectError(

@@ -7,6 +7,15 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { invalidParameter } from '../graph-error.js';
+import { decodeUtf8, NOT_UTF8 } from './strict-decoding.js';
+
+/**
+ * A field value as sent: busboy hands it over as latin1 (`defCharset`, one character a byte) so that bytes that
+ * are not UTF-8 are seen here rather than replaced by U+FFFD; they become a lone surrogate the text guard refuses.
+ */
+function fieldText(value: unknown): unknown {
+  return typeof value === 'string' ? (decodeUtf8(Buffer.from(value, 'latin1')) ?? NOT_UTF8) : value;
+}
 
 /** The plugin's own errors (limits, a field named after a prototype property) carry a client status. */
 function isClientError(error: unknown): boolean {
@@ -21,7 +30,7 @@ export function registerMultipartBody(app: FastifyInstance): void {
     const body = Object.create(null) as Record<string, unknown>;
     try {
       for await (const part of request.parts()) {
-        const value = part.type === 'file' ? await part.toBuffer() : part.value;
+        const value = part.type === 'file' ? await part.toBuffer() : fieldText(part.value);
         const previous = body[part.fieldname];
         body[part.fieldname] =
           previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
