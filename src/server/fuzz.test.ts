@@ -176,6 +176,18 @@ function corrupt(
 
 /** Bodies no parser turns into a JSON object: Graph and control refuse them before any handler runs. */
 const unreadableBody: fc.Arbitrary<{ body: string | Buffer; contentType: string }> = fc.oneof(
+  // A multipart body that would be right, cut off anywhere before the end of its closing delimiter.
+  fc.nat().map((n) => {
+    const full = [
+      ['messaging_product', 'whatsapp'],
+      ['subject', 'Cut off'],
+      ['description', 'lost'],
+    ]
+      .map(([name, value]) => `--cut\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
+      .join('')
+      .concat('--cut--');
+    return { body: full.slice(0, n % full.length), contentType: 'multipart/form-data; boundary=cut' };
+  }),
   // Bodies that would be right but for bytes that are not UTF-8, raw or percent-encoded.
   fc.record({ bytes: notUtf8, form: fc.boolean(), escaped: fc.boolean() }).map(({ bytes, form, escaped }) => {
     const value = escaped ? Buffer.from([...bytes].map((b) => `%${b.toString(16)}`).join('')) : bytes;

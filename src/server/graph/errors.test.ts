@@ -322,6 +322,45 @@ describe('bodies', () => {
     await assertNothingDecided();
   });
 
+  it('refuses a multipart body cut off before its closing boundary, storing none of its fields', async () => {
+    const token = business.access_token;
+    const node = `/${V}/${group.groupId}`;
+    const info = async () =>
+      (await h.graph({ method: 'GET', url: `${node}?fields=subject,description`, token })).body;
+    const before = await info();
+    const part = (name: string, value: string) =>
+      `--abc\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}`;
+    const parts = [
+      part('messaging_product', 'whatsapp'),
+      part('subject', 'trunc4'),
+      part('description', 'after'),
+    ];
+    const contentType = 'multipart/form-data; boundary=abc';
+    for (const body of [
+      parts.join('\r\n'),
+      `${parts.join('\r\n')}\r\n`,
+      `${parts.join('\r\n')}\r\n--abc`,
+      `${parts.join('\r\n')}\r\n--abc-`,
+    ]) {
+      await expectError(
+        { method: 'POST', url: node, token, raw: { body, contentType } },
+        400,
+        100,
+        '(#100) The multipart/form-data body cannot be read (it ends before its closing boundary: a part may be lost)',
+      );
+    }
+    assert.deepEqual(await info(), before);
+    // The same body, closed, is read whole (with or without an epilogue, with a quoted boundary).
+    for (const [body, type] of [
+      [`${parts.join('\r\n')}\r\n--abc--`, contentType],
+      [`${parts.join('\r\n')}\r\n--abc--\r\nepilogue`, 'multipart/form-data; boundary="abc"'],
+    ] as const) {
+      const res = await h.graph({ method: 'POST', url: node, token, raw: { body, contentType: type } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    }
+    assert.deepEqual(await info(), { ...before, subject: 'trunc4', description: 'after' });
+  });
+
   it('refuses a body declared in a charset other than UTF-8, and reads one declared UTF-8', async () => {
     const token = business.access_token;
     const json = JSON.stringify({ messaging_product: 'whatsapp', join_requests: ids });

@@ -23,11 +23,45 @@ function isClientError(error: unknown): boolean {
   return typeof status === 'number' && status >= 400 && status < 500;
 }
 
+const BOUNDARY = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i;
+
+/**
+ * Watches a multipart body for its closing delimiter (`--boundary--` at the start of a line). busboy reports a body
+ * that ends without one ("Unexpected end of multipart data"), but @fastify/multipart ends the parts quietly then,
+ * so a cut-off body read as a complete one without its last field.
+ */
+function closingDelimiterWatch(stream: NodeJS.ReadableStream, contentType: string): () => boolean {
+  const match = BOUNDARY.exec(contentType);
+  const boundary = match?.[1] ?? match?.[2];
+  if (boundary === undefined) return () => false;
+  const closing = Buffer.from(`\r\n--${boundary}--`);
+  let seen = false;
+  // The end of the previous chunk, so that a delimiter split across chunks is found; the body's start counts as
+  // the start of a line.
+  let tail = Buffer.from('\r\n');
+  const onData = (chunk: Buffer): void => {
+    const window = Buffer.concat([tail, chunk]);
+    if (window.includes(closing)) {
+      seen = true;
+      stream.removeListener('data', onData);
+      return;
+    }
+    tail = window.subarray(Math.max(0, window.length - closing.length + 1));
+  };
+  stream.on('data', onData);
+  return () => {
+    stream.removeListener('data', onData);
+    return seen;
+  };
+}
+
 export function registerMultipartBody(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
     if (!request.isMultipart()) return;
     // No prototype: field names are the client's.
     const body = Object.create(null) as Record<string, unknown>;
+    // Set up in the same tick as the parts below, which pipe the request into busboy: no chunk is missed by either.
+    const closed = closingDelimiterWatch(request.raw, String(request.headers['content-type'] ?? ''));
     try {
       for await (const part of request.parts()) {
         const value = part.type === 'file' ? await part.toBuffer() : fieldText(part.value);
@@ -39,6 +73,11 @@ export function registerMultipartBody(app: FastifyInstance): void {
       if (isClientError(error)) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       throw invalidParameter(`The multipart/form-data body cannot be read (${reason})`);
+    }
+    if (!closed()) {
+      throw invalidParameter(
+        'The multipart/form-data body cannot be read (it ends before its closing boundary: a part may be lost)',
+      );
     }
     request.body = body;
   });
