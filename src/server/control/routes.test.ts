@@ -227,6 +227,49 @@ describe('control API bad input', () => {
     await refused({ method: 'GET', url: '/_groupgate/groups/%zz' }, 400, /percent-encoding/);
   });
 
+  it('answers a control route reached by a percent-encoded path as a control route', async () => {
+    for (const url of ['/%5Fgroupgate/businesses', '/%5fgroupgate/businesses/', '/_groupgat%65/businesses']) {
+      await refused(
+        { method: 'POST', url, payload: '{bad', contentType: 'application/json' },
+        400,
+        /^Invalid JSON/,
+      );
+      await refused(
+        { method: 'POST', url, payload: JSON.stringify({ name: 1 }), contentType: 'application/json' },
+        400,
+        /^Param name must be string$/,
+      );
+      await refused(
+        { method: 'POST', url, payload: 'x', contentType: 'text/plain' },
+        400,
+        /^Unsupported Content-Type/,
+      );
+      await refused(
+        { method: 'GET', url: url.replace('businesses', 'nothing-here') },
+        404,
+        /^No control API route/,
+      );
+    }
+  });
+
+  it('answers the no-token routes with a trailing slash or a percent-encoded path too', async () => {
+    for (const url of [
+      '/_groupgate/health/',
+      '/_groupgate/health/live/',
+      '/%5Fgroupgate/health',
+      '/_groupgate/%68ealth/live',
+      '/_groupgate/health/?probe=1',
+    ]) {
+      const res = await h.app.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 200, `${url}: ${res.body}`);
+      assert.equal(res.json<{ status: string }>().status, 'ok');
+    }
+    const res = await h.app.inject({ method: 'GET', url: '/_groupgate/openapi.json/' });
+    assert.equal(res.statusCode, 200, res.body);
+    const guarded = await h.app.inject({ method: 'GET', url: '/_groupgate/health/../groups/x' });
+    assert.equal(guarded.statusCode, 401, guarded.body);
+  });
+
   it('answers a path segment longer than any id with its own 404, not Graph 100/33', async () => {
     await refused(
       { method: 'GET', url: `/_groupgate/groups/${'x'.repeat(2000)}` },

@@ -134,6 +134,8 @@ function isAdmin(request: FastifyRequest, adminToken: string): boolean {
 
 export async function controlRoutes(app: FastifyInstance, deps: ControlDependencies): Promise<void> {
   const { store, clock } = deps;
+  // Matched by the route the router found, so a trailing slash or percent-encoding reaches them as it reaches the
+  // route itself.
   const PUBLIC = new Set(['/_groupgate/health', '/_groupgate/health/live', '/_groupgate/openapi.json']);
   // The response schemas are here for the OpenAPI document. Compiling serialisers for them cost a third of the
   // start-up time (measured); this API is not a hot path, so plain JSON.stringify serialises it.
@@ -154,7 +156,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
   });
 
   app.addHook('onRequest', async (request) => {
-    if (PUBLIC.has(request.url.split('?')[0] ?? '')) return;
+    if (PUBLIC.has(request.routeOptions.url ?? '')) return;
     if (!isAdmin(request, deps.adminToken)) throw new GraphError(GRAPH_ERRORS.ADMIN_TOKEN_REQUIRED);
   });
 
