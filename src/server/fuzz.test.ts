@@ -615,7 +615,13 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
           {
             group_ids: fc.oneof(notAList, fc.constant([]), fc.constant([''])),
             users: fc.oneof(notAnInteger, fc.constant(0), fc.integer({ min: 1_000_001, max: 2_000_000_000 })),
-            rate_per_second: fc.oneof(notAString, fc.constant(-1), fc.constant(100_001)),
+            rate_per_second: fc.oneof(
+              notAString,
+              fc.constant(-1),
+              fc.constant(100_001),
+              // So slow that the pause between users would overflow a timer.
+              fc.double({ min: Number.MIN_VALUE, max: 0.000_999, noNaN: true }),
+            ),
             country_code: fc.oneof(notAString, fc.constantFrom('', '0', '1234', 'x')),
           },
           ['group_ids', 'users'],
