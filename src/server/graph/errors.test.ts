@@ -262,8 +262,8 @@ describe('nodes and paths', () => {
 });
 
 describe('bodies', () => {
-  it('answers malformed JSON with 100 and changes nothing', async () => {
-    await expectError(
+  it("answers malformed JSON with 100, in Meta's words, and changes nothing", async () => {
+    const error = await expectError(
       {
         method: 'POST',
         url,
@@ -272,8 +272,24 @@ describe('bodies', () => {
       },
       400,
       100,
-      'Invalid JSON in request body',
+      '(#100) Invalid JSON in request body',
     );
+    assert.match(error.error_data?.details ?? '', /^The request body is not valid JSON: /);
+    await assertNothingDecided();
+  });
+
+  it('refuses a JSON body with a key that could reach a prototype, saying so', async () => {
+    for (const body of [
+      '{"messaging_product":"whatsapp","__proto__":{"x":1}}',
+      '{"messaging_product":"whatsapp","join_requests":[],"constructor":{"prototype":{"x":1}}}',
+    ]) {
+      await expectError(
+        { method: 'POST', url, token: business.access_token, raw: { body, contentType: 'application/json' } },
+        400,
+        100,
+        /^\(#100\) The JSON body holds a "__proto__" key, or a "constructor" key holding "prototype"/,
+      );
+    }
     await assertNothingDecided();
   });
 

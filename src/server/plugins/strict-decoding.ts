@@ -7,7 +7,8 @@
  */
 import { parse as parseQueryString, type ParsedUrlQuery } from 'node:querystring';
 import type { FastifyInstance } from 'fastify';
-import { invalidParameter } from '../graph-error.js';
+import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
+import { GraphError, invalidParameter } from '../graph-error.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -58,6 +59,29 @@ export function parseFormStrict(text: string): ParsedUrlQuery {
 /** A body whose bytes are not UTF-8: no parameter can be named, since the body cannot be read. */
 const notUtf8Body = () => invalidParameter('The request body is not valid UTF-8 text');
 
+/**
+ * What is wrong with a JSON body Fastify's parser refused; only runs once it has. Either it is not JSON (say where,
+ * in the words of JSON.parse), or it is JSON holding a `__proto__` key or a `constructor` key holding `prototype`,
+ * which secure-json-parse refuses so that no body can reach an object's prototype.
+ */
+function isInvalidJson(error: Error): boolean {
+  return (error as { code?: unknown }).code === 'FST_ERR_CTP_INVALID_JSON_BODY';
+}
+
+function whyNotJson(text: string): GraphError {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return new GraphError(GRAPH_ERRORS.INVALID_JSON, {
+      details: `The request body is not valid JSON: ${reason}`,
+    });
+  }
+  return invalidParameter(
+    'The JSON body holds a "__proto__" key, or a "constructor" key holding "prototype": keys that could reach an object\'s prototype are refused',
+  );
+}
+
 /** JSON and form bodies read as bytes and decoded strictly; JSON then parsed by Fastify's own (secure) parser. */
 export function registerStrictBodyParsers(app: FastifyInstance, bodyLimit: number): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -68,7 +92,10 @@ export function registerStrictBodyParsers(app: FastifyInstance, bodyLimit: numbe
       done(notUtf8Body(), undefined);
       return;
     }
-    parseJson(request, text, done);
+    parseJson(request, text, (error, parsed) => {
+      if (error === null) done(null, parsed);
+      else done(isInvalidJson(error) ? whyNotJson(text) : error, undefined);
+    });
   });
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
