@@ -607,6 +607,19 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
       .map(({ id, path }) =>
         call(path === '' ? 'GET' : 'POST', `/_groupgate/groups/${percentEncode(id)}${path}`)(undefined),
       ),
+    // Routes that take no body, on real nodes, with a property in one: only the property is wrong.
+    fc
+      .record({
+        route: fc.constantFrom<[ControlCall['method'], string]>(
+          ['POST', `/_groupgate/groups/${group.groupId}/suspend`],
+          ['POST', `/_groupgate/groups/${group.groupId}/clear_suspension`],
+          ['DELETE', `/_groupgate/tokens/${a.access_token}`],
+          ['POST', '/_groupgate/reset'],
+          ['POST', '/_groupgate/webhooks/deliveries/1/replay'],
+        ),
+        body: withExtra({}),
+      })
+      .map(({ route: [method, url], body }) => call(method, url)(body)),
     // Bulk simulations.
     fc
       .oneof(

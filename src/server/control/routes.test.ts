@@ -341,6 +341,54 @@ describe('control API bad input', () => {
     assert.deepEqual(pending.body.data, [], 'no join request was made');
   });
 
+  it('refuses a property a control route does not take, on every control route', async () => {
+    type Operation = {
+      requestBody?: { content: Record<string, { schema: { additionalProperties?: unknown } }> };
+    };
+    const document = (await h.app.inject({ method: 'GET', url: '/_groupgate/openapi.json' })).json<{
+      paths: Record<string, Record<string, Operation>>;
+    }>();
+    const ids: Record<string, string> = {
+      waba_id: business.waba_id,
+      token: business.access_token,
+      wa_id: '16505550001',
+      group_id: group.groupId,
+      id: '1',
+      app_id: business.app_id,
+    };
+    let checked = 0;
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const url = path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? name);
+        const schema = operation.requestBody?.content['application/json']?.schema;
+        if (schema !== undefined) {
+          assert.equal(schema.additionalProperties, false, `${method} ${path} takes unknown properties`);
+        } else if (method !== 'get') {
+          await refused(
+            {
+              method: method.toUpperCase() as 'POST' | 'PUT' | 'DELETE',
+              url,
+              payload: JSON.stringify({ reason: 'spam' }),
+              contentType: 'application/json',
+            },
+            400,
+            /^Param reason is not a parameter of this call$/,
+          );
+        }
+        checked += 1;
+      }
+    }
+    assert.ok(checked >= 18, `only ${checked} control routes in the document`);
+    // Nothing was done: the group is not suspended, the token works, nothing was reset.
+    const info = await h.graph<{ suspended: boolean }>({
+      method: 'GET',
+      url: `/${V}/${group.groupId}?fields=suspended`,
+      token: business.access_token,
+    });
+    assert.equal(info.status, 200, 'the token still works and the group is still there');
+    assert.equal(info.body.suspended, false);
+  });
+
   it('refuses text that is not well-formed UTF-8 naming the parameter, and creates nothing', async () => {
     const illFormed = (name: string) => new RegExp(`^Param ${name} must be well-formed UTF-8 text`);
     const json = (body: unknown) => ({ payload: JSON.stringify(body), contentType: 'application/json' });

@@ -147,11 +147,19 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
   // encapsulated, so the Graph surface keeps all three.
   app.removeContentTypeParser(['application/x-www-form-urlencoded', 'multipart/form-data']);
   // A body, where one is sent, is a JSON object, as on Graph: `1` or `null` sent to a route that takes no body is
-  // a mistake to say, not a value to ignore.
+  // a mistake to say, not a value to ignore; so is a property it does not take.
   app.addHook('preValidation', async (request) => {
     const { body } = request;
     if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
       throw controlError(GRAPH_ERRORS.CONTROL_INVALID_PARAMETER, 'The request body must be a JSON object.');
+    }
+    // A route that takes no body refuses every property in one, as a route with a body schema refuses the ones it
+    // does not name: `{"reason": "spam"}` sent to suspend must not look taken.
+    if (body !== undefined && request.routeOptions.schema?.body === undefined) {
+      for (const key in body) {
+        const details = `Param ${key} is not a parameter of this call`;
+        throw controlError(GRAPH_ERRORS.CONTROL_INVALID_PARAMETER, details);
+      }
     }
   });
 
