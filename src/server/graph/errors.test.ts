@@ -515,6 +515,22 @@ describe('bodies', () => {
         illFormed('subject'),
       ],
       [{ method: 'GET', url: `${url}?after=%FF`, token }, illFormed('after')],
+      // A part typed application/json is parsed before it can be decoded: beyond ASCII it cannot be read reliably.
+      [
+        {
+          method: 'POST',
+          url: node,
+          token,
+          raw: {
+            body: bytes(
+              '--b\r\nContent-Disposition: form-data; name="messaging_product"\r\n\r\nwhatsapp\r\n',
+              '--b\r\nContent-Disposition: form-data; name="subject"\r\nContent-Type: application/json\r\n\r\n"Café"\r\n--b--\r\n',
+            ),
+            contentType: 'multipart/form-data; boundary=b',
+          },
+        },
+        '(#100) Param subject is a part typed application/json holding text beyond ASCII, which cannot be read reliably: send it as text',
+      ],
       [
         {
           method: 'POST',

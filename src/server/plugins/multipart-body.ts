@@ -6,15 +6,24 @@
  * errors the error handler words for them.
  */
 import type { FastifyInstance } from 'fastify';
-import { invalidParameter } from '../graph-error.js';
+import { GraphError, invalidParameter } from '../graph-error.js';
 import { decodeUtf8, NOT_UTF8 } from './strict-decoding.js';
 
 /**
  * A field value as sent: busboy hands it over as latin1 (`defCharset`, one character a byte) so that bytes that
  * are not UTF-8 are seen here rather than replaced by U+FFFD; they become a lone surrogate the text guard refuses.
+ * A part typed application/json arrives already parsed by @fastify/multipart, from that latin1 text: its ASCII is
+ * right, but a non-ASCII character could be a raw byte or a `\u` escape, so it is refused rather than guessed.
  */
-function fieldText(value: unknown): unknown {
-  return typeof value === 'string' ? (decodeUtf8(Buffer.from(value, 'latin1')) ?? NOT_UTF8) : value;
+function fieldText(name: string, value: unknown, parsedAsJson: boolean): unknown {
+  if (!parsedAsJson)
+    return typeof value === 'string' ? (decodeUtf8(Buffer.from(value, 'latin1')) ?? NOT_UTF8) : value;
+  if (/[\u0080-\uffff]/.test(JSON.stringify(value) ?? '')) {
+    throw invalidParameter(
+      `Param ${name} is a part typed application/json holding text beyond ASCII, which cannot be read reliably: send it as text`,
+    );
+  }
+  return value;
 }
 
 /** The plugin's own errors (limits, a field named after a prototype property) carry a client status. */
@@ -64,13 +73,16 @@ export function registerMultipartBody(app: FastifyInstance): void {
     const closed = closingDelimiterWatch(request.raw, String(request.headers['content-type'] ?? ''));
     try {
       for await (const part of request.parts()) {
-        const value = part.type === 'file' ? await part.toBuffer() : fieldText(part.value);
+        const value =
+          part.type === 'file'
+            ? await part.toBuffer()
+            : fieldText(part.fieldname, part.value, part.mimetype === 'application/json');
         const previous = body[part.fieldname];
         body[part.fieldname] =
           previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
       }
     } catch (error) {
-      if (isClientError(error)) throw error;
+      if (error instanceof GraphError || isClientError(error)) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       throw invalidParameter(`The multipart/form-data body cannot be read (${reason})`);
     }
