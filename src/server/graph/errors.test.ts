@@ -4,6 +4,7 @@
  * equal to fbtrace_id).
  */
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Harness, V, waIds, type Business, type Group } from '../../testing/harness.js';
 
@@ -375,6 +376,38 @@ describe('bodies', () => {
       assert.equal(res.status, 200, JSON.stringify(res.body));
     }
     assert.deepEqual(await info(), { ...before, subject: 'trunc4', description: 'after' });
+  });
+
+  it('finds a closing boundary split between two chunks of the body', async () => {
+    const address = await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const body =
+      '--abc\r\nContent-Disposition: form-data; name="messaging_product"\r\n\r\nwhatsapp\r\n' +
+      '--abc\r\nContent-Disposition: form-data; name="subject"\r\n\r\nSplit\r\n--abc--\r\n';
+    const cut = body.indexOf('--abc--') + 4;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${address}/${V}/${group.groupId}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${business.access_token}`,
+          'content-type': 'multipart/form-data; boundary=abc',
+          'content-length': Buffer.byteLength(body),
+        },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, cut));
+      setTimeout(() => req.end(body.slice(cut)), 50);
+    });
+    assert.equal(status, 200);
+    const info = await h.graph<{ subject: string }>({
+      method: 'GET',
+      url: `/${V}/${group.groupId}?fields=subject`,
+      token: business.access_token,
+    });
+    assert.equal(info.body.subject, 'Split');
   });
 
   it('refuses a body declared in a charset other than UTF-8, and reads one declared UTF-8', async () => {
