@@ -724,8 +724,12 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
     .record({
       call: calls,
       spelling: fc.constantFrom('/_groupgate', '/_groupgate', '/%5Fgroupgate', '/_%67roupgate'),
+      trailingSlash: fc.boolean(),
     })
-    .map(({ call, spelling }) => ({ ...call, url: call.url.replace(/^\/_groupgate/, spelling) }));
+    .map(({ call, spelling, trailingSlash }) => {
+      const url = call.url.replace(/^\/_groupgate/, spelling);
+      return { ...call, url: trailingSlash ? url.replace(/(?=\?|$)/, '/') : url };
+    });
 }
 
 async function sendControl(c: ControlCall) {
