@@ -152,6 +152,14 @@ const notAnInteger: fc.Arbitrary<unknown> = fc.oneof(
   fc.array(fc.integer(), { maxLength: 3 }),
   fc.dictionary(text({ maxLength: 8 }), fc.integer(), { maxKeys: 3 }),
 );
+/** Text right in every way but one: it holds a lone surrogate, so it is not well-formed. */
+const illFormed = fc
+  .tuple(
+    fc.string({ maxLength: 10 }),
+    fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff'),
+    fc.string({ maxLength: 10 }),
+  )
+  .map(([before, surrogate, after]) => `${before}${surrogate}${after}`);
 const longString = (min: number) => fc.integer({ min, max: min + 64 }).map((n) => 'x'.repeat(n));
 const blank = fc.string({ unit: fc.constantFrom(' ', '\t', '\n'), maxLength: 5 });
 const otherThan = (...allowed: string[]) => text({ maxLength: 20 }).filter((s) => !allowed.includes(s));
@@ -273,11 +281,11 @@ function graphCalls(): fc.Arbitrary<GraphCall> {
       .string({ minLength: 1, maxLength: 20 })
       .filter((s) => !s.includes(',') && s.trim() !== '' && !GROUP_FIELDS.includes(s.trim())),
   );
-  const badItem = fc.oneof(notAString, fc.constant(''), longString(513));
+  const badItem = fc.oneof(notAString, fc.constant(''), longString(513), illFormed);
   const badUser = fc.oneof(
     fc.constant({}),
     notAString,
-    fc.record({ user: fc.oneof(notAString, fc.constant('')) }),
+    fc.record({ user: fc.oneof(notAString, fc.constant(''), illFormed) }),
     fc.record({ user: text({ maxLength: 12 }).map((s) => `${s}x`) }),
   );
   const badLimit = fc.oneof(
@@ -300,8 +308,8 @@ function graphCalls(): fc.Arbitrary<GraphCall> {
         { messaging_product: 'whatsapp', subject: 'New group' },
         {
           messaging_product: fc.oneof(notAString, otherThan('whatsapp')),
-          subject: fc.oneof(notAString, blank, longString(129)),
-          description: fc.oneof(notAString, longString(2049)),
+          subject: fc.oneof(notAString, blank, longString(129), illFormed),
+          description: fc.oneof(notAString, longString(2049), illFormed),
           join_approval_mode: fc.oneof(notAString, otherThan('approval_required', 'auto_approve')),
         },
         ['messaging_product', 'subject'],
@@ -314,8 +322,8 @@ function graphCalls(): fc.Arbitrary<GraphCall> {
         { messaging_product: 'whatsapp', subject: 'Renamed' },
         {
           messaging_product: fc.oneof(notAString, otherThan('whatsapp')),
-          subject: fc.oneof(notAString, blank, longString(129)),
-          description: fc.oneof(notAString, longString(2049)),
+          subject: fc.oneof(notAString, blank, longString(129), illFormed),
+          description: fc.oneof(notAString, longString(2049), illFormed),
           profile_picture_file: text({ maxLength: 20 }),
           file: fc.oneof(notAString, text({ maxLength: 20 })),
         },
@@ -540,7 +548,7 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
       .oneof(
         corrupt(
           { name: 'Fuzzed business' },
-          { name: fc.oneof(notAString, fc.constant(''), longString(201)) },
+          { name: fc.oneof(notAString, fc.constant(''), longString(201), illFormed) },
         ),
         withExtra({}),
         notAList.filter((v) => typeof v !== 'object' || v === null),
@@ -577,6 +585,7 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
                   notAString,
                   fc.constant(''),
                   longString(513),
+                  illFormed,
                   fc
                     .string({ maxLength: 60 })
                     .filter((s) => ![group, open, foreign].some((g) => g.inviteLink === s)),
@@ -594,9 +603,11 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
         action: fc.constantFrom('cancel_join', 'leave'),
         wa: fc.constantFrom('16505550001', MEMBER),
         body: fc.oneof(
-          corrupt({ group_id: group.groupId }, { group_id: fc.oneof(notAString, fc.constant(''), junkId) }, [
-            'group_id',
-          ]),
+          corrupt(
+            { group_id: group.groupId },
+            { group_id: fc.oneof(notAString, fc.constant(''), junkId, illFormed) },
+            ['group_id'],
+          ),
           withExtra({ group_id: group.groupId }),
         ),
       })
@@ -652,7 +663,7 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
           { callback_url: goodCallback, verify_token: 'token' },
           {
             callback_url: badCallback,
-            verify_token: fc.oneof(notAString, fc.constant(''), longString(513)),
+            verify_token: fc.oneof(notAString, fc.constant(''), longString(513), illFormed),
             fields: fc.oneof(
               notAList,
               fc.constant(['not_a_field']),
