@@ -88,7 +88,8 @@ export const GRAPH_ERRORS = Object.freeze({
     status: 400,
     code: 100,
     type: 'OAuthException',
-    message: 'Invalid JSON in request body',
+    // Meta's words (its spec's BadRequest example), with the (#100) every other code-100 error of Graph's carries.
+    message: '(#100) Invalid JSON in request body',
     title: 'Invalid parameter',
   }),
   UNSUPPORTED_CONTENT_TYPE: template({

@@ -4,7 +4,6 @@
  */
 import multipart from '@fastify/multipart';
 import type { Server } from 'node:http';
-import { parse as parseQueryString } from 'node:querystring';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { MAX_GROUP_PHOTO_BYTES } from '@groupgate/sdk/contract';
@@ -25,7 +24,8 @@ import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-han
 import { registerGraphHeaders } from './plugins/graph-headers.js';
 import { loggerOptions } from './plugins/log-redaction.js';
 import { registerMultipartBody } from './plugins/multipart-body.js';
-import { registerNulGuard } from './plugins/nul-guard.js';
+import { registerTextGuard } from './plugins/text-guard.js';
+import { parseFormStrict, registerStrictBodyParsers } from './plugins/strict-decoding.js';
 import { UsageMeter } from './usage-meter.js';
 import { lazyCompilersFactory } from './lazy-compilers.js';
 
@@ -82,7 +82,8 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     // Requests that arrive while the server closes are answered by the guard, with the Graph envelope.
     return503OnClosing: false,
     // A trailing slash names the same path, as on graph.facebook.com; ids are long base64 strings.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    // Query strings are decoded strictly too: `%FF` is refused, not turned into U+FFFD.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024, querystringParser: parseFormStrict },
     // Forwarded headers are believed only from the proxies named; from anyone else they could steer paging links.
     trustProxy: config.trustProxy === undefined ? false : [...config.trustProxy],
     frameworkErrors: frameworkErrorHandler,
@@ -100,18 +101,17 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   registerGraphHeaders(app, new UsageMeter(), clock);
   registerErrorHandler(app, BODY_LIMIT);
   registerCharsetGuard(app);
-  // Graph's form encoding. Node's own parser (null-prototype objects, arrays for repeated keys) spares a plugin load.
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string', bodyLimit: BODY_LIMIT },
-    (_request, body, done) => done(null, parseQueryString(body as string)),
-  );
+  // JSON and Graph's form encoding, decoded strictly (text that is not UTF-8 is refused, never replaced). Forms go
+  // through Node's own parser (null-prototype objects, arrays for repeated keys), which spares a plugin load.
+  registerStrictBodyParsers(app, BODY_LIMIT);
   // Without attachFieldsToBody, which left parser failures untyped: registerMultipartBody reads the parts.
   await app.register(multipart, {
+    // Field values arrive as latin1, one character a byte, and are decoded strictly as UTF-8 by the reader.
+    defCharset: 'latin1',
     limits: { fieldSize: BODY_LIMIT, fields: 100, files: 1, fileSize: MAX_GROUP_PHOTO_BYTES, parts: 101 },
   });
   registerMultipartBody(app);
-  registerNulGuard(app);
+  registerTextGuard(app);
   const dispatcher = new WebhookDispatcher(deps.store, {
     retry: {
       baseDelayMs: config.webhookRetryBaseMs,

@@ -84,12 +84,47 @@ after(() => h.close());
 
 // ---- Values that are wrong by type or range -------------------------------------------------------------------
 
-/** Text as clients send it, and as they should not: ASCII, any Unicode grapheme, and now and then U+0000. */
+/**
+ * Text as clients send it, and as they should not: ASCII, any Unicode grapheme, and now and then U+0000 or a lone
+ * surrogate (text that is not well-formed, which JSON can escape and percent-encoding can carry as bytes).
+ */
 const TEXT_UNIT = fc.oneof(
   { weight: 6, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }) },
   { weight: 3, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }) },
   { weight: 1, arbitrary: fc.constant('\u0000') },
+  { weight: 1, arbitrary: fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff') },
 );
+
+/**
+ * encodeURIComponent, except that a lone surrogate (which it refuses) is sent as the three bytes a lax encoder
+ * (WTF-8) would write, bytes that are not UTF-8.
+ */
+function percentEncode(text: string): string {
+  let encoded = '';
+  for (const char of text) {
+    const unit = char.charCodeAt(0);
+    encoded +=
+      char.length === 1 && unit >= 0xd800 && unit <= 0xdfff
+        ? [0xed, 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]
+            .map((byte) => `%${byte.toString(16).toUpperCase()}`)
+            .join('')
+        : encodeURIComponent(char);
+  }
+  return encoded;
+}
+
+/** Byte sequences that are not UTF-8: stray bytes, a cut-off sequence, an encoded surrogate, an overlong form. */
+const notUtf8 = fc
+  .constantFrom(
+    [0xff],
+    [0xfe, 0xff],
+    [0xc3],
+    [0xe2, 0x82],
+    [0xed, 0xa0, 0x80],
+    [0xc0, 0xaf],
+    [0xf8, 0x88, 0x80, 0x80],
+  )
+  .map((bytes) => Buffer.from(bytes));
 const text = (constraints: { minLength?: number; maxLength?: number } = {}) =>
   fc.string({ unit: TEXT_UNIT, ...constraints });
 
@@ -117,11 +152,19 @@ const notAnInteger: fc.Arbitrary<unknown> = fc.oneof(
   fc.array(fc.integer(), { maxLength: 3 }),
   fc.dictionary(text({ maxLength: 8 }), fc.integer(), { maxKeys: 3 }),
 );
+/** Text right in every way but one: it holds a lone surrogate, so it is not well-formed. */
+const illFormed = fc
+  .tuple(
+    fc.string({ maxLength: 10 }),
+    fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff'),
+    fc.string({ maxLength: 10 }),
+  )
+  .map(([before, surrogate, after]) => `${before}${surrogate}${after}`);
 const longString = (min: number) => fc.integer({ min, max: min + 64 }).map((n) => 'x'.repeat(n));
 const blank = fc.string({ unit: fc.constantFrom(' ', '\t', '\n'), maxLength: 5 });
 const otherThan = (...allowed: string[]) => text({ maxLength: 20 }).filter((s) => !allowed.includes(s));
 /** A path segment no route or node will ever match. */
-const junkSegment = text({ minLength: 1, maxLength: 40 }).map(encodeURIComponent);
+const junkSegment = text({ minLength: 1, maxLength: 40 }).map(percentEncode);
 
 /** `base` with one property replaced by a bad value, or one required property left out. */
 function corrupt(
@@ -140,7 +183,36 @@ function corrupt(
 }
 
 /** Bodies no parser turns into a JSON object: Graph and control refuse them before any handler runs. */
-const unreadableBody: fc.Arbitrary<{ body: string; contentType: string }> = fc.oneof(
+const unreadableBody: fc.Arbitrary<{ body: string | Buffer; contentType: string }> = fc.oneof(
+  // A multipart body that would be right, cut off anywhere before the end of its closing delimiter.
+  fc.nat().map((n) => {
+    const full = [
+      ['messaging_product', 'whatsapp'],
+      ['subject', 'Cut off'],
+      ['description', 'lost'],
+    ]
+      .map(([name, value]) => `--cut\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
+      .join('')
+      .concat('--cut--');
+    return { body: full.slice(0, n % full.length), contentType: 'multipart/form-data; boundary=cut' };
+  }),
+  // Bodies that would be right but for bytes that are not UTF-8, raw or percent-encoded.
+  fc.record({ bytes: notUtf8, form: fc.boolean(), escaped: fc.boolean() }).map(({ bytes, form, escaped }) => {
+    const value = escaped ? Buffer.from([...bytes].map((b) => `%${b.toString(16)}`).join('')) : bytes;
+    return form
+      ? {
+          body: Buffer.concat([Buffer.from('messaging_product=whatsapp&name=x&subject='), value]),
+          contentType: 'application/x-www-form-urlencoded',
+        }
+      : {
+          body: Buffer.concat([
+            Buffer.from('{"messaging_product":"whatsapp","name":"'),
+            bytes,
+            Buffer.from('"}'),
+          ]),
+          contentType: 'application/json',
+        };
+  }),
   fc.record({
     body: text({ maxLength: 40 }).filter((text) => {
       try {
@@ -209,11 +281,11 @@ function graphCalls(): fc.Arbitrary<GraphCall> {
       .string({ minLength: 1, maxLength: 20 })
       .filter((s) => !s.includes(',') && s.trim() !== '' && !GROUP_FIELDS.includes(s.trim())),
   );
-  const badItem = fc.oneof(notAString, fc.constant(''), longString(513));
+  const badItem = fc.oneof(notAString, fc.constant(''), longString(513), illFormed);
   const badUser = fc.oneof(
     fc.constant({}),
     notAString,
-    fc.record({ user: fc.oneof(notAString, fc.constant('')) }),
+    fc.record({ user: fc.oneof(notAString, fc.constant(''), illFormed) }),
     fc.record({ user: text({ maxLength: 12 }).map((s) => `${s}x`) }),
   );
   const badLimit = fc.oneof(
@@ -222,9 +294,9 @@ function graphCalls(): fc.Arbitrary<GraphCall> {
     text({ minLength: 1, maxLength: 10 }).filter((s) => !/^\d{1,7}$/.test(s)),
   );
   const pageQuery = fc.oneof(
-    badLimit.map((limit) => `limit=${encodeURIComponent(limit)}`),
-    text({ maxLength: 60 }).map((cursor) => `after=${encodeURIComponent(cursor)}`),
-    text({ maxLength: 60 }).map((cursor) => `before=${encodeURIComponent(cursor)}`),
+    badLimit.map((limit) => `limit=${percentEncode(limit)}`),
+    text({ maxLength: 60 }).map((cursor) => `after=${percentEncode(cursor)}`),
+    text({ maxLength: 60 }).map((cursor) => `before=${percentEncode(cursor)}`),
     fc.constant('after=a&before=b'),
   );
 
@@ -236,8 +308,8 @@ function graphCalls(): fc.Arbitrary<GraphCall> {
         { messaging_product: 'whatsapp', subject: 'New group' },
         {
           messaging_product: fc.oneof(notAString, otherThan('whatsapp')),
-          subject: fc.oneof(notAString, blank, longString(129)),
-          description: fc.oneof(notAString, longString(2049)),
+          subject: fc.oneof(notAString, blank, longString(129), illFormed),
+          description: fc.oneof(notAString, longString(2049), illFormed),
           join_approval_mode: fc.oneof(notAString, otherThan('approval_required', 'auto_approve')),
         },
         ['messaging_product', 'subject'],
@@ -250,8 +322,8 @@ function graphCalls(): fc.Arbitrary<GraphCall> {
         { messaging_product: 'whatsapp', subject: 'Renamed' },
         {
           messaging_product: fc.oneof(notAString, otherThan('whatsapp')),
-          subject: fc.oneof(notAString, blank, longString(129)),
-          description: fc.oneof(notAString, longString(2049)),
+          subject: fc.oneof(notAString, blank, longString(129), illFormed),
+          description: fc.oneof(notAString, longString(2049), illFormed),
           profile_picture_file: text({ maxLength: 20 }),
           file: fc.oneof(notAString, text({ maxLength: 20 })),
         },
@@ -355,7 +427,7 @@ function graphCalls(): fc.Arbitrary<GraphCall> {
       .record({ ok: fc.array(fc.constantFrom(...GROUP_FIELDS), { maxLength: 3 }), bad: badFieldName, token })
       .map(({ ok, bad, token }): GraphCall => ({
         method: 'GET',
-        url: `${node}?fields=${encodeURIComponent([...ok, bad].join(','))}`,
+        url: `${node}?fields=${percentEncode([...ok, bad].join(','))}`,
         token,
       })),
     fc.constant<GraphCall>({
@@ -378,7 +450,7 @@ function graphCalls(): fc.Arbitrary<GraphCall> {
       })
       .map(({ path, override, token }): GraphCall => ({
         method: 'POST',
-        url: `${path}?method=${encodeURIComponent(override)}`,
+        url: `${path}?method=${percentEncode(override)}`,
         token,
       })),
     fc
@@ -437,7 +509,7 @@ interface ControlCall {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
   json?: unknown;
-  raw?: { body: string; contentType: string };
+  raw?: { body: string | Buffer; contentType: string };
   admin?: boolean;
 }
 
@@ -470,13 +542,13 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
     longString(2049).map((s) => `http://${s}`),
   );
 
-  return fc.oneof(
+  const calls = fc.oneof(
     // Businesses and tokens.
     fc
       .oneof(
         corrupt(
           { name: 'Fuzzed business' },
-          { name: fc.oneof(notAString, fc.constant(''), longString(201)) },
+          { name: fc.oneof(notAString, fc.constant(''), longString(201), illFormed) },
         ),
         withExtra({}),
         notAList.filter((v) => typeof v !== 'object' || v === null),
@@ -497,8 +569,8 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
         withExtra({ expires_in: 60 }),
       )
       .map(call('POST', `/_groupgate/businesses/${a.waba_id}/tokens`)),
-    junkId.map((id) => call('POST', `/_groupgate/businesses/${encodeURIComponent(id)}/tokens`)({})),
-    junkId.map((token) => call('DELETE', `/_groupgate/tokens/${encodeURIComponent(token)}`)(undefined)),
+    junkId.map((id) => call('POST', `/_groupgate/businesses/${percentEncode(id)}/tokens`)({})),
+    junkId.map((token) => call('DELETE', `/_groupgate/tokens/${percentEncode(token)}`)(undefined)),
     // Simulated users.
     fc
       .oneof(
@@ -513,6 +585,7 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
                   notAString,
                   fc.constant(''),
                   longString(513),
+                  illFormed,
                   fc
                     .string({ maxLength: 60 })
                     .filter((s) => ![group, open, foreign].some((g) => g.inviteLink === s)),
@@ -524,15 +597,17 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
           ),
         }),
       )
-      .map(({ wa, body }) => call('POST', `/_groupgate/users/${encodeURIComponent(wa)}/join`)(body)),
+      .map(({ wa, body }) => call('POST', `/_groupgate/users/${percentEncode(wa)}/join`)(body)),
     fc
       .record({
         action: fc.constantFrom('cancel_join', 'leave'),
         wa: fc.constantFrom('16505550001', MEMBER),
         body: fc.oneof(
-          corrupt({ group_id: group.groupId }, { group_id: fc.oneof(notAString, fc.constant(''), junkId) }, [
-            'group_id',
-          ]),
+          corrupt(
+            { group_id: group.groupId },
+            { group_id: fc.oneof(notAString, fc.constant(''), junkId, illFormed) },
+            ['group_id'],
+          ),
           withExtra({ group_id: group.groupId }),
         ),
       })
@@ -541,8 +616,21 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
     fc
       .record({ id: junkId, path: fc.constantFrom('', '/suspend', '/clear_suspension') })
       .map(({ id, path }) =>
-        call(path === '' ? 'GET' : 'POST', `/_groupgate/groups/${encodeURIComponent(id)}${path}`)(undefined),
+        call(path === '' ? 'GET' : 'POST', `/_groupgate/groups/${percentEncode(id)}${path}`)(undefined),
       ),
+    // Routes that take no body, on real nodes, with a property in one: only the property is wrong.
+    fc
+      .record({
+        route: fc.constantFrom<[ControlCall['method'], string]>(
+          ['POST', `/_groupgate/groups/${group.groupId}/suspend`],
+          ['POST', `/_groupgate/groups/${group.groupId}/clear_suspension`],
+          ['DELETE', `/_groupgate/tokens/${a.access_token}`],
+          ['POST', '/_groupgate/reset'],
+          ['POST', '/_groupgate/webhooks/deliveries/1/replay'],
+        ),
+        body: withExtra({}),
+      })
+      .map(({ route: [method, url], body }) => call(method, url)(body)),
     // Bulk simulations.
     fc
       .oneof(
@@ -551,7 +639,13 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
           {
             group_ids: fc.oneof(notAList, fc.constant([]), fc.constant([''])),
             users: fc.oneof(notAnInteger, fc.constant(0), fc.integer({ min: 1_000_001, max: 2_000_000_000 })),
-            rate_per_second: fc.oneof(notAString, fc.constant(-1), fc.constant(100_001)),
+            rate_per_second: fc.oneof(
+              notAString,
+              fc.constant(-1),
+              fc.constant(100_001),
+              // So slow that the pause between users would overflow a timer.
+              fc.double({ min: Number.MIN_VALUE, max: 0.000_999, noNaN: true }),
+            ),
             country_code: fc.oneof(notAString, fc.constantFrom('', '0', '1234', 'x')),
           },
           ['group_ids', 'users'],
@@ -561,7 +655,7 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
       .map(call('POST', '/_groupgate/simulations')),
     fc
       .record({ id: junkId, method: fc.constantFrom<ControlCall['method']>('GET', 'DELETE') })
-      .map(({ id, method }) => call(method, `/_groupgate/simulations/${encodeURIComponent(id)}`)(undefined)),
+      .map(({ id, method }) => call(method, `/_groupgate/simulations/${percentEncode(id)}`)(undefined)),
     // Webhook settings.
     fc
       .oneof(
@@ -569,7 +663,7 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
           { callback_url: goodCallback, verify_token: 'token' },
           {
             callback_url: badCallback,
-            verify_token: fc.oneof(notAString, fc.constant(''), longString(513)),
+            verify_token: fc.oneof(notAString, fc.constant(''), longString(513), illFormed),
             fields: fc.oneof(
               notAList,
               fc.constant(['not_a_field']),
@@ -582,7 +676,7 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
         withExtra({ callback_url: goodCallback, verify_token: 'token' }),
       )
       .map(call('PUT', `/_groupgate/apps/${a.app_id}/webhook`)),
-    junkId.map((id) => call('GET', `/_groupgate/apps/${encodeURIComponent(id)}/webhook`)(undefined)),
+    junkId.map((id) => call('GET', `/_groupgate/apps/${percentEncode(id)}/webhook`)(undefined)),
     // The delivery log.
     fc
       .oneof(
@@ -590,7 +684,7 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
         fc
           .oneof(fc.constantFrom('0', '-3', '2.5', 'x', '9007199254740992', '1e400'))
           .map((v) => `before=${v}`),
-        otherThan('pending', 'delivered', 'failed', 'skipped').map((v) => `state=${encodeURIComponent(v)}`),
+        otherThan('pending', 'delivered', 'failed', 'skipped').map((v) => `state=${percentEncode(v)}`),
       )
       .map((query) => call('GET', `/_groupgate/webhooks/deliveries?${query}`)(undefined)),
     fc
@@ -636,11 +730,22 @@ function controlCalls(): fc.Arbitrary<ControlCall> {
     ),
     junkSegment.map((segment) => call('GET', `/_groupgate/${segment}/${segment}`)(undefined)),
   );
+  // The router decodes the path and ignores a trailing slash: a control route reached that way is still one.
+  return fc
+    .record({
+      call: calls,
+      spelling: fc.constantFrom('/_groupgate', '/_groupgate', '/%5Fgroupgate', '/_%67roupgate'),
+      trailingSlash: fc.boolean(),
+    })
+    .map(({ call, spelling, trailingSlash }) => {
+      const url = call.url.replace(/^\/_groupgate/, spelling);
+      return { ...call, url: trailingSlash ? url.replace(/(?=\?|$)/, '/') : url };
+    });
 }
 
 async function sendControl(c: ControlCall) {
   const headers: Record<string, string> = c.admin === false ? {} : { authorization: `Bearer ${ADMIN_TOKEN}` };
-  let payload: string | undefined;
+  let payload: string | Buffer | undefined;
   if (c.raw !== undefined) {
     headers['content-type'] = c.raw.contentType;
     payload = c.raw.body;

@@ -11,6 +11,12 @@ import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import { inviteLinkFor } from '../graph/routes/invite-link.js';
 import { controlError, simulateJoin } from './sandbox.js';
 
+/** The lowest pace a run takes: one user every 1000 s, a pause any timer holds. */
+export const MIN_RATE_PER_SECOND = 0.001;
+
+/** The longest a run sleeps before looking whether it was stopped. */
+const PAUSE_PIECE_MS = 500;
+
 export interface SimulationRequest {
   groupIds: string[];
   users: number;
@@ -98,9 +104,13 @@ export class Simulations {
       if (isStopped()) break;
       if (request.ratePerSecond > 0) {
         const due = started + (i * 1000) / request.ratePerSecond;
-        const wait = due - Date.now();
-        // Timers cannot wait less than a millisecond: a user due sooner than that goes now.
-        if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
+        // Timers cannot wait less than a millisecond: a user due sooner goes now. A long pause is waited in pieces,
+        // so that a stop is seen within one and no delay ever reaches the timer's limit (about 24.8 days, past
+        // which Node fires at once).
+        for (let wait = due - Date.now(); wait >= 1 && !isStopped(); wait = due - Date.now()) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(wait, PAUSE_PIECE_MS)));
+        }
+        if (isStopped()) break;
       } else if (i % 100 === 99) {
         // Unpaced runs still yield, so that the server keeps answering while they go.
         await new Promise((resolve) => setImmediate(resolve));

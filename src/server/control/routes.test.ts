@@ -160,7 +160,7 @@ describe('control API bad input', () => {
     request: {
       method: 'GET' | 'POST' | 'PUT' | 'DELETE';
       url: string;
-      payload?: string;
+      payload?: string | Buffer;
       contentType?: string;
     },
     status: number,
@@ -225,6 +225,49 @@ describe('control API bad input', () => {
       );
     }
     await refused({ method: 'GET', url: '/_groupgate/groups/%zz' }, 400, /percent-encoding/);
+  });
+
+  it('answers a control route reached by a percent-encoded path as a control route', async () => {
+    for (const url of ['/%5Fgroupgate/businesses', '/%5fgroupgate/businesses/', '/_groupgat%65/businesses']) {
+      await refused(
+        { method: 'POST', url, payload: '{bad', contentType: 'application/json' },
+        400,
+        /^Invalid JSON/,
+      );
+      await refused(
+        { method: 'POST', url, payload: JSON.stringify({ name: 1 }), contentType: 'application/json' },
+        400,
+        /^Param name must be string$/,
+      );
+      await refused(
+        { method: 'POST', url, payload: 'x', contentType: 'text/plain' },
+        400,
+        /^Unsupported Content-Type/,
+      );
+      await refused(
+        { method: 'GET', url: url.replace('businesses', 'nothing-here') },
+        404,
+        /^No control API route/,
+      );
+    }
+  });
+
+  it('answers the no-token routes with a trailing slash or a percent-encoded path too', async () => {
+    for (const url of [
+      '/_groupgate/health/',
+      '/_groupgate/health/live/',
+      '/%5Fgroupgate/health',
+      '/_groupgate/%68ealth/live',
+      '/_groupgate/health/?probe=1',
+    ]) {
+      const res = await h.app.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 200, `${url}: ${res.body}`);
+      assert.equal(res.json<{ status: string }>().status, 'ok');
+    }
+    const res = await h.app.inject({ method: 'GET', url: '/_groupgate/openapi.json/' });
+    assert.equal(res.statusCode, 200, res.body);
+    const guarded = await h.app.inject({ method: 'GET', url: '/_groupgate/health/../groups/x' });
+    assert.equal(guarded.statusCode, 401, guarded.body);
   });
 
   it('answers a path segment longer than any id with its own 404, not Graph 100/33', async () => {
@@ -296,5 +339,95 @@ describe('control API bad input', () => {
       token: business.access_token,
     });
     assert.deepEqual(pending.body.data, [], 'no join request was made');
+  });
+
+  it('refuses a property a control route does not take, on every control route', async () => {
+    type Operation = {
+      requestBody?: { content: Record<string, { schema: { additionalProperties?: unknown } }> };
+    };
+    const document = (await h.app.inject({ method: 'GET', url: '/_groupgate/openapi.json' })).json<{
+      paths: Record<string, Record<string, Operation>>;
+    }>();
+    const ids: Record<string, string> = {
+      waba_id: business.waba_id,
+      token: business.access_token,
+      wa_id: '16505550001',
+      group_id: group.groupId,
+      id: '1',
+      app_id: business.app_id,
+    };
+    let checked = 0;
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const url = path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? name);
+        const schema = operation.requestBody?.content['application/json']?.schema;
+        if (schema !== undefined) {
+          assert.equal(schema.additionalProperties, false, `${method} ${path} takes unknown properties`);
+        } else if (method !== 'get') {
+          await refused(
+            {
+              method: method.toUpperCase() as 'POST' | 'PUT' | 'DELETE',
+              url,
+              payload: JSON.stringify({ reason: 'spam' }),
+              contentType: 'application/json',
+            },
+            400,
+            /^Param reason is not a parameter of this call$/,
+          );
+        }
+        checked += 1;
+      }
+    }
+    assert.ok(checked >= 18, `only ${checked} control routes in the document`);
+    // Nothing was done: the group is not suspended, the token works, nothing was reset.
+    const info = await h.graph<{ suspended: boolean }>({
+      method: 'GET',
+      url: `/${V}/${group.groupId}?fields=suspended`,
+      token: business.access_token,
+    });
+    assert.equal(info.status, 200, 'the token still works and the group is still there');
+    assert.equal(info.body.suspended, false);
+  });
+
+  it('refuses text that is not well-formed UTF-8 naming the parameter, and creates nothing', async () => {
+    const illFormed = (name: string) => new RegExp(`^Param ${name} must be well-formed UTF-8 text`);
+    const json = (body: unknown) => ({ payload: JSON.stringify(body), contentType: 'application/json' });
+    await refused(
+      { method: 'POST', url: '/_groupgate/businesses', ...json({ name: 'a\ud800b' }) },
+      400,
+      illFormed('name'),
+    );
+    await refused(
+      {
+        method: 'POST',
+        url: '/_groupgate/users/16505550001/join',
+        ...json({ invite_link: `${group.inviteLink}\udfff` }),
+      },
+      400,
+      illFormed('invite_link'),
+    );
+    await refused(
+      { method: 'POST', url: '/_groupgate/users/16505550001/cancel_join', ...json({ group_id: '\ud800' }) },
+      400,
+      illFormed('group_id'),
+    );
+    await refused(
+      {
+        method: 'POST',
+        url: '/_groupgate/businesses',
+        payload: Buffer.from([...Buffer.from('{"name":"raw'), 0xff, 0xfe, ...Buffer.from('"}')]),
+        contentType: 'application/json; charset=utf-8',
+      },
+      400,
+      /^The request body is not valid UTF-8 text$/,
+    );
+    await refused(
+      { method: 'GET', url: '/_groupgate/webhooks/deliveries?state=%FF' },
+      400,
+      illFormed('state'),
+    );
+    assert.equal(await h.store.findBusinessByName('a\ufffdb'), undefined);
+    assert.equal(await h.store.findBusinessByName('a\ufffd\ufffd\ufffdb'), undefined);
+    assert.deepEqual(await h.participants(group), []);
   });
 });

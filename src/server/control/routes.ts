@@ -134,6 +134,8 @@ function isAdmin(request: FastifyRequest, adminToken: string): boolean {
 
 export async function controlRoutes(app: FastifyInstance, deps: ControlDependencies): Promise<void> {
   const { store, clock } = deps;
+  // Matched by the route the router found, so a trailing slash or percent-encoding reaches them as it reaches the
+  // route itself.
   const PUBLIC = new Set(['/_groupgate/health', '/_groupgate/health/live', '/_groupgate/openapi.json']);
   // The response schemas are here for the OpenAPI document. Compiling serialisers for them cost a third of the
   // start-up time (measured); this API is not a hot path, so plain JSON.stringify serialises it.
@@ -145,16 +147,24 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
   // encapsulated, so the Graph surface keeps all three.
   app.removeContentTypeParser(['application/x-www-form-urlencoded', 'multipart/form-data']);
   // A body, where one is sent, is a JSON object, as on Graph: `1` or `null` sent to a route that takes no body is
-  // a mistake to say, not a value to ignore.
+  // a mistake to say, not a value to ignore; so is a property it does not take.
   app.addHook('preValidation', async (request) => {
     const { body } = request;
     if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
       throw controlError(GRAPH_ERRORS.CONTROL_INVALID_PARAMETER, 'The request body must be a JSON object.');
     }
+    // A route that takes no body refuses every property in one, as a route with a body schema refuses the ones it
+    // does not name: `{"reason": "spam"}` sent to suspend must not look taken.
+    if (body !== undefined && request.routeOptions.schema?.body === undefined) {
+      for (const key in body) {
+        const details = `Param ${key} is not a parameter of this call`;
+        throw controlError(GRAPH_ERRORS.CONTROL_INVALID_PARAMETER, details);
+      }
+    }
   });
 
   app.addHook('onRequest', async (request) => {
-    if (PUBLIC.has(request.url.split('?')[0] ?? '')) return;
+    if (PUBLIC.has(request.routeOptions.url ?? '')) return;
     if (!isAdmin(request, deps.adminToken)) throw new GraphError(GRAPH_ERRORS.ADMIN_TOKEN_REQUIRED);
   });
 

@@ -80,6 +80,39 @@ describe('bulk simulations', () => {
     assert.ok(done.requested > 0 && done.requested < 1000, JSON.stringify(done));
   });
 
+  it('refuses a rate too low to pace (its pause would overflow a timer), and stops a slow run at once', async () => {
+    const group = await h.createGroup(business);
+    for (const rate of [1e-9, 0.0009, Number.MIN_VALUE]) {
+      const refused = await h.control<{ error: { type: string; message: string } }>(
+        'POST',
+        '/_groupgate/simulations',
+        {
+          group_ids: [group.groupId],
+          users: 5,
+          rate_per_second: rate,
+        },
+      );
+      assert.equal(refused.status, 400, JSON.stringify(refused.body));
+      assert.equal(refused.body.error.type, 'GroupgateException');
+      assert.equal(
+        refused.body.error.message,
+        'Param rate_per_second must be 0 (as fast as possible) or at least 0.001',
+      );
+    }
+    assert.deepEqual(await h.participants(group), []);
+    // The slowest rate: one user now, the next due in 1000 s; a stop ends the pause.
+    const started = await h.control<Simulation>('POST', '/_groupgate/simulations', {
+      group_ids: [group.groupId],
+      users: 5,
+      rate_per_second: 0.001,
+    });
+    assert.equal(started.status, 202);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await h.control('DELETE', `/_groupgate/simulations/${started.body.simulation_id}`);
+    const done = await finished(started.body.simulation_id);
+    assert.deepEqual({ state: done.state, requested: done.requested }, { state: 'stopped', requested: 1 });
+  });
+
   it('refuses unknown groups and absurd sizes before starting', async () => {
     const unknown = await h.control('POST', '/_groupgate/simulations', { group_ids: ['nope'], users: 1 });
     assert.equal(unknown.status, 404);

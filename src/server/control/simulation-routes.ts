@@ -11,7 +11,7 @@ import type {
 import type { FastifyInstance } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import type { ControlDependencies } from './dependencies.js';
-import { Simulations, type SimulationRequest } from './bulk-simulation.js';
+import { MIN_RATE_PER_SECOND, Simulations, type SimulationRequest } from './bulk-simulation.js';
 import { controlError, simulateLeave, simulateSuspension } from './sandbox.js';
 import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
 
@@ -118,7 +118,13 @@ export function registerSimulationRoutes(app: FastifyInstance, deps: ControlDepe
               items: { type: 'string', minLength: 1 },
             },
             users: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-            rate_per_second: { type: 'number', minimum: 0, maximum: 100_000, default: 0 },
+            rate_per_second: {
+              type: 'number',
+              minimum: 0,
+              maximum: 100_000,
+              default: 0,
+              description: `Users per second: 0 (as fast as possible), or from ${MIN_RATE_PER_SECOND} (one user every ${1 / MIN_RATE_PER_SECOND} s) to 100000.`,
+            },
             country_code: { type: 'string', pattern: '^[1-9][0-9]{0,2}$', default: '1' },
           },
         },
@@ -128,6 +134,14 @@ export function registerSimulationRoutes(app: FastifyInstance, deps: ControlDepe
     async (request, reply) => {
       // The schema's defaults fill the optional fields in.
       const body = request.body as Required<StartSimulationBody>;
+      // A rate so low that the pause between two users overflows a timer (Node then fires it at once): 1e-9 had
+      // all users join within milliseconds.
+      if (body.rate_per_second > 0 && body.rate_per_second < MIN_RATE_PER_SECOND) {
+        throw controlError(
+          GRAPH_ERRORS.CONTROL_INVALID_PARAMETER,
+          `Param rate_per_second must be 0 (as fast as possible) or at least ${MIN_RATE_PER_SECOND}`,
+        );
+      }
       const run: SimulationRequest = {
         groupIds: body.group_ids,
         users: body.users,

@@ -4,6 +4,7 @@
  * equal to fbtrace_id).
  */
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Harness, V, waIds, type Business, type Group } from '../../testing/harness.js';
 
@@ -262,8 +263,8 @@ describe('nodes and paths', () => {
 });
 
 describe('bodies', () => {
-  it('answers malformed JSON with 100 and changes nothing', async () => {
-    await expectError(
+  it("answers malformed JSON with 100, in Meta's words, and changes nothing", async () => {
+    const error = await expectError(
       {
         method: 'POST',
         url,
@@ -272,8 +273,24 @@ describe('bodies', () => {
       },
       400,
       100,
-      'Invalid JSON in request body',
+      '(#100) Invalid JSON in request body',
     );
+    assert.match(error.error_data?.details ?? '', /^The request body is not valid JSON: /);
+    await assertNothingDecided();
+  });
+
+  it('refuses a JSON body with a key that could reach a prototype, saying so', async () => {
+    for (const body of [
+      '{"messaging_product":"whatsapp","__proto__":{"x":1}}',
+      '{"messaging_product":"whatsapp","join_requests":[],"constructor":{"prototype":{"x":1}}}',
+    ]) {
+      await expectError(
+        { method: 'POST', url, token: business.access_token, raw: { body, contentType: 'application/json' } },
+        400,
+        100,
+        /^\(#100\) The JSON body holds a "__proto__" key, or a "constructor" key holding "prototype"/,
+      );
+    }
     await assertNothingDecided();
   });
 
@@ -320,6 +337,77 @@ describe('bodies', () => {
       }
     }
     await assertNothingDecided();
+  });
+
+  it('refuses a multipart body cut off before its closing boundary, storing none of its fields', async () => {
+    const token = business.access_token;
+    const node = `/${V}/${group.groupId}`;
+    const info = async () =>
+      (await h.graph({ method: 'GET', url: `${node}?fields=subject,description`, token })).body;
+    const before = await info();
+    const part = (name: string, value: string) =>
+      `--abc\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}`;
+    const parts = [
+      part('messaging_product', 'whatsapp'),
+      part('subject', 'trunc4'),
+      part('description', 'after'),
+    ];
+    const contentType = 'multipart/form-data; boundary=abc';
+    for (const body of [
+      parts.join('\r\n'),
+      `${parts.join('\r\n')}\r\n`,
+      `${parts.join('\r\n')}\r\n--abc`,
+      `${parts.join('\r\n')}\r\n--abc-`,
+    ]) {
+      await expectError(
+        { method: 'POST', url: node, token, raw: { body, contentType } },
+        400,
+        100,
+        '(#100) The multipart/form-data body cannot be read (it ends before its closing boundary: a part may be lost)',
+      );
+    }
+    assert.deepEqual(await info(), before);
+    // The same body, closed, is read whole (with or without an epilogue, with a quoted boundary).
+    for (const [body, type] of [
+      [`${parts.join('\r\n')}\r\n--abc--`, contentType],
+      [`${parts.join('\r\n')}\r\n--abc--\r\nepilogue`, 'multipart/form-data; boundary="abc"'],
+    ] as const) {
+      const res = await h.graph({ method: 'POST', url: node, token, raw: { body, contentType: type } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    }
+    assert.deepEqual(await info(), { ...before, subject: 'trunc4', description: 'after' });
+  });
+
+  it('finds a closing boundary split between two chunks of the body', async () => {
+    const address = await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const body =
+      '--abc\r\nContent-Disposition: form-data; name="messaging_product"\r\n\r\nwhatsapp\r\n' +
+      '--abc\r\nContent-Disposition: form-data; name="subject"\r\n\r\nSplit\r\n--abc--\r\n';
+    const cut = body.indexOf('--abc--') + 4;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${address}/${V}/${group.groupId}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${business.access_token}`,
+          'content-type': 'multipart/form-data; boundary=abc',
+          'content-length': Buffer.byteLength(body),
+        },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, cut));
+      setTimeout(() => req.end(body.slice(cut)), 50);
+    });
+    assert.equal(status, 200);
+    const info = await h.graph<{ subject: string }>({
+      method: 'GET',
+      url: `/${V}/${group.groupId}?fields=subject`,
+      token: business.access_token,
+    });
+    assert.equal(info.body.subject, 'Split');
   });
 
   it('refuses a body declared in a charset other than UTF-8, and reads one declared UTF-8', async () => {
@@ -372,6 +460,142 @@ describe('bodies', () => {
       nul('join_requests[1]'),
     );
     await assertNothingDecided();
+  });
+
+  it('refuses text that is not well-formed UTF-8 with 100 naming the parameter, storing nothing', async () => {
+    const token = business.access_token;
+    const node = `/${V}/${group.groupId}`;
+    const subjectOf = async () =>
+      (await h.graph<{ subject: string }>({ method: 'GET', url: `${node}?fields=subject`, token })).body
+        .subject;
+    const before = await subjectOf();
+    const illFormed = (where: string) =>
+      `(#100) Param ${where} must be well-formed UTF-8 text (it holds bytes that are not UTF-8, or a lone surrogate)`;
+    const notUtf8Body = '(#100) The request body is not valid UTF-8 text';
+    const bytes = (...parts: (string | number[])[]) =>
+      Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+    const multipart = (value: Buffer) =>
+      bytes(
+        '--b\r\nContent-Disposition: form-data; name="messaging_product"\r\n\r\nwhatsapp\r\n',
+        '--b\r\nContent-Disposition: form-data; name="subject"\r\n\r\n',
+        [...value],
+        '\r\n--b--\r\n',
+      );
+    const refused: [Parameters<Harness['graph']>[0], string][] = [
+      // A lone surrogate, escaped in JSON: SQLite stored it as three U+FFFD, PostgreSQL as one.
+      [
+        { method: 'POST', url: node, token, json: { messaging_product: 'whatsapp', subject: 'a\ud800b' } },
+        illFormed('subject'),
+      ],
+      // 128 of them passed the 128-character limit on SQLite (stored as 384 characters).
+      [
+        {
+          method: 'POST',
+          url: node,
+          token,
+          json: { messaging_product: 'whatsapp', subject: '\ud800'.repeat(128) },
+        },
+        illFormed('subject'),
+      ],
+      [
+        {
+          method: 'POST',
+          url: node,
+          token,
+          raw: {
+            body: bytes('{"messaging_product":"whatsapp","subject":"raw', [0xff, 0xfe], '"}'),
+            contentType: 'application/json',
+          },
+        },
+        notUtf8Body,
+      ],
+      [
+        {
+          method: 'POST',
+          url: node,
+          token,
+          raw: {
+            body: 'messaging_product=whatsapp&subject=%FF%FE',
+            contentType: 'application/x-www-form-urlencoded',
+          },
+        },
+        illFormed('subject'),
+      ],
+      [
+        {
+          method: 'POST',
+          url: node,
+          token,
+          raw: {
+            body: bytes('messaging_product=whatsapp&subject=', [0xc3]),
+            contentType: 'application/x-www-form-urlencoded',
+          },
+        },
+        notUtf8Body,
+      ],
+      // An encoded surrogate half (ED A0 80) is not UTF-8 either.
+      [
+        { method: 'POST', url: `${node}?subject=%ED%A0%80`, token, json: { messaging_product: 'whatsapp' } },
+        illFormed('subject'),
+      ],
+      [
+        {
+          method: 'POST',
+          url: node,
+          token,
+          raw: { body: multipart(Buffer.from([0x61, 0xff])), contentType: 'multipart/form-data; boundary=b' },
+        },
+        illFormed('subject'),
+      ],
+      [{ method: 'GET', url: `${url}?after=%FF`, token }, illFormed('after')],
+      // A part typed application/json is parsed before it can be decoded: beyond ASCII it cannot be read reliably.
+      [
+        {
+          method: 'POST',
+          url: node,
+          token,
+          raw: {
+            body: bytes(
+              '--b\r\nContent-Disposition: form-data; name="messaging_product"\r\n\r\nwhatsapp\r\n',
+              '--b\r\nContent-Disposition: form-data; name="subject"\r\nContent-Type: application/json\r\n\r\n"Café"\r\n--b--\r\n',
+            ),
+            contentType: 'multipart/form-data; boundary=b',
+          },
+        },
+        '(#100) Param subject is a part typed application/json holding text beyond ASCII, which cannot be read reliably: send it as text',
+      ],
+      [
+        {
+          method: 'POST',
+          url,
+          token,
+          json: { messaging_product: 'whatsapp', join_requests: [ids[0], 'x\udc00'] },
+        },
+        illFormed('join_requests[1]'),
+      ],
+    ];
+    for (const [call, message] of refused) await expectError(call, 400, 100, message);
+    assert.equal(await subjectOf(), before);
+    await assertNothingDecided();
+
+    // Text that is well-formed arrives as sent, by every encoding.
+    const text = 'Café ☕ 🎉 ÿ';
+    for (const call of [
+      { form: { messaging_product: 'whatsapp', subject: text } },
+      { multipart: { messaging_product: 'whatsapp', subject: text } },
+      { raw: { body: multipart(Buffer.from(text)), contentType: 'multipart/form-data; boundary=b' } },
+      { json: { messaging_product: 'whatsapp', subject: text } },
+    ]) {
+      await h.graph({
+        method: 'POST',
+        url: node,
+        token,
+        json: { messaging_product: 'whatsapp', subject: 'x' },
+      });
+      const res = await h.graph({ method: 'POST', url: node, token, ...call });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(await subjectOf(), text);
+    }
   });
 
   it('answers an oversized body with 413 and changes nothing', async () => {

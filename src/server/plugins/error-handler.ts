@@ -9,16 +9,8 @@ import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import { isTransientStoreError } from '../../storage/transient-errors.js';
 import { GraphError, invalidParameter } from '../graph-error.js';
 import { unknownPathError } from '../graph/edge-router.js';
+import { isControlPath } from '../surface.js';
 import { setGraphHeaders } from './graph-headers.js';
-
-const CONTROL_PREFIX = '/_groupgate';
-
-/** Whether a request URL is on the control API, whose errors are their own family. */
-export function isControlPath(url: string): boolean {
-  return (
-    url === CONTROL_PREFIX || url.startsWith(`${CONTROL_PREFIX}/`) || url.startsWith(`${CONTROL_PREFIX}?`)
-  );
-}
 
 /**
  * The control API's errors are GroupgateException whatever raised them (a body parser, the router, a limit, a

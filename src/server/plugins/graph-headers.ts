@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LATEST_API_VERSION } from '@groupgate/sdk/contract';
 import { newTraceId } from '../../domain/ids.js';
 import type { BusinessRecord } from '../../domain/records.js';
+import { CONSOLE_SEGMENT, CONTROL_SEGMENT, firstPathSegment } from '../surface.js';
 import type { UsageMeter } from '../usage-meter.js';
 
 declare module 'fastify' {
@@ -31,7 +32,8 @@ export function setGraphHeaders(request: FastifyRequest, reply: FastifyReply): v
   reply.headers(STATIC_HEADERS);
   reply.header('x-fb-trace-id', request.id);
   reply.header('x-fb-request-id', 'A' + newTraceId() + newTraceId());
-  if (!request.url.startsWith('/_groupgate') && !request.url.startsWith('/console')) {
+  const surface = firstPathSegment(request.url);
+  if (surface !== CONTROL_SEGMENT && surface !== CONSOLE_SEGMENT) {
     reply.header('facebook-api-version', request.graphVersion ?? LATEST_API_VERSION);
   }
 }

@@ -99,7 +99,7 @@ export interface SandboxGroup {
 export interface StartSimulationBody {
   group_ids: string[];
   users: number;
-  /** 0, the default: as fast as possible. */
+  /** Users per second: 0, the default, as fast as possible; otherwise from 0.001 (one every 1000 s) to 100000. */
   rate_per_second?: number;
   /** The calling code the simulated numbers start with. @default '1' */
   country_code?: string;
