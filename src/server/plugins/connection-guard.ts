@@ -10,7 +10,7 @@ import { isIP, type Socket } from 'node:net';
 import { GRAPH_ERRORS, type ErrorTemplate } from '../../domain/error-catalog.js';
 import { newTraceId } from '../../domain/ids.js';
 import { GraphError } from '../graph-error.js';
-import { isControlPath } from './error-handler.js';
+import { isControlPath } from '../surface.js';
 import { RequestHeads } from './request-heads.js';
 
 export interface ConnectionLimits {
@@ -119,20 +119,9 @@ function rawAnswer(answer: Answer): string {
   return `HTTP/1.1 ${answer.status} ${REASONS[answer.status] ?? 'Error'}\r\n${head}\r\n${body}`;
 }
 
-/**
- * Whether a request target is on the control API, read as the router reads it: the path percent-decoded
- * (`/%5Fgroupgate/…` is routed to the control API too), then the one predicate the error handler uses.
- */
+/** Whether a request target is on the control API, by the one predicate every surface check uses. */
 function isControlRequest(target: string | undefined): boolean {
-  if (target === undefined) return false;
-  const path = target.split(/[?#]/, 1)[0] ?? '';
-  let decoded: string;
-  try {
-    decoded = decodeURI(path);
-  } catch {
-    decoded = path;
-  }
-  return isControlPath(decoded);
+  return target !== undefined && isControlPath(target);
 }
 
 /** The target of the request line the bytes a client sent begin with. */
