@@ -226,7 +226,7 @@ async function benchStore(
   coldStarts.sort((a, b) => a - b);
 
   const server = await startProcess(
-    [...prepared.serveArgs, '--max-participants', '1000000'],
+    [...prepared.serveArgs, '--max-participants', '100000'],
     /listening on http:\/\/127\.0\.0\.1:(\d+)/,
   );
   await firstAnswer(server);
