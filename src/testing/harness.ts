@@ -4,6 +4,7 @@
  * test can pass on a response Meta would never send.
  */
 import { WEBHOOK_FIELDS } from '@groupgate/sdk/contract';
+import type { SandboxBusiness } from '@groupgate/sdk/contract';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,14 +42,8 @@ async function openTestStore(): Promise<TestStore> {
 }
 export const V = 'v23.0';
 
-export interface Business {
-  waba_id: string;
-  phone_number_id: string;
-  display_phone_number: string;
-  access_token: string;
-  app_id: string;
-  app_secret: string;
-}
+/** What `POST /_groupgate/businesses` answers. */
+export type Business = SandboxBusiness;
 
 export interface Group {
   groupId: string;

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { REPO_ROOT } from '../../src/testing/shared-dir.js';
+import { stopsAnswering } from '../../src/testing/stops-answering.js';
 import { startWebhookReceiver } from '@groupgate/sdk/testing';
 import { onlyItem } from '../../src/testing/only-item.js';
 
@@ -240,15 +241,7 @@ describe('groupgate serve', () => {
       shell.on('exit', resolve);
       shell.kill('SIGTERM');
     });
-    const deadline = Date.now() + 2000;
-    let answering = true;
-    while (answering && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      answering = await fetch(`${url}/_groupgate/health`).then(
-        () => true,
-        () => false,
-      );
-    }
+    const answering = !(await stopsAnswering(url, 2000));
     if (answering) process.kill(server, 'SIGKILL');
     return answering;
   }

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from '../../src/testing/shared-dir.js';
+import { stopsAnswering } from '../../src/testing/stops-answering.js';
 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
@@ -230,15 +231,6 @@ describe('the packed packages, installed into an empty project', () => {
       npx.on('exit', resolve);
       npx.kill('SIGTERM');
     });
-    const deadline = Date.now() + 5000;
-    let answering = true;
-    while (answering && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      answering = await fetch(`${url}/_groupgate/health`).then(
-        () => true,
-        () => false,
-      );
-    }
-    assert.equal(answering, false, 'the server stopped within 5 s of SIGTERM to npx');
+    assert.equal(await stopsAnswering(url, 5000), true, 'the server stopped within 5 s of SIGTERM to npx');
   });
 });
