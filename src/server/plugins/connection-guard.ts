@@ -171,8 +171,19 @@ function asksToUpgrade(request: IncomingMessage): boolean {
  * then at most a port — a subset of RFC 3986's `host [":" port]` that leaves out the percent-encoding and
  * sub-delimiters no real host name uses. RFC 9112 requires a 400 for a missing (HTTP/1.1) or repeated Host.
  */
+/** The Host headers a request carried, read from the raw list: `headersDistinct` would copy every header, per request. */
+function hostHeaders(request: IncomingMessage): string[] {
+  const hosts: string[] = [];
+  const raw = request.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] ?? '';
+    if (name.length === 4 && name.toLowerCase() === 'host') hosts.push(raw[i + 1] ?? '');
+  }
+  return hosts;
+}
+
 function hostHeaderProblem(request: IncomingMessage): string | undefined {
-  const hosts = request.headersDistinct.host ?? [];
+  const hosts = hostHeaders(request);
   if (hosts.length > 1) return 'A request must carry one Host header; this one carried several.';
   const [host] = hosts;
   if (host === undefined) {
