@@ -212,7 +212,8 @@ export const NUMERIC_BOUNDS = {
 
 export type NumericSetting = keyof typeof NUMERIC_BOUNDS;
 
-const ENV_NAMES: Readonly<Record<NumericSetting, string>> = {
+/** The environment variable each numeric setting is read from. */
+export const NUMERIC_ENV_NAMES: Readonly<Record<NumericSetting, string>> = {
   port: 'GROUPGATE_PORT',
   maxConnections: 'GROUPGATE_MAX_CONNECTIONS',
   maxConnectionsPerIp: 'GROUPGATE_MAX_IP_CONNECTIONS',
@@ -229,7 +230,8 @@ const ENV_NAMES: Readonly<Record<NumericSetting, string>> = {
   webhookLogRetentionMs: 'GROUPGATE_WEBHOOK_LOG_RETENTION_MS',
 };
 
-const DEFAULTS: Readonly<Record<NumericSetting, number>> = {
+/** What each numeric setting is when neither a flag nor the environment sets it. */
+export const NUMERIC_DEFAULTS: Readonly<Record<NumericSetting, number>> = {
   port: 4004,
   maxConnections: 4096,
   maxConnectionsPerIp: 1024,
@@ -253,8 +255,14 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     const [min, max] = NUMERIC_BOUNDS[key];
     const override = overrides[key];
     if (override === undefined)
-      return integer(ENV_NAMES[key], readEnv(env, ENV_NAMES[key]), DEFAULTS[key], min, max);
-    return integer(key, String(override), DEFAULTS[key], min, max);
+      return integer(
+        NUMERIC_ENV_NAMES[key],
+        readEnv(env, NUMERIC_ENV_NAMES[key]),
+        NUMERIC_DEFAULTS[key],
+        min,
+        max,
+      );
+    return integer(key, String(override), NUMERIC_DEFAULTS[key], min, max);
   };
   // The environment's blank values read as unset; a blank flag or option is a mistake (`--host ''` would bind
   // every interface, `--db ''` open a throwaway store).

@@ -40,12 +40,17 @@ export function baseUrlOf(flags: ApiFlags): string {
   return (flags.baseUrl ?? clientEnvironment().baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
 }
 
-/** The SDK is loaded here, on first use, not when `groupgate serve` starts. */
-export async function clientOf(flags: ApiFlags, phoneNumberId?: string): Promise<GroupsClient> {
+export function accessTokenOf(flags: ApiFlags): string {
   const accessToken = flags.token ?? clientEnvironment().accessToken;
   if (accessToken === undefined || accessToken === '') {
     throw new Error('an access token is needed: --token <token> or WHATSAPP_ACCESS_TOKEN');
   }
+  return accessToken;
+}
+
+/** The SDK is loaded here, on first use, not when `groupgate serve` starts. */
+export async function clientOf(flags: ApiFlags, phoneNumberId?: string): Promise<GroupsClient> {
+  const accessToken = accessTokenOf(flags);
   const apiVersion = flags.apiVersion ?? clientEnvironment().apiVersion;
   const { GroupsClient } = await import('@groupgate/sdk');
   return new GroupsClient({
@@ -56,9 +61,15 @@ export async function clientOf(flags: ApiFlags, phoneNumberId?: string): Promise
   });
 }
 
-export function adminTokenOf(flags: ApiFlags): string {
+/** The admin token when one is given; commands that can do more with it ask this. */
+export function optionalAdminTokenOf(flags: ApiFlags): string | undefined {
   const token = flags.adminToken ?? clientEnvironment().adminToken;
-  if (token === undefined || token === '') {
+  return token === '' ? undefined : token;
+}
+
+export function adminTokenOf(flags: ApiFlags): string {
+  const token = optionalAdminTokenOf(flags);
+  if (token === undefined) {
     throw new Error('the control API needs the admin token: --admin-token <token> or GROUPGATE_ADMIN_TOKEN');
   }
   return token;

@@ -1,6 +1,7 @@
 /** @module cli/main — the `groupgate` command. */
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerAdmin } from './commands/admin.js';
 import { registerGroups } from './commands/groups.js';
 import { registerJoinRequests } from './commands/join-requests.js';
 import { registerServe } from './commands/serve.js';
@@ -23,13 +24,14 @@ const program = new Command()
     'after',
     `
 The API commands work against Groupgate (default http://127.0.0.1:4004) or Meta (--base-url https://graph.facebook.com),
-with the token from --token or WHATSAPP_ACCESS_TOKEN. simulate and webhooks use Groupgate's control API.`,
+with the token from --token or WHATSAPP_ACCESS_TOKEN. simulate, webhooks and admin use Groupgate's control API.`,
   );
 registerServe(program);
 registerJoinRequests(program);
 registerGroups(program);
 registerSimulate(program);
 registerWebhooks(program);
+registerAdmin(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`groupgate: ${describeError(error)}\n`);

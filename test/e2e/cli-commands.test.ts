@@ -25,16 +25,25 @@ interface Run {
 
 /** Runs the binary without blocking this process, which serves the calls it makes. */
 function groupgate(...args: string[]): Promise<Run> {
+  return groupgateWith({}, ...args);
+}
+
+/** As groupgate(), with these environment variables changed; '' unsets one. */
+function groupgateWith(changed: Record<string, string>, ...args: string[]): Promise<Run> {
+  const env = Object.fromEntries(
+    Object.entries({
+      ...process.env,
+      GROUPGATE_BASE_URL: baseUrl,
+      WHATSAPP_ACCESS_TOKEN: business.access_token,
+      WHATSAPP_PHONE_NUMBER_ID: business.phone_number_id,
+      GROUPGATE_ADMIN_TOKEN: ADMIN_TOKEN,
+      ...changed,
+    }).filter(([name, value]) => !(name in changed && value === '')),
+  );
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        GROUPGATE_BASE_URL: baseUrl,
-        WHATSAPP_ACCESS_TOKEN: business.access_token,
-        WHATSAPP_PHONE_NUMBER_ID: business.phone_number_id,
-        GROUPGATE_ADMIN_TOKEN: ADMIN_TOKEN,
-      },
+      env,
     });
     let stdout = '';
     let stderr = '';
@@ -59,7 +68,7 @@ after(() => h.close());
 
 describe('groupgate groups and invite-link', () => {
   it('creates, lists, shows, resets the link and deletes', async () => {
-    const created = await json<{ request_id: string }>(
+    const created = await json<{ id: string; invite_link: string; request_id: string }>(
       'groups',
       'create',
       '--subject',
@@ -67,10 +76,12 @@ describe('groupgate groups and invite-link', () => {
       '--approval-required',
     );
     assert.match(created.request_id, /^[0-9A-F]{32}$/);
+    assert.match(created.invite_link, /^https:\/\/chat\.whatsapp\.com\/\w+$/);
     const listed = await groupgate('groups', 'list');
     assert.match(listed.stdout, /^GROUP ID\s+SUBJECT\s+CREATED\n\S+\s+CLI group\s+\d{4}-/);
     const { data } = await json<{ data: { id: string }[] }>('groups', 'list');
     const groupId = data[0]?.id ?? '';
+    assert.equal(created.id, groupId);
     const shown = await json<Record<string, unknown>>(
       'groups',
       'show',
@@ -89,6 +100,27 @@ describe('groupgate groups and invite-link', () => {
     assert.match(reset, /^https:\/\/chat\.whatsapp\.com\/\w+$/);
     assert.notEqual(reset, link);
     assert.equal((await groupgate('groups', 'delete', groupId)).stdout, `Deleted ${groupId}\n`);
+  });
+});
+
+describe('groupgate groups create', () => {
+  it("prints the new group's id and invite link", async () => {
+    const run = await groupgate('groups', 'create', '--subject', 'Printed');
+    assert.equal(run.code, 0, run.stderr);
+    const [, groupId, link] =
+      /^Created (\S+)\nInvite link: (https:\/\/chat\.whatsapp\.com\/\w+)\n$/.exec(run.stdout) ?? [];
+    const shown = await json<{ subject: string; id: string }>('groups', 'show', groupId ?? '');
+    assert.equal(shown.subject, 'Printed');
+    assert.equal((await groupgate('invite-link', 'show', groupId ?? '')).stdout.trim(), link);
+  });
+
+  it('without an admin token prints the request_id and where the id arrives', async () => {
+    const run = await groupgateWith({ GROUPGATE_ADMIN_TOKEN: '' }, 'groups', 'create', '--subject', 'Queued');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /^Requested: request_id [0-9A-F]{32}\n.*group_lifecycle_update webhook.*--admin-token/,
+    );
   });
 });
 
@@ -263,5 +295,109 @@ describe('groupgate webhooks', () => {
     } finally {
       await receiver.close();
     }
+  });
+});
+
+describe('groupgate admin', () => {
+  it('creates a business and prints its token once; --json gives every field', async () => {
+    const run = await groupgate('admin', 'businesses', 'create', '--name', 'Admin CLI');
+    assert.equal(run.code, 0, run.stderr);
+    const token = /^access_token\s+(\S+)$/m.exec(run.stdout)?.[1] ?? '';
+    assert.equal(run.stdout.split(token).length, 2, 'the token is printed once');
+    const listed = await groupgateWith(
+      { WHATSAPP_ACCESS_TOKEN: token },
+      'groups',
+      'list',
+      '--phone-number-id',
+      /^phone_number_id\s+(\S+)$/m.exec(run.stdout)?.[1] ?? '',
+    );
+    assert.equal(listed.code, 0, listed.stderr);
+    const created = await json<{ waba_id: string; access_token: string; app_secret: string }>(
+      'admin',
+      'businesses',
+      'create',
+    );
+    assert.match(created.waba_id, /^\d+$/);
+    assert.ok(created.access_token.length > 0 && created.app_secret.length > 0);
+  });
+
+  it('creates a token that works, and revokes it', async () => {
+    const run = await groupgate(
+      'admin',
+      'tokens',
+      'create',
+      '--waba',
+      business.waba_id,
+      '--expires-in',
+      '3600',
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const [, token, expiry] = /^(\S+)\nExpires: (\S+)\n$/.exec(run.stdout) ?? [];
+    assert.equal(expiry, new Date((h.now + 3600) * 1000).toISOString());
+    assert.equal((await groupgate('groups', 'list', '--token', token ?? '')).code, 0);
+    const issued = await json<{ access_token: string; expires_at: number | null }>(
+      'admin',
+      'tokens',
+      'create',
+      '--waba',
+      business.waba_id,
+    );
+    assert.equal(issued.expires_at, null);
+    const revoked = await groupgate('admin', 'tokens', 'revoke', token ?? '');
+    assert.equal(revoked.stdout, 'Revoked\n');
+    const refused = await groupgate('groups', 'list', '--token', token ?? '');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /code 190/);
+  });
+
+  it('suspends a group and clears the suspension', async () => {
+    const group = await h.createGroup(business, { subject: 'To suspend' });
+    const suspended = await groupgate('admin', 'groups', 'suspend', group.groupId);
+    assert.equal(suspended.stdout, `Suspended ${group.groupId}\n`);
+    const suspendedNow = async () =>
+      (await h.control<{ suspended: boolean }>('GET', `/_groupgate/groups/${group.groupId}`)).body.suspended;
+    assert.equal(await suspendedNow(), true);
+    const cleared = await json<{ group_id: string; suspended: boolean }>(
+      'admin',
+      'groups',
+      'clear',
+      group.groupId,
+    );
+    assert.deepEqual(cleared, { group_id: group.groupId, suspended: false });
+    assert.equal(await suspendedNow(), false);
+  });
+
+  it("refuses a bad admin token with the control API's message, exit 1; --help gives examples", async () => {
+    const run = await groupgate('admin', 'businesses', 'create', '--admin-token', 'wrong');
+    assert.equal(run.code, 1);
+    assert.equal(run.stdout, '');
+    const answer = await fetch(`${baseUrl}/_groupgate/businesses`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer wrong', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const { error } = (await answer.json()) as { error: { message: string } };
+    assert.ok(run.stderr.startsWith(`groupgate: ${error.message} (HTTP 401`), run.stderr);
+    for (const command of [
+      ['reset'],
+      ['businesses', 'create'],
+      ['tokens', 'create'],
+      ['tokens', 'revoke'],
+      ['groups', 'suspend'],
+      ['groups', 'clear'],
+    ]) {
+      const help = await groupgate('admin', ...command, '--help');
+      assert.match(help.stdout, /Example/, command.join(' '));
+    }
+  });
+
+  // Last: it empties the server every other test here uses.
+  it('resets the sandbox', async () => {
+    assert.deepEqual(await json<{ success: boolean }>('admin', 'reset'), { success: true });
+    const gone = await groupgate('groups', 'list');
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /code 190/);
+    const run = await groupgate('admin', 'reset');
+    assert.equal(run.stdout, 'Reset: the sandbox is empty\n');
   });
 });

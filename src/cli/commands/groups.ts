@@ -9,7 +9,14 @@ import {
 } from '@groupgate/sdk/contract';
 import type { Command } from 'commander';
 import { clientEnvironment } from '../../config.js';
-import { clientOf, withApiOptions, type ApiFlags } from '../api-options.js';
+import {
+  accessTokenOf,
+  baseUrlOf,
+  clientOf,
+  optionalAdminTokenOf,
+  withApiOptions,
+  type ApiFlags,
+} from '../api-options.js';
 import { print, printTable } from '../output.js';
 
 interface PhoneFlags extends ApiFlags {
@@ -64,24 +71,53 @@ export function registerGroups(program: Command): void {
     groups
       .command('create')
       .description(
-        'Create a group; its id arrives in the group_create webhook, and it shows in `groups list`.',
+        "Create a group and print its id and invite link; without an admin token, only the request's id (the group's " +
+          'id then arrives in the group_lifecycle_update webhook).',
       )
       .requiredOption('--subject <text>', 'up to 128 characters')
       .option('--description <text>', 'up to 2048 characters')
-      .option('--approval-required', 'users must ask to join (join_approval_mode approval_required)'),
+      .option('--approval-required', 'users must ask to join (join_approval_mode approval_required)')
+      .option(
+        '--admin-token <token>',
+        "Groupgate's control API token, to wait for the new group (env GROUPGATE_ADMIN_TOKEN)",
+      ),
   )
     .addHelpText('after', '\nExample:\n  groupgate groups create --subject "Launch team" --approval-required')
     .action(
       async (flags: PhoneFlags & { subject: string; description?: string; approvalRequired?: boolean }) => {
         const mode: JoinApprovalMode = flags.approvalRequired === true ? 'approval_required' : 'auto_approve';
-        const created = await (
-          await clientOf(flags, phoneOf(flags))
-        ).groups.create({
+        const input = {
           subject: flags.subject,
           ...(flags.description !== undefined && { description: flags.description }),
           joinApprovalMode: mode,
+        };
+        const adminToken = optionalAdminTokenOf(flags);
+        if (adminToken === undefined) {
+          const requested = await (await clientOf(flags, phoneOf(flags))).groups.create(input);
+          print(flags, requested, () =>
+            process.stdout.write(
+              `Requested: request_id ${requested.request_id}\n` +
+                "The group's id arrives in the group_lifecycle_update webhook (or pass --admin-token to wait for it).\n",
+            ),
+          );
+          return;
+        }
+        const { ControlClient } = await import('@groupgate/sdk');
+        const apiVersion = flags.apiVersion ?? clientEnvironment().apiVersion;
+        const control = new ControlClient({
+          baseUrl: baseUrlOf(flags),
+          adminToken,
+          ...(apiVersion !== undefined && { apiVersion }),
         });
-        print(flags, created, () => process.stdout.write(`Requested: request_id ${created.request_id}\n`));
+        const created = await control.createGroup(
+          { access_token: accessTokenOf(flags), phone_number_id: phoneOf(flags) },
+          input,
+        );
+        print(
+          flags,
+          { id: created.groupId, invite_link: created.inviteLink, request_id: created.requestId },
+          () => process.stdout.write(`Created ${created.groupId}\nInvite link: ${created.inviteLink}\n`),
+        );
       },
     );
 

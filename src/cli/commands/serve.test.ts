@@ -77,6 +77,42 @@ function documentedFlags(): string[] {
   return [...readme.matchAll(/^\| `(--[a-z-]+)`/gm)].map((match) => match[1] ?? '');
 }
 
+/** The settings the README's "Running it" table lists with no flag: the environment is the only way to set them. */
+function environmentOnlySettings(): string[] {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  return [...readme.matchAll(/^\|\s+\| `(GROUPGATE_[A-Z_]+)`/gm)].map((match) => match[1] ?? '');
+}
+
+/** What `groupgate serve --help` prints, the text added after the options included. */
+function serveHelp(): string {
+  const program = new Command();
+  registerServe(program, async () => {});
+  const serve = program.commands.find((command) => command.name() === 'serve');
+  assert.ok(serve !== undefined);
+  let text = '';
+  serve.configureOutput({ writeOut: (chunk) => (text += chunk) });
+  serve.outputHelp();
+  return text;
+}
+
+describe('groupgate serve --help', () => {
+  it('lists every environment-only setting of the README under Environment, with its default', () => {
+    const settings = environmentOnlySettings();
+    assert.ok(settings.includes('GROUPGATE_ADMIN_TOKEN') && settings.length >= 7, settings.join(' '));
+    const environment = serveHelp().split('\nEnvironment')[1] ?? '';
+    for (const name of settings) assert.match(environment, new RegExp(`^  ${name} .*default`, 'm'), name);
+  });
+
+  it("gives each flag's default", () => {
+    const options = serveHelp().split('\nOptions:')[1]?.split('\nExamples:')[0] ?? '';
+    const described = options
+      .split(/\n(?= {2}-)/)
+      .filter((entry) => entry.trim() !== '' && !entry.includes('--help'));
+    assert.ok(described.length >= 20);
+    for (const entry of described) assert.match(entry, /default/, entry);
+  });
+});
+
 describe('groupgate serve flags', () => {
   it('the README documents flags, and this test knows each of them', () => {
     const flags = documentedFlags();

@@ -10,6 +10,8 @@ import {
   parseWebhookFields,
   startedByNpm,
   NUMERIC_BOUNDS,
+  NUMERIC_DEFAULTS,
+  NUMERIC_ENV_NAMES,
   type ConfigOverrides,
   type NumericSetting,
   type LogLevel,
@@ -151,6 +153,31 @@ export async function serve(flags: ServeFlags): Promise<void> {
   stopOnSignalOrOrphaned(close, (reason) => app.log.info({ reason }, 'shutting down'), startedByNpm());
 }
 
+/** Settings no flag takes, with their defaults; numbers come from the config's own table so the two cannot drift. */
+const ENVIRONMENT_ONLY: readonly [NumericSetting, string][] = [
+  ['maxGroupsPerPhoneNumber', "groups per business phone number; Meta's 131211 past it"],
+  ['webhookTimeoutMs', 'ms per delivery attempt'],
+  ['webhookConcurrency', 'deliveries in flight per instance'],
+  ['webhookRetryBaseMs', 'ms of the first retry delay, doubling after'],
+  ['webhookRetryMaxMs', 'longest ms between attempts'],
+  ['webhookPollMs', 'ms between looks for events other instances queued'],
+  ['webhookLogRetentionMs', 'ms settled deliveries stay in the log'],
+];
+
+function environmentHelp(): string {
+  const rows: [string, string][] = [
+    ['GROUPGATE_ADMIN_TOKEN', 'guards the control API (/_groupgate); default generated and printed at start'],
+    ...ENVIRONMENT_ONLY.map(([key, what]): [string, string] => [
+      NUMERIC_ENV_NAMES[key],
+      `${what}; default ${NUMERIC_DEFAULTS[key]}`,
+    ]),
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length));
+  return `
+Environment (settings without a flag; each flag above also reads the variable it names):
+${rows.map(([name, what]) => `  ${name.padEnd(width)}  ${what}`).join('\n')}`;
+}
+
 /** `run` is what the command does with its flags; `serve` unless a test looks at the flags themselves. */
 export function registerServe(program: Command, run: (flags: ServeFlags) => Promise<void> = serve): void {
   program
@@ -158,65 +185,80 @@ export function registerServe(program: Command, run: (flags: ServeFlags) => Prom
     .description(
       'Start Groupgate: the Graph-compatible API under /{version}/… and the control API under /_groupgate.',
     )
-    .option('-p, --port <port>', 'port to listen on; 0 picks a free one (env GROUPGATE_PORT)', undefined)
-    .option('--host <host>', 'interface to bind (env GROUPGATE_HOST)', undefined)
-    .option('--db <path>', "SQLite file, or ':memory:' for a throwaway store (env GROUPGATE_DB)", undefined)
+    .option(
+      '-p, --port <port>',
+      `port to listen on; 0 picks a free one; default ${NUMERIC_DEFAULTS.port} (env GROUPGATE_PORT)`,
+      undefined,
+    )
+    .option('--host <host>', 'interface to bind; default 127.0.0.1 (env GROUPGATE_HOST)', undefined)
+    .option(
+      '--db <path>',
+      "SQLite file, or ':memory:' for a throwaway store; default groupgate.sqlite (env GROUPGATE_DB)",
+      undefined,
+    )
     .option(
       '--database-url <url>',
-      'PostgreSQL connection string; several instances may share it (env DATABASE_URL)',
+      'PostgreSQL connection string; several instances may share it; default none: SQLite (env DATABASE_URL)',
     )
-    .option('--db-schema <name>', 'PostgreSQL schema to use instead of public (env GROUPGATE_DB_SCHEMA)')
-    .option('--public-url <url>', 'base of absolute paging URLs (env GROUPGATE_PUBLIC_URL)', undefined)
+    .option('--db-schema <name>', 'PostgreSQL schema to use; default public (env GROUPGATE_DB_SCHEMA)')
+    .option(
+      '--public-url <url>',
+      "base of absolute paging URLs; default each request's Host (env GROUPGATE_PUBLIC_URL)",
+      undefined,
+    )
     .option(
       '--trust-proxy <addresses>',
-      'comma-separated proxy addresses or CIDR ranges whose X-Forwarded-* headers are believed; none by default (env GROUPGATE_TRUST_PROXY)',
+      'comma-separated proxy addresses or CIDR ranges whose X-Forwarded-* headers are believed; default none (env GROUPGATE_TRUST_PROXY)',
     )
     .option(
       '--max-participants <n>',
-      'participants per group, business not counted (env GROUPGATE_MAX_PARTICIPANTS)',
+      `participants per group, business not counted; default ${NUMERIC_DEFAULTS.maxParticipants} (env GROUPGATE_MAX_PARTICIPANTS)`,
     )
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env GROUPGATE_LOG_LEVEL)')
+    .option(
+      '--log-level <level>',
+      'fatal|error|warn|info|debug|trace|silent; default warn (env GROUPGATE_LOG_LEVEL)',
+    )
     .option(
       '--webhook-url <url>',
-      'callback URL for apps without their own webhook settings; verified with the hub.challenge handshake (env GROUPGATE_WEBHOOK_URL)',
+      'callback URL for apps without their own webhook settings; verified with the hub.challenge handshake; default none (env GROUPGATE_WEBHOOK_URL)',
     )
     .option(
       '--webhook-verify-token <token>',
-      'hub.verify_token for that handshake (env GROUPGATE_WEBHOOK_VERIFY_TOKEN)',
+      'hub.verify_token for that handshake; default groupgate (env GROUPGATE_WEBHOOK_VERIFY_TOKEN)',
     )
     .option(
       '--webhook-fields <list>',
-      'comma-separated fields the default callback gets; all four by default (env GROUPGATE_WEBHOOK_FIELDS)',
+      'comma-separated fields the default callback gets; default all four (env GROUPGATE_WEBHOOK_FIELDS)',
     )
     .option(
       '--webhook-allow-hosts <hosts>',
-      'comma-separated host names callback URLs may point at (*.example.com for subdomains); any by default (env GROUPGATE_WEBHOOK_ALLOW_HOSTS)',
+      'comma-separated host names callback URLs may point at (*.example.com for subdomains); default any (env GROUPGATE_WEBHOOK_ALLOW_HOSTS)',
     )
     .option(
       '--webhook-retry-window <seconds>',
-      "how long failed deliveries are retried; Meta's 7 days by default (env GROUPGATE_WEBHOOK_RETRY_WINDOW_MS, in ms)",
+      "how long failed deliveries are retried; default 7 days, Meta's (env GROUPGATE_WEBHOOK_RETRY_WINDOW_MS, in ms)",
     )
     .option(
       '--group-rate-limit <ops/seconds>',
-      'answer 131208 past this many group operations per phone number, e.g. 30/60; off by default (env GROUPGATE_GROUP_RATE_LIMIT)',
+      'answer 131208 past this many group operations per phone number, e.g. 30/60; default off (env GROUPGATE_GROUP_RATE_LIMIT)',
     )
     .option(
       '--max-connections <n>',
-      'open connections held at once; a new one past it is answered 503 (env GROUPGATE_MAX_CONNECTIONS)',
+      `open connections held at once; a new one past it is answered 503; default ${NUMERIC_DEFAULTS.maxConnections} (env GROUPGATE_MAX_CONNECTIONS)`,
     )
     .option(
       '--max-ip-connections <n>',
-      'open connections from one client address (env GROUPGATE_MAX_IP_CONNECTIONS)',
+      `open connections from one client address; default ${NUMERIC_DEFAULTS.maxConnectionsPerIp} (env GROUPGATE_MAX_IP_CONNECTIONS)`,
     )
     .option(
       '--headers-timeout <seconds>',
-      "a request's headers must arrive within this, else 408; 10 by default (env GROUPGATE_HEADERS_TIMEOUT_MS, in ms)",
+      `a request's headers must arrive within this, else 408; default ${NUMERIC_DEFAULTS.headersTimeoutMs / 1000} (env GROUPGATE_HEADERS_TIMEOUT_MS, in ms)`,
     )
     .option(
       '--request-timeout <seconds>',
-      'a whole request, body included, must arrive within this, else 408; 15 by default (env GROUPGATE_REQUEST_TIMEOUT_MS, in ms)',
+      `a whole request, body included, must arrive within this, else 408; default ${NUMERIC_DEFAULTS.requestTimeoutMs / 1000} (env GROUPGATE_REQUEST_TIMEOUT_MS, in ms)`,
     )
-    .option('--no-demo', 'do not create or print the demo business and group')
+    .option('--no-demo', 'do not create or print the demo business and group (created by default)')
     .addHelpText(
       'after',
       `
@@ -227,5 +269,6 @@ Examples:
   groupgate serve --webhook-url http://localhost:3000/webhook --webhook-verify-token my-token
   DATABASE_URL=postgres://groupgate@db:5432/groupgate groupgate serve --host 0.0.0.0   # one of several instances`,
     )
+    .addHelpText('after', environmentHelp())
     .action(async (flags: ServeFlags) => run(flags));
 }
