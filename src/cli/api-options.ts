@@ -61,13 +61,29 @@ export async function clientOf(flags: ApiFlags, phoneNumberId?: string): Promise
   });
 }
 
-/** The admin token when one is given; commands that can do more with it ask this. */
+/** Whether the base URL is Meta's Graph API rather than a Groupgate: the control API and its token are Groupgate's. */
+function isMeta(flags: ApiFlags): boolean {
+  try {
+    const host = new URL(baseUrlOf(flags)).hostname;
+    return host === 'facebook.com' || host.endsWith('.facebook.com');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The admin token when one is given and the base URL is a Groupgate; commands that can do more with it ask this.
+ * Against Meta it is never used: a stray GROUPGATE_ADMIN_TOKEN must not be sent to graph.facebook.com.
+ */
 export function optionalAdminTokenOf(flags: ApiFlags): string | undefined {
   const token = flags.adminToken ?? clientEnvironment().adminToken;
-  return token === '' ? undefined : token;
+  return token === '' || token === undefined || isMeta(flags) ? undefined : token;
 }
 
 export function adminTokenOf(flags: ApiFlags): string {
+  if (isMeta(flags)) {
+    throw new Error(`the control API is Groupgate's own; --base-url ${baseUrlOf(flags)} is Meta's Graph API`);
+  }
   const token = optionalAdminTokenOf(flags);
   if (token === undefined) {
     throw new Error('the control API needs the admin token: --admin-token <token> or GROUPGATE_ADMIN_TOKEN');

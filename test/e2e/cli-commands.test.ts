@@ -367,6 +367,21 @@ describe('groupgate admin', () => {
     assert.equal(await suspendedNow(), false);
   });
 
+  it('never sends the admin token to Meta: the control API is refused against graph.facebook.com', async () => {
+    const run = await groupgateWith(
+      { GROUPGATE_BASE_URL: 'https://graph.facebook.com' },
+      'admin',
+      'groups',
+      'suspend',
+      'Y2FwaV9ncm91cDox',
+    );
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      /the control API is Groupgate's own; --base-url https:\/\/graph\.facebook\.com is Meta's/,
+    );
+  });
+
   it("refuses a bad admin token with the control API's message, exit 1; --help gives examples", async () => {
     const run = await groupgate('admin', 'businesses', 'create', '--admin-token', 'wrong');
     assert.equal(run.code, 1);
