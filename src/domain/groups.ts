@@ -9,6 +9,14 @@ export interface GroupSettings {
   joinApprovalMode: JoinApprovalMode;
 }
 
+/**
+ * Meta's 131211: a phone number holds at most `maxGroups` active groups. The backends count under their lock and
+ * ask this; the rule itself lives here once.
+ */
+export function mayCreateGroup(activeGroups: number, maxGroups: number): boolean {
+  return activeGroups < maxGroups;
+}
+
 export function mintGroup(business: BusinessRecord, settings: GroupSettings, now: number): NewGroup {
   const groupNumber = newGroupNumber();
   return {

@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import { planDecision, type PendingRequest } from '../../domain/decision-plan.js';
+import { mayCreateGroup } from '../../domain/groups.js';
 import { planJoin } from '../../domain/join-plan.js';
 import { planRemoval } from '../../domain/removal-plan.js';
 import { joinRequestJson } from '../../domain/wire.js';
@@ -74,7 +75,7 @@ export class PostgresWrites {
         'SELECT count(*)::int AS n FROM groups WHERE business_pk = $1 AND deleted_at IS NULL',
         [group.businessPk],
       );
-      if ((count.rows[0]?.n ?? 0) >= maxGroups) return 'limit_reached' as const;
+      if (!mayCreateGroup(count.rows[0]?.n ?? 0, maxGroups)) return 'limit_reached' as const;
       const inserted = await client.query<GroupRow>(
         `INSERT INTO groups (group_id, group_number, business_pk, request_id, subject, description,
            join_approval_mode, invite_code, created_at)

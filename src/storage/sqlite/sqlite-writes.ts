@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { planDecision } from '../../domain/decision-plan.js';
+import { mayCreateGroup } from '../../domain/groups.js';
 import { planJoin } from '../../domain/join-plan.js';
 import { planRemoval } from '../../domain/removal-plan.js';
 import { joinRequestJson } from '../../domain/wire.js';
@@ -97,7 +98,7 @@ export class SqliteWrites {
     this.decide = (...args) => decide.run(...args);
 
     this.createGroup = immediate(db, (group, maxGroups, events) => {
-      if ((s.countActiveGroups.get(group.businessPk) ?? 0) >= maxGroups) return 'limit_reached';
+      if (!mayCreateGroup(s.countActiveGroups.get(group.businessPk) ?? 0, maxGroups)) return 'limit_reached';
       const created = toGroup(s.insertGroup.get(group) as GroupRow);
       outbox.append(events(created));
       return created;
