@@ -111,3 +111,37 @@ export function assertMatchesMetaSpec(
     );
   }
 }
+
+/**
+ * Throws when `body` is not what Meta's spec accepts as the request body of that operation, for that content
+ * type. Requests are checked as the spec writes them (not strictly): a client may send fields the spec omits.
+ */
+export function assertRequestMatchesMetaSpec(
+  path: SpecPath,
+  method: string,
+  contentType: string,
+  body: unknown,
+): void {
+  if (!metaSpecAvailable()) return;
+  const key = `request ${method} ${path} ${contentType}`;
+  let validate = cache.get(key);
+  if (validate === undefined) {
+    const doc = loadSpec();
+    const operation = ((doc['paths'] as JsonObject)[path] as JsonObject | undefined)?.[
+      method.toLowerCase()
+    ] as JsonObject | undefined;
+    const content = (
+      (operation?.['requestBody'] as JsonObject | undefined)?.['content'] as JsonObject | undefined
+    )?.[contentType] as JsonObject | undefined;
+    if (content === undefined) {
+      throw new Error(`Meta's spec has no ${contentType} request body for ${method.toUpperCase()} ${path}`);
+    }
+    validate = ajv.compile(inline(content['schema'] ?? {}, doc, false) as object);
+    cache.set(key, validate);
+  }
+  if (!validate(body)) {
+    throw new Error(
+      `the request body of ${method.toUpperCase()} ${path} is not what Meta's spec accepts: ${ajv.errorsText(validate.errors)}`,
+    );
+  }
+}
