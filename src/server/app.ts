@@ -11,6 +11,7 @@ import { newTraceId } from '../domain/ids.js';
 import type { Store } from '../storage/store.js';
 import { consoleRoutes } from './console/routes.js';
 import { controlRoutes } from './control/routes.js';
+import { registerBatchRoutes } from './graph/routes/batch.js';
 import { registerGroupRoutes } from './graph/routes/groups.js';
 import { registerGroupNodeRoutes } from './graph/routes/group-node.js';
 import { registerInviteLinkRoutes } from './graph/routes/invite-link.js';
@@ -150,6 +151,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   registerInviteLinkRoutes(app, edgeDeps);
   registerParticipantRoutes(app, edgeDeps);
   registerGroupNodeRoutes(app, edgeDeps);
+  registerBatchRoutes(app);
 
   await app.register(consoleRoutes);
   await app.register(controlRoutes, {

@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { Harness, V, specPathOf, type Business, type Group } from '../../../testing/harness.js';
+import { assertMatchesMetaSpec } from '../../../testing/meta-spec.js';
+
+let h: Harness;
+let business: Business;
+let group: Group;
+
+beforeEach(async () => {
+  h = await Harness.start();
+  business = await h.createBusiness();
+  group = await h.createGroup(business, { mode: 'approval_required' });
+});
+afterEach(() => h.close());
+
+interface Entry {
+  code: number;
+  headers?: { name: string; value: string }[];
+  body: string;
+}
+
+/** Sends a batch the way Meta's SDKs do: form-encoded, `batch` as a JSON string, the token as a parameter. */
+async function batch(
+  operations: unknown,
+  extra: Record<string, string> = {},
+  path = '/',
+): Promise<{ status: number; entries: (Entry | null)[]; raw: Record<string, unknown> }> {
+  const response = await h.app.inject({
+    method: 'POST',
+    url: path,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({
+      access_token: business.access_token,
+      batch: JSON.stringify(operations),
+      ...extra,
+    }).toString(),
+  });
+  const parsed = JSON.parse(response.body) as unknown;
+  return {
+    status: response.statusCode,
+    entries: Array.isArray(parsed) ? (parsed as (Entry | null)[]) : [],
+    raw: Array.isArray(parsed) ? {} : (parsed as Record<string, unknown>),
+  };
+}
+
+/** Every batched answer is the answer of a call Meta's spec describes, so it is validated as one. */
+function validated(entry: Entry | null, relativeUrl: string, method: string): Record<string, unknown> {
+  assert.ok(entry !== null);
+  const body = JSON.parse(entry.body) as Record<string, unknown>;
+  assertMatchesMetaSpec(specPathOf(`/${V}/${relativeUrl}`), method, entry.code, body);
+  return body;
+}
+
+describe('Graph batch requests (POST / with batch=[…])', () => {
+  it('runs each operation as the call it describes, in order, and answers {code, headers, body} for each', async () => {
+    const waIds = ['16505550001', '16505550002'];
+    for (const waId of waIds) await h.requestToJoin(waId, group);
+    const { status, entries } = await batch([
+      { method: 'GET', relative_url: `${group.groupId}/join_requests` },
+      { method: 'GET', relative_url: `${V}/${group.groupId}?fields=subject,join_approval_mode` },
+      { method: 'POST', relative_url: `${group.groupId}/invite_link`, body: 'messaging_product=whatsapp' },
+    ]);
+    assert.equal(status, 200);
+    assert.equal(entries.length, 3);
+    const pending = validated(entries[0] ?? null, `${group.groupId}/join_requests`, 'GET');
+    assert.deepEqual((pending['data'] as { wa_id: string }[]).map((r) => r.wa_id).sort(), waIds);
+    assert.equal(
+      validated(entries[1] ?? null, group.groupId, 'GET')['join_approval_mode'],
+      'approval_required',
+    );
+    const link = validated(entries[2] ?? null, `${group.groupId}/invite_link`, 'POST');
+    assert.notEqual(link['invite_link'], group.inviteLink, 'the POST ran: the link was reset');
+    const headers = entries[0]?.headers ?? [];
+    assert.ok(headers.some((x) => x.name === 'content-type' && x.value.startsWith('application/json')));
+    assert.ok(headers.some((x) => x.name === 'facebook-api-version' && x.value === V));
+    assert.ok(!headers.some((x) => x.name === 'content-length'), 'transport headers are not an operation’s');
+  });
+
+  it('is served at /{version}/ too, and leaves headers out with include_headers=false', async () => {
+    const { entries } = await batch(
+      [{ method: 'GET', relative_url: `${group.groupId}/join_requests` }],
+      { include_headers: 'false' },
+      `/${V}/`,
+    );
+    assert.equal(entries[0]?.code, 200);
+    assert.equal(entries[0]?.headers, undefined);
+  });
+
+  it('answers per-operation errors in place, and the other operations still run', async () => {
+    const { status, entries } = await batch([
+      { method: 'GET', relative_url: 'not-a-group/join_requests' },
+      {
+        method: 'DELETE',
+        relative_url: `${group.groupId}/join_requests`,
+        body: { messaging_product: 'whatsapp' },
+      },
+      { method: 'GET', relative_url: `${group.groupId}/join_requests` },
+    ]);
+    assert.equal(status, 200);
+    assert.equal(entries[0]?.code, 400);
+    assert.equal(
+      (validated(entries[0] ?? null, 'x/join_requests', 'GET')['error'] as { code: number }).code,
+      100,
+    );
+    const missing = validated(entries[1] ?? null, `${group.groupId}/join_requests`, 'DELETE');
+    assert.match((missing['error'] as { message: string }).message, /join_requests is required/);
+    assert.equal(entries[2]?.code, 200);
+  });
+
+  it('authenticates each operation with the batch token unless it carries its own', async () => {
+    const other = await h.createBusiness('Other');
+    const { entries } = await batch([
+      { method: 'GET', relative_url: `${group.groupId}/join_requests` },
+      { method: 'GET', relative_url: `${group.groupId}/join_requests?access_token=${other.access_token}` },
+    ]);
+    assert.equal(entries[0]?.code, 200);
+    assert.equal(entries[1]?.code, 400, 'another business’s token does not see this group');
+    const anonymous = await h.app.inject({
+      method: 'POST',
+      url: '/',
+      payload: { batch: [{ method: 'GET', relative_url: `${group.groupId}/join_requests` }] },
+    });
+    const [entry] = JSON.parse(anonymous.body) as Entry[];
+    assert.equal(entry?.code, 401, 'no token anywhere: the operation is refused as Graph refuses the call alone');
+    assert.match(entry?.body ?? '', /access token is required/i);
+  });
+
+  it('resolves {result=name:$.path} references and leaves the referenced answer out on success', async () => {
+    const first = await h.requestToJoin('16505550011', group);
+    await h.requestToJoin('16505550012', group);
+    const { entries } = await batch([
+      { method: 'GET', name: 'pending', relative_url: `${group.groupId}/join_requests` },
+      {
+        method: 'POST',
+        relative_url: `${group.groupId}/join_requests`,
+        body: 'messaging_product=whatsapp&join_requests=["{result=pending:$.data.0.join_request_id}"]',
+      },
+    ]);
+    assert.equal(entries[0], null, 'a referenced operation that succeeded answers null');
+    const approved = validated(entries[1] ?? null, `${group.groupId}/join_requests`, 'POST');
+    assert.deepEqual(approved['approved_join_requests'], [first]);
+    assert.deepEqual(await h.participants(group), ['16505550011']);
+  });
+
+  it('keeps a referenced answer with omit_response_on_success=false; a failed reference fails its dependant', async () => {
+    const { entries } = await batch([
+      {
+        method: 'GET',
+        name: 'info',
+        relative_url: `${group.groupId}?fields=subject`,
+        omit_response_on_success: false,
+      },
+      { method: 'GET', name: 'gone', relative_url: 'missing-group/join_requests' },
+      { method: 'GET', relative_url: '{result=gone:$.data.0.wa_id}/join_requests' },
+      { method: 'GET', relative_url: '{result=info:$.nothing}/join_requests' },
+    ]);
+    assert.equal(entries[0]?.code, 200);
+    assert.equal(entries[1]?.code, 400, 'a failed operation is never left out');
+    const message = (entry: Entry | null | undefined) =>
+      (JSON.parse(entry?.body ?? '{}') as { error?: { message: string } }).error?.message;
+    assert.equal(message(entries[2]), '(#100) batch[2]: the operation "gone" it depends on failed');
+    assert.match(message(entries[3]) ?? '', /^\(#100\) batch\[3\]: \$\.nothing selects nothing/);
+  });
+
+  it('refuses a malformed batch as a whole, with a (#100) that says why', async () => {
+    const cases: [unknown, RegExp][] = [
+      ['not json', /must be a JSON array/],
+      [[], /at least one operation/],
+      [Array.from({ length: 51 }, () => ({ method: 'GET', relative_url: 'x' })), /Maximum batch size is 50/],
+      [[{ method: 'PUT', relative_url: 'x' }], /batch\[0\]: method must be one of/],
+      [[{ method: 'GET' }], /batch\[0\]: relative_url is required/],
+      [
+        [
+          { relative_url: 'x', name: 'a' },
+          { relative_url: 'y', name: 'a' },
+        ],
+        /batch\[1\]: the name "a" is used twice/,
+      ],
+    ];
+    for (const [operations, message] of cases) {
+      const response = await h.app.inject({
+        method: 'POST',
+        url: '/',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({
+          access_token: business.access_token,
+          batch: typeof operations === 'string' ? operations : JSON.stringify(operations),
+        }).toString(),
+      });
+      assert.equal(response.statusCode, 400, String(message));
+      const body = JSON.parse(response.body) as {
+        error: { code: number; message: string; fbtrace_id: string };
+      };
+      assert.equal(body.error.code, 100);
+      assert.match(body.error.message, message);
+      assert.ok(body.error.fbtrace_id);
+    }
+    const none = await h.app.inject({
+      method: 'POST',
+      url: '/',
+      payload: { access_token: business.access_token },
+    });
+    assert.equal(none.statusCode, 400);
+    assert.match(none.body, /The parameter batch is required/);
+  });
+
+  it('refuses a nested batch in place', async () => {
+    const { entries } = await batch([{ method: 'POST', relative_url: '/', body: 'batch=[]' }]);
+    assert.equal(entries[0]?.code, 400);
+    assert.match(entries[0]?.body ?? '', /batches cannot be nested/);
+  });
+});

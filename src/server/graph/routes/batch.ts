@@ -1,0 +1,195 @@
+/**
+ * @module server/graph/routes/batch — Graph batch requests: `POST /` or `POST /{version}/` with `batch=[…]` and an
+ * access token. Each operation is run as the call it describes, through the whole application (authentication,
+ * call stages, faults, the journal), so a batched call behaves exactly as the same call sent alone. Operations run
+ * one after another in the order given — Graph runs independent ones in parallel and promises no order between
+ * them, so in-order is one of the orders Graph may produce, and the one a test can rely on.
+ *
+ * The answer is one entry per operation, in order: `{code, headers?, body}` with the body as a JSON string, or
+ * `null` for a named operation another one referenced, when it succeeded (Graph's `omit_response_on_success`).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest, InjectOptions } from 'fastify';
+import { invalidParameter } from '../../graph-error.js';
+import { readBatch, type BatchItem } from '../batch/batch-items.js';
+import { BatchReferenceError, referencedNames, resolveReferences } from '../batch/json-path.js';
+import { mergeParams } from '../params.js';
+import { resolveVersion } from '../versions.js';
+
+/** The version a relative URL without one is served as: the one Graph documents as the default today. */
+const DEFAULT_VERSION = 'v23.0';
+
+/** Headers of an operation's answer that describe the transport, not the call: left out of the batch entry. */
+const TRANSPORT_HEADERS = new Set([
+  'content-length',
+  'connection',
+  'keep-alive',
+  'date',
+  'transfer-encoding',
+]);
+
+export interface BatchEntry {
+  code: number;
+  headers?: { name: string; value: string }[];
+  body: string;
+}
+
+interface BatchCall {
+  /** The batch's own token, used by every operation that does not carry one. */
+  accessToken: string | undefined;
+  version: string;
+  includeHeaders: boolean;
+}
+
+function hasAccessToken(url: string, body: BatchItem['body']): boolean {
+  const query = url.includes('?') ? new URLSearchParams(url.slice(url.indexOf('?') + 1)) : undefined;
+  if (query?.has('access_token') === true) return true;
+  if (typeof body === 'string') return new URLSearchParams(body).has('access_token');
+  return body !== undefined && 'access_token' in body;
+}
+
+/** The path the operation is served at: a relative URL names the node first, or a version and then the node. */
+function operationPath(relativeUrl: string, version: string): string {
+  const path = relativeUrl.replace(/^\/+/, '');
+  const first = path.split(/[/?]/, 1)[0] ?? '';
+  return resolveVersion(first) === undefined ? `/${version}/${path}` : `/${path}`;
+}
+
+function errorEntry(error: Error & { toBody?: (trace: string) => unknown; status?: number }, trace: string) {
+  const body =
+    typeof error.toBody === 'function' ? error.toBody(trace) : { error: { message: error.message } };
+  return { code: error.status ?? 400, body: JSON.stringify(body) };
+}
+
+async function runOperation(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  batch: BatchCall,
+  item: BatchItem,
+  index: number,
+  answers: ReadonlyMap<string, { ok: boolean; body: unknown }>,
+): Promise<BatchEntry> {
+  let url: string;
+  let body: BatchItem['body'];
+  try {
+    url = resolveReferences(item.relativeUrl, answers, encodeURIComponent);
+    body =
+      typeof item.body === 'string'
+        ? resolveReferences(item.body, answers, encodeURIComponent)
+        : item.body === undefined
+          ? undefined
+          : (JSON.parse(resolveReferences(JSON.stringify(item.body), answers, (v) => v)) as Record<
+              string,
+              unknown
+            >);
+  } catch (error) {
+    if (!(error instanceof BatchReferenceError)) throw error;
+    return errorEntry(invalidParameter(`batch[${index}]: ${error.message}`), request.id);
+  }
+  const path = operationPath(url, batch.version);
+  if (/^\/[^/?]+\/?(\?|$)/.test(path)) {
+    return errorEntry(
+      invalidParameter(`batch[${index}]: relative_url must name a node; batches cannot be nested`),
+      request.id,
+    );
+  }
+  const headers: Record<string, string> = {};
+  if (!hasAccessToken(url, body) && batch.accessToken !== undefined) {
+    headers['authorization'] = `Bearer ${batch.accessToken}`;
+  }
+  const forwarded = request.headers['x-forwarded-for'];
+  if (typeof forwarded === 'string') headers['x-forwarded-for'] = forwarded;
+  const injected: InjectOptions = {
+    method: item.method,
+    url: path,
+    headers,
+    remoteAddress: request.ip,
+  };
+  if (typeof body === 'string' && body !== '') {
+    injected.payload = body;
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+  } else if (typeof body === 'object') {
+    injected.payload = JSON.stringify(body);
+    headers['content-type'] = 'application/json';
+  }
+  const response = await app.inject(injected);
+  return {
+    code: response.statusCode,
+    ...(batch.includeHeaders && {
+      headers: Object.entries(response.headers)
+        .filter(([name]) => !TRANSPORT_HEADERS.has(name))
+        .flatMap(([name, value]) =>
+          (Array.isArray(value) ? value : [value]).map((v) => ({ name, value: String(v) })),
+        ),
+    }),
+    body: response.body,
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the batch: every operation in order, references resolved from the answers of the named ones before it. */
+export async function runBatch(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  items: readonly BatchItem[],
+  batch: BatchCall,
+): Promise<(BatchEntry | null)[]> {
+  const referenced = new Set(
+    items.flatMap((item) =>
+      referencedNames(item.relativeUrl + (item.body === undefined ? '' : JSON.stringify(item.body))),
+    ),
+  );
+  const answers = new Map<string, { ok: boolean; body: unknown }>();
+  const entries: (BatchEntry | null)[] = [];
+  for (const [index, item] of items.entries()) {
+    const entry = await runOperation(app, request, batch, item, index, answers);
+    const ok = entry.code >= 200 && entry.code < 300;
+    if (item.name !== undefined) answers.set(item.name, { ok, body: parseJson(entry.body) });
+    const omit = item.omitResponseOnSuccess ?? (item.name !== undefined && referenced.has(item.name));
+    entries.push(ok && omit ? null : entry);
+  }
+  return entries;
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const match = /^(?:Bearer|OAuth)\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  return match?.[1];
+}
+
+function booleanParam(value: unknown, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (value === true || value === 'true' || value === '1') return true;
+  if (value === false || value === 'false' || value === '0') return false;
+  throw invalidParameter(`Param ${name} must be a boolean`);
+}
+
+/** `POST /` and `POST /{version}/`; any other call there is left to the not-found handler (Graph's errors). */
+export function registerBatchRoutes(app: FastifyInstance): void {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const segment = (request.params as { version?: string }).version;
+    const version = segment === undefined ? DEFAULT_VERSION : resolveVersion(segment);
+    if (version === undefined || request.method !== 'POST') return reply.callNotFound();
+    const params = mergeParams(request);
+    if (params['batch'] === undefined) throw invalidParameter('The parameter batch is required');
+    const items = readBatch(params['batch']);
+    const token =
+      bearer(request) ?? (typeof params['access_token'] === 'string' ? params['access_token'] : undefined);
+    const entries = await runBatch(app, request, items, {
+      accessToken: token,
+      version,
+      includeHeaders: booleanParam(params['include_headers'], 'include_headers', true),
+    });
+    return reply
+      .code(200)
+      .header('content-type', 'application/json; charset=UTF-8')
+      .send(JSON.stringify(entries));
+  };
+  app.post('/', handler);
+  app.post('/:version', handler);
+}
