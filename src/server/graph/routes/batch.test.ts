@@ -122,7 +122,11 @@ describe('Graph batch requests (POST / with batch=[…])', () => {
       payload: { batch: [{ method: 'GET', relative_url: `${group.groupId}/join_requests` }] },
     });
     const [entry] = JSON.parse(anonymous.body) as Entry[];
-    assert.equal(entry?.code, 401, 'no token anywhere: the operation is refused as Graph refuses the call alone');
+    assert.equal(
+      entry?.code,
+      401,
+      'no token anywhere: the operation is refused as Graph refuses the call alone',
+    );
     assert.match(entry?.body ?? '', /access token is required/i);
   });
 
