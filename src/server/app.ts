@@ -162,6 +162,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     maxParticipants: config.maxParticipants,
     webhookTimeoutMs: config.webhookTimeoutMs,
     webhookAllowHosts: config.webhookAllowHosts,
+    publicUrl: config.publicUrl,
   });
   return app;
 }

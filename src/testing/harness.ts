@@ -1,7 +1,7 @@
 /**
  * @module testing/harness — a Groupgate app on a fresh store for HTTP-level tests. Every Graph call made through
  * `graph()` is checked against Meta's OpenAPI spec and Graph's header conventions before the test sees it, so no
- * test can pass on a response Meta would never send.
+ * test can pass on a response Meta would never send; every `control()` call against the control API's own document.
  */
 import { WEBHOOK_FIELDS } from '@groupgate/sdk/contract';
 import type { SandboxBusiness } from '@groupgate/sdk/contract';
@@ -13,6 +13,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp, type AppConfig } from '../server/app.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
 import type { Store } from '../storage/store.js';
+import { assertMatchesControlDocument } from './control-spec.js';
 import { assertMatchesMetaSpec, type SpecPath } from './meta-spec.js';
 import { dropTestSchemas, openTestPostgresStore } from './postgres.js';
 
@@ -239,7 +240,9 @@ export class Harness {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
       ...(json !== undefined && { payload: json as Record<string, unknown> }),
     });
-    return { status: response.statusCode, body: response.json() as T, headers: response.headers };
+    const body = response.json() as T;
+    await assertMatchesControlDocument(this.app, ADMIN_TOKEN, method, url, response.statusCode, body);
+    return { status: response.statusCode, body, headers: response.headers };
   }
 
   async createBusiness(name?: string): Promise<Business> {

@@ -12,4 +12,6 @@ export interface ControlDependencies {
   webhookTimeoutMs: number;
   /** Host names callback URLs may point at; undefined: any. */
   webhookAllowHosts: readonly string[] | undefined;
+  /** Where clients reach this server, when configured; the OpenAPI document's `servers` entry names it. */
+  publicUrl: string | undefined;
 }

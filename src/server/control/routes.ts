@@ -19,7 +19,7 @@ import type {
   SimulatedUserActionBody,
 } from '@groupgate/sdk/contract';
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import { GraphError } from '../graph-error.js';
 import { storeUnavailable } from '../plugins/error-handler.js';
@@ -34,35 +34,10 @@ import {
   simulateJoin,
 } from './sandbox.js';
 import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
+import { buildOpenApiDocument, withServer } from './openapi.js';
 import { registerSimulationRoutes } from './simulation-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
 import type { ControlDependencies } from './dependencies.js';
-
-/**
- * The OpenAPI document, generated from these very routes by a throwaway instance with @fastify/swagger, on first
- * request. Loading swagger at boot cost about a tenth of the start-up time (measured) for a document few ask for.
- */
-async function buildOpenApiDocument(deps: ControlDependencies): Promise<unknown> {
-  const { default: swagger } = await import('@fastify/swagger');
-  const docApp = Fastify({ logger: false });
-  await docApp.register(swagger, {
-    openapi: {
-      info: {
-        title: 'Groupgate control API',
-        version: '0.1.0',
-        description:
-          "Sandbox set-up that Meta has no API for: businesses and tokens, simulated WhatsApp users, resets. The Graph-compatible API is described by Meta's own OpenAPI document.",
-      },
-      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
-    },
-    hideUntagged: true,
-  });
-  await docApp.register(controlRoutes, { ...deps, prefix: '/_groupgate' });
-  await docApp.ready();
-  const document = docApp.swagger();
-  await docApp.close();
-  return document;
-}
 
 // Request validation with ajv loaded and schemas compiled on first use, not at start-up. Path and query values
 // are strings, so they are coerced to the schema's types (Fastify's defaults); a JSON body already has its types,
@@ -438,6 +413,9 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
   registerSimulationRoutes(app, deps);
   registerWebhookRoutes(app, deps);
 
-  let document: Promise<unknown> | undefined;
-  app.get('/openapi.json', { schema: { hide: true } }, async () => (document ??= buildOpenApiDocument(deps)));
+  let document: Promise<Record<string, unknown>> | undefined;
+  app.get('/openapi.json', { schema: { hide: true } }, async (request) => {
+    document ??= buildOpenApiDocument(deps, controlRoutes);
+    return withServer(await document, deps.publicUrl ?? `${request.protocol}://${request.host}`);
+  });
 }

@@ -1,0 +1,181 @@
+/**
+ * @module server/control/operations — what the control API's OpenAPI document says about each route beyond its
+ * schemas: a stable `operationId` (what generated clients name their methods after) and examples. Kept in one
+ * table so that a route without an entry is found by the test that checks the document against the routes
+ * (openapi.test.ts), not by a user whose generator produced `postGroupgateUsersWaIdJoin`.
+ */
+
+export interface ControlOperation {
+  readonly operationId: string;
+  /** An example request body, for operations that take one. */
+  readonly requestExample?: unknown;
+  /** An example of the success answer. */
+  readonly responseExample?: unknown;
+}
+
+const WABA_ID = '104996835863245';
+const PHONE_NUMBER_ID = '106540352242922';
+const GROUP_ID = 'Y2FwaV9ncm91cDoxMDY1NDAzNTIyNDI5MjI6MTIwMzYzNDA0Njk0MjMzODIw';
+const ACCESS_TOKEN = 'EAAGgroupgate0Zx3sandboxTokenExample';
+const JOIN_REQUEST_ID = 'MTY1MDU1NTAxMjM6MTIwMzYzNDA0Njk0MjMzODIw';
+
+const WEBHOOK_SETTINGS = {
+  app_id: '1234567890123456',
+  callback_url: 'http://127.0.0.1:3000/webhook',
+  verify_token: 'my-verify-token',
+  fields: [
+    'group_lifecycle_update',
+    'group_participants_update',
+    'group_settings_update',
+    'group_status_update',
+  ],
+  updated_at: 1790000000000,
+};
+
+const SIMULATION = (state: string, requested: number, finishedAt: number | null) => ({
+  simulation_id: 'sim_01HF3',
+  state,
+  users: 1000,
+  requested,
+  joined: 0,
+  failed: 0,
+  failures: [],
+  started_at: 1790000000000,
+  finished_at: finishedAt,
+});
+
+const DELIVERY = {
+  id: 42,
+  app_id: '1234567890123456',
+  group_id: GROUP_ID,
+  field: 'group_participants_update',
+  type: 'group_join_request_created',
+  state: 'delivered',
+  attempts: 1,
+  created_at: 1790000000100,
+  next_attempt_at: null,
+  delivered_at: 1790000000128,
+  last_status_code: 200,
+  last_error: null,
+  last_latency_ms: 8,
+  item: { group_id: GROUP_ID, type: 'group_join_request_created' },
+};
+
+/** Keyed by `METHOD /path`, the path as the document writes it (`{param}`). */
+export const CONTROL_OPERATIONS: Readonly<Record<string, ControlOperation>> = {
+  'GET /_groupgate/health': {
+    operationId: 'getHealth',
+    responseExample: { status: 'ok', store: 'sqlite' },
+  },
+  'GET /_groupgate/health/live': { operationId: 'getLiveness', responseExample: { status: 'ok' } },
+  'POST /_groupgate/businesses': {
+    operationId: 'createBusiness',
+    requestExample: { name: 'Moderation bot tests' },
+    responseExample: {
+      waba_id: WABA_ID,
+      phone_number_id: PHONE_NUMBER_ID,
+      display_phone_number: '+1 555 010 0001',
+      access_token: ACCESS_TOKEN,
+      app_id: '1234567890123456',
+      app_secret: '5f2b1c0e9d8a7b6c5d4e3f2a1b0c9d8e',
+    },
+  },
+  'POST /_groupgate/businesses/{waba_id}/tokens': {
+    operationId: 'issueToken',
+    requestExample: { expires_in: 3600 },
+    responseExample: { access_token: ACCESS_TOKEN, expires_at: 1790003600 },
+  },
+  'DELETE /_groupgate/tokens/{token}': { operationId: 'revokeToken', responseExample: { success: true } },
+  'POST /_groupgate/users/{wa_id}/join': {
+    operationId: 'joinGroup',
+    requestExample: { invite_link: 'https://chat.whatsapp.com/AbCdEfGhIjKlMnOpQrStUv' },
+    responseExample: { status: 'requested', join_request_id: JOIN_REQUEST_ID },
+  },
+  'POST /_groupgate/users/{wa_id}/cancel_join': {
+    operationId: 'cancelJoinRequest',
+    requestExample: { group_id: GROUP_ID },
+    responseExample: { status: 'cancelled', join_request_id: JOIN_REQUEST_ID },
+  },
+  'POST /_groupgate/users/{wa_id}/leave': {
+    operationId: 'leaveGroup',
+    requestExample: { group_id: GROUP_ID },
+    responseExample: { status: 'left' },
+  },
+  'GET /_groupgate/groups/{group_id}': {
+    operationId: 'getGroup',
+    responseExample: {
+      group_id: GROUP_ID,
+      subject: 'Launch team',
+      description: 'Plans for the launch',
+      join_approval_mode: 'approval_required',
+      invite_link: 'https://chat.whatsapp.com/AbCdEfGhIjKlMnOpQrStUv',
+      suspended: false,
+      request_id: '6F1D5C0B9A8E4D3C2B1A0F9E8D7C6B5A',
+      creation_timestamp: 1790000000,
+      participants: ['16505550123'],
+    },
+  },
+  'POST /_groupgate/groups/{group_id}/suspend': {
+    operationId: 'suspendGroup',
+    responseExample: { group_id: GROUP_ID, suspended: true },
+  },
+  'POST /_groupgate/groups/{group_id}/clear_suspension': {
+    operationId: 'clearGroupSuspension',
+    responseExample: { group_id: GROUP_ID, suspended: false },
+  },
+  'POST /_groupgate/reset': { operationId: 'reset', responseExample: { success: true } },
+  'POST /_groupgate/simulations': {
+    operationId: 'startSimulation',
+    requestExample: { group_ids: [GROUP_ID], users: 1000, rate_per_second: 200, country_code: '44' },
+    responseExample: SIMULATION('running', 0, null),
+  },
+  'GET /_groupgate/simulations/{id}': {
+    operationId: 'getSimulation',
+    responseExample: SIMULATION('finished', 1000, 1790000005000),
+  },
+  'DELETE /_groupgate/simulations/{id}': {
+    operationId: 'stopSimulation',
+    responseExample: SIMULATION('stopped', 412, 1790000002000),
+  },
+  'PUT /_groupgate/apps/{app_id}/webhook': {
+    operationId: 'setWebhook',
+    requestExample: {
+      callback_url: 'http://127.0.0.1:3000/webhook',
+      verify_token: 'my-verify-token',
+      fields: ['group_participants_update'],
+    },
+    responseExample: WEBHOOK_SETTINGS,
+  },
+  'GET /_groupgate/apps/{app_id}/webhook': {
+    operationId: 'getWebhook',
+    responseExample: WEBHOOK_SETTINGS,
+  },
+  'GET /_groupgate/webhooks/deliveries': {
+    operationId: 'listDeliveries',
+    responseExample: { data: [DELIVERY] },
+  },
+  'GET /_groupgate/webhooks/deliveries/{id}': {
+    operationId: 'getDelivery',
+    responseExample: {
+      ...DELIVERY,
+      attempt_log: [
+        {
+          attempt: 1,
+          started_at: 1790000000120,
+          duration_ms: 8,
+          url: 'http://127.0.0.1:3000/webhook',
+          status_code: 200,
+          error: null,
+        },
+      ],
+    },
+  },
+  'POST /_groupgate/webhooks/deliveries/{id}/replay': {
+    operationId: 'replayDelivery',
+    responseExample: { success: true },
+  },
+};
+
+export function operationKey(method: string, path: string): string {
+  return `${method.toUpperCase()} ${path}`;
+}
