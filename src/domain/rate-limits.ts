@@ -27,10 +27,6 @@ export type BusinessLimits = { readonly [B in Budget]?: RateLimit | null };
 /** What a business without settings holds: one shared object, so "nothing set" is an identity check. */
 export const NO_LIMITS: BusinessLimits = Object.freeze({});
 
-/** Largest `max` and `perSeconds` taken: a day's window, and more calls than a day has milliseconds is no limit. */
-export const MAX_LIMIT_CALLS = 10_000_000;
-export const MAX_LIMIT_SECONDS = 86_400;
-
 /** The limit that applies for a budget: the business's own, else the default; undefined when off. */
 export function effectiveLimit(
   limits: BusinessLimits,

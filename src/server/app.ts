@@ -16,7 +16,7 @@ import { registerGroupNodeRoutes } from './graph/routes/group-node.js';
 import { registerInviteLinkRoutes } from './graph/routes/invite-link.js';
 import { registerJoinRequestRoutes } from './graph/routes/join-requests.js';
 import { registerParticipantRoutes } from './graph/routes/participants.js';
-import { GroupRateLimiter } from './group-rate-limit.js';
+import { CallLimiter } from './call-limits.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { registerCharsetGuard } from './plugins/charset-guard.js';
 import { ConnectionGuard } from './plugins/connection-guard.js';
@@ -133,11 +133,15 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     app.addHook('onReady', async () => dispatcher.start());
     app.addHook('onClose', async () => dispatcher.stop());
   }
+  const groupOperationsDefault =
+    config.groupRateLimit === undefined
+      ? undefined
+      : { max: config.groupRateLimit.operations, perSeconds: config.groupRateLimit.windowSeconds };
   const edgeDeps = {
     store: deps.store,
     clock,
     // The call stages, in the order every Graph call meets them (edge-router.ts).
-    stages: [new GroupRateLimiter(config.groupRateLimit)],
+    stages: [new CallLimiter(deps.store, groupOperationsDefault)],
   };
   registerJoinRequestRoutes(app, edgeDeps, {
     publicUrl: config.publicUrl,
@@ -160,6 +164,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     maxParticipants: config.maxParticipants,
     webhookTimeoutMs: config.webhookTimeoutMs,
     webhookAllowHosts: config.webhookAllowHosts,
+    groupOperationsDefault,
   });
   return app;
 }

@@ -36,6 +36,7 @@ import {
 import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
 import { registerSimulationRoutes } from './simulation-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
+import { registerLimitRoutes } from './limit-routes.js';
 import type { ControlDependencies } from './dependencies.js';
 
 /**
@@ -424,7 +425,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       schema: {
         tags: TAGS,
         summary:
-          'Empty every table: businesses, tokens, groups, requests, webhook settings and the delivery log. The admin token stays.',
+          'Empty every table: businesses (with their rate limits and counts), tokens, groups, requests, webhook settings and the delivery log. The admin token stays.',
         security: SECURED,
         response: { 200: { type: 'object', properties: { success: { type: 'boolean' } } } },
       },
@@ -437,6 +438,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
 
   registerSimulationRoutes(app, deps);
   registerWebhookRoutes(app, deps);
+  registerLimitRoutes(app, deps);
 
   let document: Promise<unknown> | undefined;
   app.get('/openapi.json', { schema: { hide: true } }, async () => (document ??= buildOpenApiDocument(deps)));

@@ -9,6 +9,7 @@ import { newTraceId } from '../../domain/ids.js';
 import type { BusinessRecord } from '../../domain/records.js';
 import { CONSOLE_SEGMENT, CONTROL_SEGMENT, firstPathSegment } from '../surface.js';
 import type { UsageMeter } from '../usage-meter.js';
+import { decorateUsage } from '../call-limits.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,6 +42,7 @@ export function setGraphHeaders(request: FastifyRequest, reply: FastifyReply): v
 export function registerGraphHeaders(app: FastifyInstance, meter: UsageMeter, clock: () => number): void {
   app.decorateRequest('graphVersion', undefined);
   app.decorateRequest('graphBusiness', undefined);
+  decorateUsage(app);
   // Graph answers browsers from any origin. A CORS preflight carries no token, so it is answered before routing
   // reaches authentication; otherwise a browser app could never send its Authorization header.
   app.addHook('onRequest', async (request, reply) => {
@@ -60,7 +62,10 @@ export function registerGraphHeaders(app: FastifyInstance, meter: UsageMeter, cl
     setGraphHeaders(request, reply);
     const business = request.graphBusiness;
     if (business !== undefined) {
-      reply.header('x-business-use-case-usage', meter.record(business.wabaId, clock()));
+      // A call counted against the business's own budgets carries their usage (server/call-limits).
+      const usage = request.graphUsage;
+      reply.header('x-business-use-case-usage', usage?.business ?? meter.record(business.wabaId, clock()));
+      if (usage?.app !== undefined) reply.header('x-app-usage', usage.app);
     }
   });
 }

@@ -1,0 +1,126 @@
+/**
+ * @module server/call-limits — the rate limits Meta holds Graph callers to, per business and set at run time
+ * (`PUT /_groupgate/businesses/{waba_id}/limits`): Graph's call budgets per app (code 4) and per WhatsApp Business
+ * Account (80007), counted on every call, reads included; and Meta's 131208 "Group Rate Limit Hit", counted per phone
+ * number on the routes whose edge definition says `limit: 'group_operations'` (the server's `--group-rate-limit` is
+ * the default a business's own setting overrides). Counted in sliding windows (domain/rate-limits) in the store, on
+ * the instance clock: every instance on one PostgreSQL shares one budget.
+ *
+ * One call stage of the edge router, on every route: it runs after the call's `check`, so a call refused for its
+ * input, its node or its token is counted against nothing. A business with no limits, on a route the server's
+ * default does not cover, pays an identity check and no await: the GET join_requests hot path stays as it was.
+ */
+import type { FastifyRequest } from 'fastify';
+import { GRAPH_ERRORS } from '../domain/error-catalog.js';
+import {
+  NO_LIMITS,
+  effectiveLimit,
+  type Budget,
+  type RateLimit,
+  type WindowTake,
+  type WindowUsage,
+} from '../domain/rate-limits.js';
+import type { BusinessRecord } from '../domain/records.js';
+import type { Store } from '../storage/store.js';
+import { GraphError } from './graph-error.js';
+import type { CallStage, EdgeRoute, GraphContext } from './graph/edge-router.js';
+import { appUsageHeader, businessUseCaseUsageHeader } from './usage-meter.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The usage headers of a call counted against a limit; undefined for calls no limit counted. */
+    graphUsage: { business?: string; app?: string } | undefined;
+  }
+}
+
+/** `graphUsage` starts undefined on every request (Fastify decorations must be declared once, at start). */
+export function decorateUsage(app: { decorateRequest(name: 'graphUsage', value: undefined): unknown }): void {
+  app.decorateRequest('graphUsage', undefined);
+}
+
+export class CallLimiter implements CallStage {
+  readonly name = 'call limits (4 per app, 80007 per WABA, 131208 group operations)';
+  readonly #store: Store;
+  readonly #groupDefault: RateLimit | undefined;
+
+  constructor(store: Store, groupOperationsDefault: RateLimit | undefined) {
+    this.#store = store;
+    this.#groupDefault = groupOperationsDefault;
+  }
+
+  /** Every route: any business may be given limits while the server runs. */
+  appliesTo(): boolean {
+    return true;
+  }
+
+  beforeApply(route: EdgeRoute, context: GraphContext): void | Promise<void> {
+    const business = context.caller.business;
+    const groupOperation = route.limit === 'group_operations';
+    if (business.limits === NO_LIMITS && !(groupOperation && this.#groupDefault !== undefined)) return;
+    const takes = windowsFor(business, groupOperation ? this.#groupDefault : undefined, groupOperation);
+    if (takes.length === 0) return;
+    return this.#take(takes, context);
+  }
+
+  async #take(takes: readonly WindowTake[], context: GraphContext): Promise<void> {
+    const now = context.now;
+    const plan = await this.#store.takeFromWindows(takes, now);
+    reportUsage(context.request, takes, plan.usages, now);
+    if (plan.allowed) return;
+    const take = takes[plan.refusedBy] as WindowTake;
+    throw refusal(take.budget, plan.usages[plan.refusedBy] as WindowUsage, now);
+  }
+}
+
+/** The windows a call counts against, in the order a refusal is named: the app's, the WABA's, the number's. */
+export function windowsFor(
+  business: BusinessRecord,
+  groupDefault: RateLimit | undefined,
+  groupOperation: boolean,
+): WindowTake[] {
+  const takes: WindowTake[] = [];
+  const add = (budget: Budget, scopeId: string, defaultLimit: RateLimit | undefined) => {
+    const limit = effectiveLimit(business.limits, budget, defaultLimit);
+    if (limit !== undefined) takes.push({ businessPk: business.pk, budget, scopeId, limit });
+  };
+  add('app_calls', business.appId, undefined);
+  add('waba_calls', business.wabaId, undefined);
+  if (groupOperation) add('group_operations', business.phoneNumberId, groupDefault);
+  return takes;
+}
+
+function reportUsage(
+  request: FastifyRequest,
+  takes: readonly WindowTake[],
+  usages: readonly WindowUsage[],
+  now: number,
+): void {
+  const usage: { business?: string; app?: string } = {};
+  takes.forEach((take, i) => {
+    const used = usages[i];
+    if (used === undefined) return;
+    if (take.budget === 'waba_calls') usage.business = businessUseCaseUsageHeader(take.scopeId, used, now);
+    if (take.budget === 'app_calls') usage.app = appUsageHeader(used);
+  });
+  request.graphUsage = usage;
+}
+
+function refusal(budget: Budget, usage: WindowUsage, now: number): GraphError {
+  const wait = Math.max(1, (usage.regainAt ?? now + 1) - now);
+  const window = `${usage.max} ${usage.max === 1 ? 'call' : 'calls'} in ${usage.perSeconds} seconds`;
+  switch (budget) {
+    case 'app_calls':
+      return new GraphError(GRAPH_ERRORS.APP_RATE_LIMIT, {
+        details: `This app made more than ${window}. Try again in ${wait} seconds.`,
+      });
+    case 'waba_calls':
+      return new GraphError(GRAPH_ERRORS.WABA_RATE_LIMIT, {
+        details: `More than ${window} were made for this WhatsApp Business Account. Try again in ${wait} seconds.`,
+      });
+    case 'group_operations':
+      return new GraphError(GRAPH_ERRORS.GROUP_RATE_LIMIT, {
+        details: `More than ${usage.max} group operations in ${usage.perSeconds} seconds from this phone number. Try again in ${wait} seconds.`,
+        headers: { 'retry-after': String(wait) },
+      });
+  }
+}
