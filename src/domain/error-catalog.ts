@@ -164,7 +164,7 @@ export const GRAPH_ERRORS = Object.freeze({
     isTransient: true,
   }),
   // Graph's call budgets, in the words of Meta's spec (its 429 examples): per app (code 4) and per WhatsApp Business
-  // Account (80007). Off unless a business is given limits (docs/limits.md).
+  // Account (80007). Off unless a business is given limits (docs/decisions.md, Rate limits).
   APP_RATE_LIMIT: template({
     status: 429,
     code: 4,

@@ -3,7 +3,7 @@
  * enforced by both, calls spread over both are counted in one window, and concurrent group operations racing on
  * both instances never get more than the limit through. Both run on one manual clock (the harnesses' `now`). The
  * limits are set before the second instance first reads the token: a change reaches an instance that already has
- * the business cached within the cache's second (docs/limits.md), which a test would have to wait out.
+ * the business cached within the cache's second (docs/decisions.md, Rate limits), which a test would have to wait out.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
