@@ -98,7 +98,12 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   // Graph takes JSON, form and multipart bodies only; Fastify's default text/plain parser would let a plain
   // string through as a body.
   app.removeContentTypeParser('text/plain');
-  registerGraphHeaders(app, new UsageMeter(), clock);
+  const groupOperationsDefault =
+    config.groupRateLimit === undefined
+      ? undefined
+      : { max: config.groupRateLimit.operations, perSeconds: config.groupRateLimit.windowSeconds };
+  const limiter = new CallLimiter(deps.store, groupOperationsDefault);
+  registerGraphHeaders(app, new UsageMeter(), clock, limiter);
   registerErrorHandler(app, BODY_LIMIT);
   registerCharsetGuard(app);
   // JSON and Graph's form encoding, decoded strictly (text that is not UTF-8 is refused, never replaced). Forms go
@@ -133,15 +138,11 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     app.addHook('onReady', async () => dispatcher.start());
     app.addHook('onClose', async () => dispatcher.stop());
   }
-  const groupOperationsDefault =
-    config.groupRateLimit === undefined
-      ? undefined
-      : { max: config.groupRateLimit.operations, perSeconds: config.groupRateLimit.windowSeconds };
   const edgeDeps = {
     store: deps.store,
     clock,
     // The call stages, in the order every Graph call meets them (edge-router.ts).
-    stages: [new CallLimiter(deps.store, groupOperationsDefault)],
+    stages: [limiter],
   };
   registerJoinRequestRoutes(app, edgeDeps, {
     publicUrl: config.publicUrl,

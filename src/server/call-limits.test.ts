@@ -189,6 +189,10 @@ describe('the WABA call budget (80007)', () => {
     assert.equal(unknownRead.body.error.error_subcode, 33);
     assert.equal((await read()).status, 200);
     assert.equal((await read()).status, 429);
+    const uncounted = await rename(' ');
+    assert.equal(uncounted.status, 400);
+    assert.equal(usageOf(uncounted.headers)['call_count'], 100, 'an uncounted call reports the window too');
+    assert.equal(usageOf(uncounted.headers)['estimated_time_to_regain_access'], 1);
   });
 
   it('keeps its usage header as before for a business without a budget', async () => {

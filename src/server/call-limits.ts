@@ -29,7 +29,7 @@ import { appUsageHeader, businessUseCaseUsageHeader } from './usage-meter.js';
 declare module 'fastify' {
   interface FastifyRequest {
     /** The usage headers of a call counted against a limit; undefined for calls no limit counted. */
-    graphUsage: { business?: string; app?: string } | undefined;
+    graphUsage: CallUsage | undefined;
   }
 }
 
@@ -62,6 +62,18 @@ export class CallLimiter implements CallStage {
     return this.#take(takes, context);
   }
 
+  /**
+   * The usage headers of a call of a business with limits that no window counted (refused by its check, or before
+   * the stage): the windows as they stand, so that every answer reports the same consumption.
+   */
+  async usageOf(business: BusinessRecord, now: number): Promise<CallUsage | undefined> {
+    if (business.limits === NO_LIMITS) return undefined;
+    const takes = windowsFor(business, undefined, false);
+    if (takes.length === 0) return undefined;
+    const { usages } = await this.#store.takeFromWindows(takes, now, 0);
+    return usageHeaders(takes, usages, now);
+  }
+
   async #take(takes: readonly WindowTake[], context: GraphContext): Promise<void> {
     const now = context.now;
     const plan = await this.#store.takeFromWindows(takes, now);
@@ -89,20 +101,30 @@ export function windowsFor(
   return takes;
 }
 
-function reportUsage(
-  request: FastifyRequest,
-  takes: readonly WindowTake[],
-  usages: readonly WindowUsage[],
-  now: number,
-): void {
-  const usage: { business?: string; app?: string } = {};
+/** The usage headers a call carries: `business` for x-business-use-case-usage, `app` for x-app-usage. */
+export interface CallUsage {
+  business?: string;
+  app?: string;
+}
+
+function usageHeaders(takes: readonly WindowTake[], usages: readonly WindowUsage[], now: number): CallUsage {
+  const usage: CallUsage = {};
   takes.forEach((take, i) => {
     const used = usages[i];
     if (used === undefined) return;
     if (take.budget === 'waba_calls') usage.business = businessUseCaseUsageHeader(take.scopeId, used, now);
     if (take.budget === 'app_calls') usage.app = appUsageHeader(used);
   });
-  request.graphUsage = usage;
+  return usage;
+}
+
+function reportUsage(
+  request: FastifyRequest,
+  takes: readonly WindowTake[],
+  usages: readonly WindowUsage[],
+  now: number,
+): void {
+  request.graphUsage = usageHeaders(takes, usages, now);
 }
 
 function refusal(budget: Budget, usage: WindowUsage, now: number): GraphError {
