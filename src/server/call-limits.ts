@@ -6,11 +6,11 @@
  * the default a business's own setting overrides). Counted in sliding windows (domain/rate-limits) in the store, on
  * the instance clock: every instance on one PostgreSQL shares one budget.
  *
- * One call stage of the edge router, on every route: it runs after the call's `check`, so a call refused for its
- * input, its node or its token is counted against nothing. A business with no limits, on a route the server's
- * default does not cover, pays an identity check and no await: the GET join_requests hot path stays as it was.
+ * One call stage of the edge router, on every route. It runs after authentication and a write's `check`: a call
+ * refused for its token, or a write refused for its input or its node, is counted against nothing; a read, which
+ * has no separate check, counts whatever it answers. A business with no limits, on a route the server's default
+ * does not cover, pays an identity check and no await: the GET join_requests hot path stays as it was.
  */
-import type { FastifyRequest } from 'fastify';
 import { GRAPH_ERRORS } from '../domain/error-catalog.js';
 import {
   NO_LIMITS,
@@ -77,7 +77,7 @@ export class CallLimiter implements CallStage {
   async #take(takes: readonly WindowTake[], context: GraphContext): Promise<void> {
     const now = context.now;
     const plan = await this.#store.takeFromWindows(takes, now);
-    reportUsage(context.request, takes, plan.usages, now);
+    context.request.graphUsage = usageHeaders(takes, plan.usages, now);
     if (plan.allowed) return;
     const take = takes[plan.refusedBy] as WindowTake;
     throw refusal(take.budget, plan.usages[plan.refusedBy] as WindowUsage, now);
@@ -116,15 +116,6 @@ function usageHeaders(takes: readonly WindowTake[], usages: readonly WindowUsage
     if (take.budget === 'app_calls') usage.app = appUsageHeader(used);
   });
   return usage;
-}
-
-function reportUsage(
-  request: FastifyRequest,
-  takes: readonly WindowTake[],
-  usages: readonly WindowUsage[],
-  now: number,
-): void {
-  request.graphUsage = usageHeaders(takes, usages, now);
 }
 
 function refusal(budget: Budget, usage: WindowUsage, now: number): GraphError {
