@@ -163,6 +163,26 @@ export const GRAPH_ERRORS = Object.freeze({
     title: 'Group Rate Limit Hit',
     isTransient: true,
   }),
+  // Graph's call budgets, in the words of Meta's spec (its 429 examples): per app (code 4) and per WhatsApp Business
+  // Account (80007). Off unless a business is given limits (docs/decisions.md, Rate limits).
+  APP_RATE_LIMIT: template({
+    status: 429,
+    code: 4,
+    subcode: 2446079,
+    type: 'OAuthException',
+    message: 'Application request limit reached',
+    title: 'API Too Many Calls',
+    isTransient: true,
+  }),
+  WABA_RATE_LIMIT: template({
+    status: 429,
+    code: 80007,
+    subcode: 2446079,
+    type: 'OAuthException',
+    message: 'Business request limit reached for WhatsApp Business Account',
+    title: 'Rate limit issues',
+    isTransient: true,
+  }),
   PHOTO_NOT_SQUARE: template({
     status: 400,
     code: 131209,

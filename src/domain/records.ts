@@ -4,6 +4,7 @@
  */
 import type { JoinApprovalMode } from '@groupgate/sdk/contract';
 import type { WebhookField } from '@groupgate/sdk/contract';
+import type { BusinessLimits } from './rate-limits.js';
 
 export type { WebhookField };
 
@@ -17,9 +18,11 @@ export interface BusinessRecord {
   appSecret: string;
   name: string;
   createdAt: number;
+  /** Its own rate limits (domain/rate-limits); read with the business, so a call pays nothing to learn them. */
+  limits: BusinessLimits;
 }
 
-export type NewBusiness = Omit<BusinessRecord, 'pk'>;
+export type NewBusiness = Omit<BusinessRecord, 'pk' | 'limits'>;
 
 export interface NewAccessToken {
   token: string;

@@ -17,7 +17,7 @@ import { registerGroupNodeRoutes } from './graph/routes/group-node.js';
 import { registerInviteLinkRoutes } from './graph/routes/invite-link.js';
 import { registerJoinRequestRoutes } from './graph/routes/join-requests.js';
 import { registerParticipantRoutes } from './graph/routes/participants.js';
-import { GroupRateLimiter } from './group-rate-limit.js';
+import { CallLimiter } from './call-limits.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { registerCharsetGuard } from './plugins/charset-guard.js';
 import { ConnectionGuard } from './plugins/connection-guard.js';
@@ -99,7 +99,12 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   // Graph takes JSON, form and multipart bodies only; Fastify's default text/plain parser would let a plain
   // string through as a body.
   app.removeContentTypeParser('text/plain');
-  registerGraphHeaders(app, new UsageMeter(), clock);
+  const groupOperationsDefault =
+    config.groupRateLimit === undefined
+      ? undefined
+      : { max: config.groupRateLimit.operations, perSeconds: config.groupRateLimit.windowSeconds };
+  const limiter = new CallLimiter(deps.store, groupOperationsDefault);
+  registerGraphHeaders(app, new UsageMeter(), clock, limiter);
   registerErrorHandler(app, BODY_LIMIT);
   registerCharsetGuard(app);
   // JSON and Graph's form encoding, decoded strictly (text that is not UTF-8 is refused, never replaced). Forms go
@@ -138,7 +143,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     store: deps.store,
     clock,
     // The call stages, in the order every Graph call meets them (edge-router.ts).
-    stages: [new GroupRateLimiter(config.groupRateLimit)],
+    stages: [limiter],
   };
   registerJoinRequestRoutes(app, edgeDeps, {
     publicUrl: config.publicUrl,
@@ -163,6 +168,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     webhookTimeoutMs: config.webhookTimeoutMs,
     webhookAllowHosts: config.webhookAllowHosts,
     publicUrl: config.publicUrl,
+    groupOperationsDefault,
   });
   return app;
 }

@@ -14,10 +14,11 @@ import type {
   WebhookField,
   WebhookSettings,
 } from '../domain/records.js';
+import { NO_LIMITS, type BusinessLimits } from '../domain/rate-limits.js';
 
 /** Columns of a business row, in both schemas. */
 export const BUSINESS_COLUMNS = `pk, waba_id, phone_number_id, phone_digits, display_phone_number, app_id, app_secret,
-  name, created_at`;
+  name, created_at, limits_json`;
 
 /** Columns of a group row, in both schemas. */
 export const GROUP_COLUMNS = `pk, group_id, group_number, business_pk, request_id, subject, description,
@@ -41,6 +42,8 @@ export interface BusinessRow {
   app_secret: string;
   name: string;
   created_at: number;
+  /** The business's own rate limits as JSON (BusinessLimits); null when it has none. */
+  limits_json: string | null;
 }
 
 export interface GroupRow {
@@ -71,7 +74,17 @@ export function toBusiness(row: BusinessRow): BusinessRecord {
     appSecret: row.app_secret,
     name: row.name,
     createdAt: row.created_at,
+    limits: typeof row.limits_json === 'string' ? parseLimits(row.limits_json) : NO_LIMITS,
   };
+}
+
+function parseLimits(json: string): BusinessLimits {
+  return Object.freeze(JSON.parse(json) as BusinessLimits);
+}
+
+/** How a business's limits are stored: null for none, so that reading them back is `NO_LIMITS` again. */
+export function limitsJson(limits: BusinessLimits): string | null {
+  return Object.keys(limits).length === 0 ? null : JSON.stringify(limits);
 }
 
 /** A token's business, with the token's own expiry and revocation. */

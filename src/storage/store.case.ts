@@ -10,6 +10,7 @@ import { joinRequestIdFor } from '../domain/ids.js';
 import type { JoinRequest } from '@groupgate/sdk/contract';
 import { StoreConflictError, type Store } from './store.js';
 import type { BusinessRecord, GroupRecord, KeysetQuery } from '../domain/records.js';
+import { NO_LIMITS, type WindowTake } from '../domain/rate-limits.js';
 
 export interface StoreContractOptions {
   name: string;
@@ -364,6 +365,85 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
         );
         const participants = await store.listParticipants(group.pk);
         assert.equal((await store.findGroupById(group.groupId))?.participantCount, participants.length);
+      });
+    });
+
+    describe('rate limits', () => {
+      const take = (max: number, perSeconds: number, budget: WindowTake['budget'] = 'waba_calls') => ({
+        businessPk: business.pk,
+        budget,
+        scopeId: budget === 'waba_calls' ? business.wabaId : business.phoneNumberId,
+        limit: { max, perSeconds },
+      });
+
+      it('stores limits on the business, seen through a token lookup read before the change', async () => {
+        assert.equal(business.limits, NO_LIMITS);
+        await store.createAccessToken({
+          token: 't1',
+          businessPk: business.pk,
+          createdAt: NOW,
+          expiresAt: null,
+        });
+        assert.deepEqual((await store.findAccessToken('t1'))?.business.limits, {});
+        const limits = { group_operations: null, waba_calls: { max: 5, perSeconds: 60 } };
+        const updated = await store.setBusinessLimits(business.wabaId, limits);
+        assert.deepEqual(updated, { ...business, limits });
+        assert.deepEqual((await store.findAccessToken('t1'))?.business.limits, limits);
+        assert.deepEqual((await store.findBusinessByWabaId(business.wabaId))?.limits, limits);
+        assert.equal((await store.setBusinessLimits(business.wabaId, {}))?.limits, NO_LIMITS, 'cleared');
+        assert.equal(await store.setBusinessLimits('nope', limits), undefined);
+      });
+
+      it('lets max calls through a sliding window, and none while it is full', async () => {
+        const window = [take(2, 60)];
+        assert.equal((await store.takeFromWindows(window, NOW)).allowed, true);
+        const second = await store.takeFromWindows(window, NOW + 30);
+        assert.deepEqual(second, {
+          allowed: true,
+          usages: [{ max: 2, perSeconds: 60, used: 2, regainAt: NOW + 60 }],
+        });
+        const refused = await store.takeFromWindows(window, NOW + 59);
+        assert.equal(refused.allowed, false);
+        assert.equal(refused.usages[0]?.used, 2, 'a refused call is not counted');
+        assert.equal(
+          (await store.takeFromWindows(window, NOW + 59, 0)).usages[0]?.used,
+          2,
+          'a look counts nothing',
+        );
+        assert.equal(
+          (await store.takeFromWindows(window, NOW + 60)).allowed,
+          true,
+          'the first call has left',
+        );
+        assert.equal((await store.takeFromWindows(window, NOW + 60)).allowed, false);
+      });
+
+      it('counts a call in every window or in none', async () => {
+        const roomy = take(10, 60);
+        const tight = take(1, 60, 'group_operations');
+        assert.equal((await store.takeFromWindows([roomy, tight], NOW)).allowed, true);
+        const refused = await store.takeFromWindows([roomy, tight], NOW);
+        assert.deepEqual(refused.allowed === false && refused.refusedBy, 1);
+        assert.equal((await store.takeFromWindows([roomy], NOW, 0)).usages[0]?.used, 1);
+      });
+
+      it('lets exactly max calls through when many race', async () => {
+        const window = [take(7, 60)];
+        const results = await Promise.all(
+          Array.from({ length: 25 }, (_, i) => store.takeFromWindows(window, NOW + (i % 3))),
+        );
+        assert.equal(results.filter((r) => r.allowed).length, 7);
+        assert.equal((await store.takeFromWindows(window, NOW + 3, 0)).usages[0]?.used, 7);
+      });
+
+      it('drops the counts when the limits are set again, and on reset', async () => {
+        const window = [take(1, 60)];
+        await store.takeFromWindows(window, NOW);
+        await store.setBusinessLimits(business.wabaId, { waba_calls: { max: 1, perSeconds: 60 } });
+        assert.equal((await store.takeFromWindows(window, NOW)).allowed, true, 'a fresh window');
+        await store.reset();
+        business = await store.createBusiness({ ...mintBusiness('Acme', NOW), wabaId: business.wabaId });
+        assert.equal((await store.takeFromWindows([take(1, 60)], NOW)).allowed, true, 'reset emptied it');
       });
     });
 

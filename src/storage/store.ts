@@ -30,6 +30,7 @@ import type {
   RenderedJoinRequestPage,
   TokenLookup,
 } from '../domain/records.js';
+import type { BusinessLimits, TakePlan, WindowTake } from '../domain/rate-limits.js';
 
 export interface Store {
   /** Which backend this is, for logs and the health endpoint. */
@@ -41,6 +42,18 @@ export interface Store {
   findBusinessByAppId(appId: string): Promise<BusinessRecord | undefined>;
   /** The oldest business with this name, if any (the demo seed finds its own business this way). */
   findBusinessByName(name: string): Promise<BusinessRecord | undefined>;
+
+  /**
+   * Replaces the business's own rate limits and starts its windows afresh (its counts are dropped); undefined when
+   * there is no such business. Token lookups carry the business, limits included: this store forgets its cached
+   * ones at once, other PostgreSQL instances within their cache's life (a second).
+   */
+  setBusinessLimits(wabaId: string, limits: BusinessLimits): Promise<BusinessRecord | undefined>;
+  /**
+   * Counts one call against every window, or against none when one of them is full (domain planTake), atomically
+   * however many calls and instances race. `cost` 0 only reads the windows.
+   */
+  takeFromWindows(takes: readonly WindowTake[], now: number, cost?: 0 | 1): Promise<TakePlan>;
 
   createAccessToken(token: NewAccessToken): Promise<void>;
   findAccessToken(token: string): Promise<TokenLookup | undefined>;

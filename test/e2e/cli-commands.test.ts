@@ -416,3 +416,34 @@ describe('groupgate admin', () => {
     assert.equal(run.stdout, 'Reset: the sandbox is empty\n');
   });
 });
+
+describe('groupgate limits', () => {
+  it('sets limits, shows them in a table and as JSON, and refuses a malformed one', async () => {
+    // Its own business: another test resets the sandbox.
+    const limited = await h.createBusiness('Limits CLI');
+    const set = await groupgate(
+      'limits',
+      'set',
+      limited.waba_id,
+      '--waba-calls',
+      '5/60',
+      '--group-operations',
+      'off',
+    );
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /waba_calls \(80007\)\s+5 per 60 s\s+business\s+0/);
+    assert.match(set.stdout, /group_operations \(131208\)\s+off/);
+    const shown = await json<{ waba_calls: { max: number; used: number }; app_calls: null }>(
+      'limits',
+      'show',
+      limited.waba_id,
+    );
+    assert.equal(shown.waba_calls.max, 5);
+    assert.equal(shown.app_calls, null);
+    const bad = await groupgate('limits', 'set', limited.waba_id, '--app-calls', 'five');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--app-calls must be <max>\/<seconds>/);
+    const back = await json<{ waba_calls: null }>('limits', 'set', limited.waba_id);
+    assert.equal(back.waba_calls, null, 'no option: back to the defaults');
+  });
+});

@@ -11,6 +11,7 @@ import {
   GroupSuspendedError,
   InvalidParameterError,
   NotFoundError,
+  RateLimitError,
   WaitTimeoutError,
   type SandboxBusiness,
 } from '@groupgate/sdk';
@@ -107,6 +108,36 @@ describe('ControlClient', () => {
     await assert.rejects(graphFor(business).inviteLinks.get(group.groupId), GroupSuspendedError);
     assert.equal((await control.groups.clearSuspension(group.groupId)).suspended, false);
     assert.equal(await graphFor(business).inviteLinks.get(group.groupId), group.inviteLink);
+  });
+
+  it("sets and reads a business's limits; Graph then answers RateLimitError with code 80007", async () => {
+    const limited = await control.businesses.create({ name: 'Limited' });
+    assert.deepEqual(await control.limits(limited.waba_id), {
+      waba_id: limited.waba_id,
+      group_operations: null,
+      waba_calls: null,
+      app_calls: null,
+    });
+    const state = await control.setLimits(limited.waba_id, { waba_calls: { max: 1, per_seconds: 3600 } });
+    assert.deepEqual(state.waba_calls, {
+      max: 1,
+      per_seconds: 3600,
+      set_by: 'business',
+      used: 0,
+      regain_at: null,
+    });
+    await graphFor(limited).groups.list();
+    await assert.rejects(graphFor(limited).groups.list(), (error) => {
+      assert.ok(error instanceof RateLimitError);
+      assert.equal(error.code, 80007);
+      return true;
+    });
+    assert.equal((await control.limits(limited.waba_id)).waba_calls?.used, 1);
+    await assert.rejects(
+      control.setLimits(limited.waba_id, { waba_calls: { max: 0, per_seconds: 1 } }),
+      InvalidParameterError,
+    );
+    await assert.rejects(control.limits('no-such-waba'), NotFoundError);
   });
 
   it('issues and revokes tokens', async () => {

@@ -240,7 +240,7 @@ export function registerServe(program: Command, run: (flags: ServeFlags) => Prom
     )
     .option(
       '--group-rate-limit <ops/seconds>',
-      'answer 131208 past this many group operations per phone number, e.g. 30/60; default off (env GROUPGATE_GROUP_RATE_LIMIT)',
+      "answer 131208 past this many group operations per phone number in any window of so many seconds, e.g. 30/60; every business's default, which its own limits (PUT /_groupgate/businesses/{waba_id}/limits) override; default off (env GROUPGATE_GROUP_RATE_LIMIT)",
     )
     .option(
       '--max-connections <n>',

@@ -2,6 +2,7 @@
  * @module server/control/dependencies — what every control-API route module is given. Its own module so that the
  * route modules depend on it, not on each other.
  */
+import type { RateLimit } from '../../domain/rate-limits.js';
 import type { Store } from '../../storage/store.js';
 
 export interface ControlDependencies {
@@ -14,4 +15,6 @@ export interface ControlDependencies {
   webhookAllowHosts: readonly string[] | undefined;
   /** Where clients reach this server, when configured; the OpenAPI document's `servers` entry names it. */
   publicUrl: string | undefined;
+  /** The server's `--group-rate-limit`: the group-operations limit of every business without its own. */
+  groupOperationsDefault: RateLimit | undefined;
 }

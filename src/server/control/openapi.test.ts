@@ -6,12 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
-import Fastify from 'fastify';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { strictSchema } from '../../testing/control-spec.js';
 import { Harness } from '../../testing/harness.js';
 import { CONTROL_OPERATIONS, operationKey } from './operations.js';
-import { controlRoutes } from './routes.js';
 
 type Json = Record<string, unknown>;
 interface Operation {
@@ -20,6 +18,27 @@ interface Operation {
   security?: unknown[];
   requestBody?: { content?: Record<string, { schema?: Json; example?: unknown }> };
   responses?: Record<string, { content?: Record<string, { schema?: Json; example?: unknown }> }>;
+}
+
+/**
+ * Every `METHOD /path/{param}` of the app, read from Fastify's route tree (`printRoutes`): each line is a segment,
+ * indented under its parent, with its methods in parentheses.
+ */
+function registeredRoutes(tree: string): string[] {
+  const found: string[] = [];
+  const stack: { depth: number; path: string }[] = [];
+  for (const line of tree.split('\n')) {
+    const match = /^([│ ├└─]*)(\S[^(]*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (match === null) continue;
+    const depth = (match[1] ?? '').length;
+    while (stack.length > 0 && (stack.at(-1)?.depth ?? 0) >= depth) stack.pop();
+    const path = (stack.at(-1)?.path ?? '') + (match[2] ?? '');
+    stack.push({ depth, path });
+    for (const method of (match[3] ?? '').split(', ').filter((m) => m !== '' && m !== 'HEAD')) {
+      found.push(operationKey(method, path.replace(/:([A-Za-z_]+)/g, '{$1}')));
+    }
+  }
+  return found;
 }
 
 let h: Harness;
@@ -36,26 +55,10 @@ before(async () => {
   const response = await h.control('GET', '/_groupgate/openapi.json');
   assert.equal(response.status, 200);
   document = response.body as unknown as typeof document;
-  const probe = Fastify({ logger: false });
-  probe.addHook('onRoute', (route) => {
-    if ((route.schema as { hide?: boolean } | undefined)?.hide === true) return;
-    for (const method of [route.method].flat()) {
-      if (method === 'HEAD') continue;
-      routes.add(operationKey(method, route.url.replace(/:([A-Za-z_]+)/g, '{$1}')));
-    }
-  });
-  await probe.register(controlRoutes, {
-    prefix: '/_groupgate',
-    store: h.store,
-    clock: () => h.now,
-    adminToken: 'x',
-    maxParticipants: 8,
-    webhookTimeoutMs: 1000,
-    webhookAllowHosts: undefined,
-    publicUrl: undefined,
-  });
-  await probe.ready();
-  await probe.close();
+  for (const route of registeredRoutes(h.app.printRoutes({ commonPrefix: false }))) {
+    if (route.startsWith('GET /_groupgate/openapi.json') || !route.includes(' /_groupgate/')) continue;
+    routes.add(route);
+  }
 });
 after(() => h.close());
 

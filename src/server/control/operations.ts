@@ -61,6 +61,13 @@ const DELIVERY = {
   item: { group_id: GROUP_ID, type: 'group_join_request_created' },
 };
 
+const LIMITS_STATE = {
+  waba_id: WABA_ID,
+  group_operations: { max: 2, per_seconds: 10, set_by: 'business', used: 2, regain_at: 1790000007 },
+  waba_calls: { max: 100, per_seconds: 60, set_by: 'business', used: 14, regain_at: null },
+  app_calls: null,
+};
+
 /** Keyed by `METHOD /path`, the path as the document writes it (`{param}`). */
 export const CONTROL_OPERATIONS: Readonly<Record<string, ControlOperation>> = {
   'GET /_groupgate/health': {
@@ -84,6 +91,18 @@ export const CONTROL_OPERATIONS: Readonly<Record<string, ControlOperation>> = {
     operationId: 'issueToken',
     requestExample: { expires_in: 3600 },
     responseExample: { access_token: ACCESS_TOKEN, expires_at: 1790003600 },
+  },
+  'GET /_groupgate/businesses/{waba_id}/limits': {
+    operationId: 'getLimits',
+    responseExample: LIMITS_STATE,
+  },
+  'PUT /_groupgate/businesses/{waba_id}/limits': {
+    operationId: 'setLimits',
+    requestExample: {
+      group_operations: { max: 2, per_seconds: 10 },
+      waba_calls: { max: 100, per_seconds: 60 },
+    },
+    responseExample: LIMITS_STATE,
   },
   'DELETE /_groupgate/tokens/{token}': { operationId: 'revokeToken', responseExample: { success: true } },
   'POST /_groupgate/users/{wa_id}/join': {

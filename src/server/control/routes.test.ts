@@ -126,6 +126,7 @@ describe('control API', () => {
     assert.deepEqual(Object.keys(doc.paths).sort(), [
       '/_groupgate/apps/{app_id}/webhook',
       '/_groupgate/businesses',
+      '/_groupgate/businesses/{waba_id}/limits',
       '/_groupgate/businesses/{waba_id}/tokens',
       '/_groupgate/groups/{group_id}',
       '/_groupgate/groups/{group_id}/clear_suspension',

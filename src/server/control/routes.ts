@@ -37,6 +37,7 @@ import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './sc
 import { buildOpenApiDocument, withServer } from './openapi.js';
 import { registerSimulationRoutes } from './simulation-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
+import { registerLimitRoutes } from './limit-routes.js';
 import type { ControlDependencies } from './dependencies.js';
 
 // Request validation with ajv loaded and schemas compiled on first use, not at start-up. Path and query values
@@ -399,7 +400,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       schema: {
         tags: TAGS,
         summary:
-          'Empty every table: businesses, tokens, groups, requests, webhook settings and the delivery log. The admin token stays.',
+          'Empty every table: businesses (with their rate limits and counts), tokens, groups, requests, webhook settings and the delivery log. The admin token stays.',
         security: SECURED,
         response: { 200: { type: 'object', properties: { success: { type: 'boolean' } } } },
       },
@@ -412,6 +413,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
 
   registerSimulationRoutes(app, deps);
   registerWebhookRoutes(app, deps);
+  registerLimitRoutes(app, deps);
 
   let document: Promise<Record<string, unknown>> | undefined;
   app.get('/openapi.json', { schema: { hide: true } }, async (request) => {

@@ -9,6 +9,8 @@ import { newTraceId } from '../../domain/ids.js';
 import type { BusinessRecord } from '../../domain/records.js';
 import { CONSOLE_SEGMENT, CONTROL_SEGMENT, firstPathSegment } from '../surface.js';
 import type { UsageMeter } from '../usage-meter.js';
+import { decorateUsage, type CallLimiter } from '../call-limits.js';
+import { NO_LIMITS } from '../../domain/rate-limits.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -38,9 +40,15 @@ export function setGraphHeaders(request: FastifyRequest, reply: FastifyReply): v
   }
 }
 
-export function registerGraphHeaders(app: FastifyInstance, meter: UsageMeter, clock: () => number): void {
+export function registerGraphHeaders(
+  app: FastifyInstance,
+  meter: UsageMeter,
+  clock: () => number,
+  limiter: CallLimiter,
+): void {
   app.decorateRequest('graphVersion', undefined);
   app.decorateRequest('graphBusiness', undefined);
+  decorateUsage(app);
   // Graph answers browsers from any origin. A CORS preflight carries no token, so it is answered before routing
   // reaches authentication; otherwise a browser app could never send its Authorization header.
   app.addHook('onRequest', async (request, reply) => {
@@ -60,7 +68,15 @@ export function registerGraphHeaders(app: FastifyInstance, meter: UsageMeter, cl
     setGraphHeaders(request, reply);
     const business = request.graphBusiness;
     if (business !== undefined) {
-      reply.header('x-business-use-case-usage', meter.record(business.wabaId, clock()));
+      // A call counted against the business's own budgets carries their usage (server/call-limits); one of a
+      // business with budgets that no window counted, the windows as they stand.
+      let usage = request.graphUsage;
+      if (usage === undefined && business.limits !== NO_LIMITS) {
+        // The figures are a courtesy: a store that cannot answer now must not turn the answer into an error.
+        usage = await limiter.usageOf(business, clock()).catch(() => undefined);
+      }
+      reply.header('x-business-use-case-usage', usage?.business ?? meter.record(business.wabaId, clock()));
+      if (usage?.app !== undefined) reply.header('x-app-usage', usage.app);
     }
   });
 }

@@ -137,6 +137,25 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhook_events_by_created ON webhook_events (created_at);
     `,
   },
+  {
+    version: 4,
+    name: 'rate limits per business, counted in sliding windows',
+    sql: `
+      -- The business's own limits (domain/rate-limits BusinessLimits as JSON); NULL: none, the defaults apply.
+      ALTER TABLE businesses ADD COLUMN limits_json TEXT;
+
+      -- Calls per second of each window: a window is read as the buckets of its last per_seconds seconds.
+      CREATE TABLE rate_window_counts (
+        budget TEXT NOT NULL,
+        scope_id TEXT NOT NULL,
+        business_pk BIGINT NOT NULL REFERENCES businesses(pk) ON DELETE CASCADE,
+        at BIGINT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (budget, scope_id, at)
+      );
+      CREATE INDEX rate_window_counts_by_business ON rate_window_counts (business_pk);
+    `,
+  },
 ];
 
 /** An arbitrary, fixed key: the advisory lock that serialises migrations across instances. */

@@ -60,6 +60,8 @@ import {
 } from '../rows.js';
 import { resilientPoolConfig, withClient } from './pool.js';
 import { HEALTH_PROBE_SQL } from '../health-probe.js';
+import type { BusinessLimits, TakePlan, WindowTake } from '../../domain/rate-limits.js';
+import { setBusinessLimits, takeFromWindows } from './postgres-rate-windows.js';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -206,6 +208,17 @@ export class PostgresStore implements Store {
       [name],
     );
     return row && toBusiness(row);
+  }
+
+  async setBusinessLimits(wabaId: string, limits: BusinessLimits): Promise<BusinessRecord | undefined> {
+    const row = await setBusinessLimits(this.#pool, wabaId, limits);
+    // Cached token lookups carry the business, limits included; other instances see the change within RECORD_TTL_MS.
+    this.#tokens.clear();
+    return row && toBusiness(row);
+  }
+
+  takeFromWindows(takes: readonly WindowTake[], now: number, cost: 0 | 1 = 1): Promise<TakePlan> {
+    return takeFromWindows(this.#pool, takes, now, cost);
   }
 
   async createAccessToken(token: NewAccessToken): Promise<void> {
@@ -476,7 +489,7 @@ export class PostgresStore implements Store {
     this.#tokens.clear();
     this.#groups.clear();
     await this.#pool.query(
-      `TRUNCATE webhook_attempts, webhook_events, webhook_settings, removed_participants, join_requests,
+      `TRUNCATE rate_window_counts, webhook_attempts, webhook_events, webhook_settings, removed_participants, join_requests,
          participants, groups, access_tokens, businesses RESTART IDENTITY CASCADE`,
     );
   }

@@ -50,6 +50,8 @@ import { readKeysetPage } from '../keyset.js';
 import { EventsAppended } from '../events-appended.js';
 import { toBusiness, toGroup, toTokenLookup, type BusinessRow, type GroupRow } from '../rows.js';
 import { HEALTH_PROBE_SQL } from '../health-probe.js';
+import type { BusinessLimits, TakePlan, WindowTake } from '../../domain/rate-limits.js';
+import { SqliteRateWindows } from './sqlite-rate-windows.js';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for a throwaway store. */
@@ -98,6 +100,7 @@ export class SqliteStore implements Store {
   readonly #statements: SqliteStatements;
   readonly #writes: SqliteWrites;
   readonly #outbox: SqliteOutbox;
+  readonly #rateWindows: SqliteRateWindows;
   readonly #appended = new EventsAppended();
   readonly #tokens: RecordCache<string, TokenLookup> | undefined;
   readonly #groups: GroupCache | undefined;
@@ -134,6 +137,7 @@ export class SqliteStore implements Store {
     });
     this.#statements = prepareStatements(db);
     this.#writes = new SqliteWrites(db, this.#statements, outbox);
+    this.#rateWindows = new SqliteRateWindows(db);
   }
 
   async createBusiness(business: NewBusiness): Promise<BusinessRecord> {
@@ -165,6 +169,17 @@ export class SqliteStore implements Store {
   async findBusinessByName(name: string): Promise<BusinessRecord | undefined> {
     const row = this.#statements.businessByName.get(name);
     return row && toBusiness(row);
+  }
+
+  async setBusinessLimits(wabaId: string, limits: BusinessLimits): Promise<BusinessRecord | undefined> {
+    // Cached token lookups carry the business, limits included.
+    this.#tokens?.clear();
+    const row = this.#rateWindows.setLimits(wabaId, limits);
+    return row && toBusiness(row);
+  }
+
+  async takeFromWindows(takes: readonly WindowTake[], now: number, cost: 0 | 1 = 1): Promise<TakePlan> {
+    return this.#rateWindows.take(takes, now, cost);
   }
 
   async createAccessToken(token: NewAccessToken): Promise<void> {
@@ -469,6 +484,7 @@ export class SqliteStore implements Store {
     this.#db
       .transaction(() => {
         for (const table of [
+          'rate_window_counts',
           'webhook_attempts',
           'webhook_events',
           'webhook_settings',

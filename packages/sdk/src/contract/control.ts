@@ -190,3 +190,47 @@ export interface WebhookDeliveriesQuery {
   /** 1–500. @default 50 */
   limit?: number;
 }
+
+/** The limits a business can be held to (`PUT /_groupgate/businesses/{waba_id}/limits`). */
+export const LIMIT_BUDGETS = ['group_operations', 'waba_calls', 'app_calls'] as const;
+export type LimitBudget = (typeof LIMIT_BUDGETS)[number];
+
+/** At most `max` calls in any `per_seconds` seconds (a sliding window). */
+export interface RateLimitSetting {
+  /** 1 to 10,000,000. */
+  max: number;
+  /** 1 to 86,400 (a day). */
+  per_seconds: number;
+}
+
+/**
+ * `PUT /_groupgate/businesses/{waba_id}/limits`: replaces the business's own limits, and starts its windows afresh.
+ * A budget left out takes the default (the server's `--group-rate-limit` for group operations, off for the call
+ * budgets); `null` turns it off, default or not. `{}` goes back to the defaults.
+ */
+export interface SetBusinessLimitsBody {
+  /** Meta's 131208 (HTTP 429): group operations from the business's phone number. */
+  group_operations?: RateLimitSetting | null;
+  /** Meta's 80007 (HTTP 429): Graph calls, reads included, for the WhatsApp Business Account. */
+  waba_calls?: RateLimitSetting | null;
+  /** Graph's code 4 (HTTP 429): Graph calls, reads included, from the business's app. */
+  app_calls?: RateLimitSetting | null;
+}
+
+/** A budget in force, and how much of it is used now. */
+export interface BudgetState extends RateLimitSetting {
+  /** `business`: its own setting; `server`: the server's `--group-rate-limit` default. */
+  set_by: 'business' | 'server';
+  /** Calls in the window now. */
+  used: number;
+  /** Unix seconds from which a call fits again, while the window is full; else null. */
+  regain_at: number | null;
+}
+
+/** `GET` (and the answer to `PUT`) `/_groupgate/businesses/{waba_id}/limits`: each budget in force, or null when off. */
+export interface BusinessLimitsState {
+  waba_id: string;
+  group_operations: BudgetState | null;
+  waba_calls: BudgetState | null;
+  app_calls: BudgetState | null;
+}

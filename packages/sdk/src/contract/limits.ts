@@ -22,3 +22,7 @@ export const MAX_PARTICIPANTS_PER_CALL = 8;
 export const LATEST_API_VERSION = 'v23.0';
 
 export const INVITE_LINK_PREFIX = 'https://chat.whatsapp.com/';
+
+/** Bounds of a rate-limit setting (`PUT /_groupgate/businesses/{waba_id}/limits`): a window of up to a day. */
+export const MAX_RATE_LIMIT_CALLS = 10_000_000;
+export const MAX_RATE_LIMIT_SECONDS = 86_400;

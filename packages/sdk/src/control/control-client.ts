@@ -6,6 +6,7 @@
  */
 import type {
   AppWebhookSettings,
+  BusinessLimitsState,
   ControlList,
   ControlSuccess,
   CreateSandboxBusinessBody,
@@ -14,6 +15,7 @@ import type {
   IssueTokenBody,
   SandboxBusiness,
   SandboxGroup,
+  SetBusinessLimitsBody,
   SetWebhookBody,
   SimulatedCancel,
   SimulatedJoin,
@@ -173,6 +175,23 @@ export class ControlClient {
   /** The control API's OpenAPI 3 document; needs no token. */
   openApiDocument(): Promise<Record<string, unknown>> {
     return this.#call('GET', '/openapi.json');
+  }
+
+  /**
+   * The business's rate limits in force (null: off) and their use now: `group_operations` (Meta's 131208),
+   * `waba_calls` (80007) and `app_calls` (Graph's code 4), each with `max`, `per_seconds`, `used` and `regain_at`.
+   */
+  limits(wabaId: string): Promise<BusinessLimitsState> {
+    return this.#call('GET', `/businesses/${segment(wabaId)}/limits`);
+  }
+
+  /**
+   * Replaces the business's rate limits, each `{max, per_seconds}` in a sliding window, and starts its windows
+   * afresh. A budget left out takes the server's default (`--group-rate-limit` for group operations, off for the
+   * call budgets); `null` turns it off; `{}` goes back to the defaults.
+   */
+  setLimits(wabaId: string, limits: SetBusinessLimitsBody): Promise<BusinessLimitsState> {
+    return this.#call('PUT', `/businesses/${segment(wabaId)}/limits`, limits);
   }
 
   /** Empties every table on the server: every business, group and delivery, not only yours. */
