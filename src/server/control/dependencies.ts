@@ -4,6 +4,14 @@
  */
 import type { Store } from '../../storage/store.js';
 
+/** The request journal's buffer, as the control routes need it (server/journal/request-journal). */
+export interface JournalBuffer {
+  /** Writes every call this instance has answered; resolves once they are in the store. */
+  flush(): Promise<void>;
+  /** Drops what is not yet written, and waits for a write under way. */
+  discardPending(): Promise<void>;
+}
+
 export interface ControlDependencies {
   store: Store;
   clock: () => number;
@@ -12,4 +20,6 @@ export interface ControlDependencies {
   webhookTimeoutMs: number;
   /** Host names callback URLs may point at; undefined: any. */
   webhookAllowHosts: readonly string[] | undefined;
+  /** The request journal; undefined when it is off (`--journal-size 0`). */
+  journal: JournalBuffer | undefined;
 }

@@ -36,6 +36,7 @@ import {
 import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
 import { registerSimulationRoutes } from './simulation-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
+import { registerJournalRoutes } from './journal-routes.js';
 import type { ControlDependencies } from './dependencies.js';
 
 /**
@@ -424,12 +425,14 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       schema: {
         tags: TAGS,
         summary:
-          'Empty every table: businesses, tokens, groups, requests, webhook settings and the delivery log. The admin token stays.',
+          'Empty every table: businesses, tokens, groups, requests, webhook settings, the delivery log and the request journal. The admin token stays.',
         security: SECURED,
         response: { 200: { type: 'object', properties: { success: { type: 'boolean' } } } },
       },
     },
     async () => {
+      // Calls answered before the reset and not yet written would otherwise land in the emptied journal.
+      await deps.journal?.discardPending();
       await store.reset();
       return { success: true } satisfies ControlSuccess;
     },
@@ -437,6 +440,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
 
   registerSimulationRoutes(app, deps);
   registerWebhookRoutes(app, deps);
+  registerJournalRoutes(app, deps);
 
   let document: Promise<unknown> | undefined;
   app.get('/openapi.json', { schema: { hide: true } }, async () => (document ??= buildOpenApiDocument(deps)));

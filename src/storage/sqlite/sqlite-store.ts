@@ -50,6 +50,14 @@ import { readKeysetPage } from '../keyset.js';
 import { EventsAppended } from '../events-appended.js';
 import { toBusiness, toGroup, toTokenLookup, type BusinessRow, type GroupRow } from '../rows.js';
 import { HEALTH_PROBE_SQL } from '../health-probe.js';
+import type { JournalEntryRecord, JournalFilter, NewJournalEntry } from '../../domain/journal.js';
+import {
+  JOURNAL_COLUMNS,
+  journalValues,
+  journalWhere,
+  toJournalEntry,
+  type JournalRow,
+} from '../journal-query.js';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for a throwaway store. */
@@ -110,6 +118,8 @@ export class SqliteStore implements Store {
   /** `PRAGMA data_version` when the caches were last known current; it moves only on other connections' commits. */
   #dataVersion = 0;
   #cachesCheckedThisTurn = false;
+  #journalInsert: Database.Statement | undefined;
+  #journalTrim: Database.Statement | undefined;
 
   constructor(
     db: Database.Database,
@@ -455,6 +465,50 @@ export class SqliteStore implements Store {
     return this.#statements.participants.all(groupPk);
   }
 
+  async appendJournalEntries(entries: readonly NewJournalEntry[], maxEntries: number): Promise<void> {
+    if (entries.length === 0) return;
+    const insert = (this.#journalInsert ??= this.#db.prepare(
+      `INSERT INTO request_journal (${JOURNAL_COLUMNS.join(', ')})
+       VALUES (${JOURNAL_COLUMNS.map(() => '?').join(', ')})`,
+    ));
+    // Ids grow by one per row, so "the newest maxEntries" is an id range: one seek, whatever the table holds.
+    const trim = (this.#journalTrim ??= this.#db.prepare(
+      'DELETE FROM request_journal WHERE id <= (SELECT MAX(id) FROM request_journal) - ?',
+    ));
+    this.#db
+      .transaction(() => {
+        for (const entry of entries) insert.run(journalValues(entry));
+        trim.run(maxEntries);
+      })
+      .immediate();
+  }
+
+  async listJournalEntries(filter: JournalFilter, limit: number): Promise<JournalEntryRecord[]> {
+    const { where, params } = journalWhere(filter, () => '?');
+    const rows = this.#db
+      .prepare(`SELECT * FROM request_journal ${where} ORDER BY id DESC LIMIT ?`)
+      .all(...params, limit) as JournalRow[];
+    return rows.map(toJournalEntry);
+  }
+
+  async countJournalEntries(filter: JournalFilter): Promise<number> {
+    const { where, params } = journalWhere(filter, () => '?');
+    return Number(
+      this.#db
+        .prepare(`SELECT COUNT(*) FROM request_journal ${where}`)
+        .pluck()
+        .get(...params),
+    );
+  }
+
+  async deleteJournalEntries(filter: { wabaId?: string } = {}): Promise<number> {
+    const { where, params } = journalWhere(
+      { ...(filter.wabaId !== undefined && { wabaId: filter.wabaId }) },
+      () => '?',
+    );
+    return this.#db.prepare(`DELETE FROM request_journal ${where}`).run(...params).changes;
+  }
+
   onEventsAppended(listener: () => void): () => void {
     return this.#appended.subscribe(listener);
   }
@@ -469,6 +523,7 @@ export class SqliteStore implements Store {
     this.#db
       .transaction(() => {
         for (const table of [
+          'request_journal',
           'webhook_attempts',
           'webhook_events',
           'webhook_settings',
