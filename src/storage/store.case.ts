@@ -467,6 +467,19 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
         );
       });
 
+      it('keeps a large batch whole and in order', async () => {
+        const batch = Array.from({ length: 237 }, (_, i) => entry({ path: `/${i}` }));
+        await store.appendJournalEntries(batch, 200);
+        const kept = await store.listJournalEntries({}, 1000);
+        assert.deepEqual(
+          kept.map((e) => e.path),
+          batch
+            .slice(37)
+            .map((e) => e.path)
+            .reverse(),
+        );
+      });
+
       it('deletes one business’s entries, or all of them; reset empties it too', async () => {
         await store.appendJournalEntries([entry(), entry({ wabaId: 'other' }), entry({ wabaId: null })], 100);
         assert.equal(await store.deleteJournalEntries({ wabaId: business.wabaId }), 1);

@@ -89,8 +89,16 @@ const SECRETS: readonly [RegExp, string][] = [
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s"'\\]*:)[^@/?#\s"'\\]+@/gi, `$1${REDACTED}@`],
 ];
 
+/**
+ * Text no pattern above can match: each needs one of these (a parameter's `=`, a JSON property's quote, a
+ * percent-encoding, a URL's `@`, a scheme or token prefix, the token path). Most text is plain, such as ids and
+ * paths, and skips the patterns: the request journal scrubs every string of every call.
+ */
+const MAYBE_SECRET = /[=%"@]|bearer|oauth|eaag|ggadmin_|tokens/i;
+
 /** `text` with every credential it holds replaced by [REDACTED]. */
 export function redactSecrets(text: string): string {
+  if (!MAYBE_SECRET.test(text)) return text;
   let redacted = text;
   for (const [pattern, replacement] of SECRETS) redacted = redacted.replace(pattern, replacement);
   return redacted;

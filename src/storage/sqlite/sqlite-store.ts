@@ -73,6 +73,8 @@ export interface SqliteStoreOptions {
 }
 
 const CACHE_ENTRIES = 20_000;
+/** Journal rows per multi-row INSERT: 16 columns each, within SQLite's 32766 parameters. */
+const JOURNAL_ROWS_PER_INSERT = 50;
 
 function isUniqueViolation(error: unknown): boolean {
   return (
@@ -119,6 +121,7 @@ export class SqliteStore implements Store {
   #dataVersion = 0;
   #cachesCheckedThisTurn = false;
   #journalInsert: Database.Statement | undefined;
+  #journalInsertMany: Database.Statement | undefined;
   #journalTrim: Database.Statement | undefined;
 
   constructor(
@@ -467,20 +470,30 @@ export class SqliteStore implements Store {
 
   async appendJournalEntries(entries: readonly NewJournalEntry[], maxEntries: number): Promise<void> {
     if (entries.length === 0) return;
-    const insert = (this.#journalInsert ??= this.#db.prepare(
-      `INSERT INTO request_journal (${JOURNAL_COLUMNS.join(', ')})
-       VALUES (${JOURNAL_COLUMNS.map(() => '?').join(', ')})`,
-    ));
+    const insertOne = (this.#journalInsert ??= this.#journalInsertOf(1));
+    // Rows go in by the dozen: one statement step per row cost a third more (measured, docs/performance.md).
+    const insertMany = (this.#journalInsertMany ??= this.#journalInsertOf(JOURNAL_ROWS_PER_INSERT));
     // Ids grow by one per row, so "the newest maxEntries" is an id range: one seek, whatever the table holds.
     const trim = (this.#journalTrim ??= this.#db.prepare(
       'DELETE FROM request_journal WHERE id <= (SELECT MAX(id) FROM request_journal) - ?',
     ));
     this.#db
       .transaction(() => {
-        for (const entry of entries) insert.run(journalValues(entry));
+        let next = 0;
+        for (; next + JOURNAL_ROWS_PER_INSERT <= entries.length; next += JOURNAL_ROWS_PER_INSERT) {
+          insertMany.run(entries.slice(next, next + JOURNAL_ROWS_PER_INSERT).flatMap(journalValues));
+        }
+        for (; next < entries.length; next++) insertOne.run(journalValues(entries[next] as NewJournalEntry));
         trim.run(maxEntries);
       })
       .immediate();
+  }
+
+  #journalInsertOf(rows: number): Database.Statement {
+    const row = `(${JOURNAL_COLUMNS.map(() => '?').join(', ')})`;
+    return this.#db.prepare(
+      `INSERT INTO request_journal (${JOURNAL_COLUMNS.join(', ')}) VALUES ${Array(rows).fill(row).join(', ')}`,
+    );
   }
 
   async listJournalEntries(filter: JournalFilter, limit: number): Promise<JournalEntryRecord[]> {
