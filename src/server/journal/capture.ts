@@ -106,7 +106,8 @@ export function redactValue(value: unknown, depth = 0): unknown {
   if (Buffer.isBuffer(value)) return { file_size: value.length };
   if (depth > 32) return '[TOO DEEP]';
   if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
-  const out: Record<string, unknown> = {};
+  // No prototype: a client's `__proto__` key stays a key.
+  const out = Object.create(null) as Record<string, unknown>;
   for (const key of Object.keys(value)) {
     out[key] = isSecretName(key) ? REDACTED : redactValue((value as Record<string, unknown>)[key], depth + 1);
   }
