@@ -61,3 +61,21 @@ it('counts exactly the approvals made on a group, lists them newest first, and c
   assert.ok(cleared.deleted >= 5);
   assert.equal(await control.countRequests(), 0);
 });
+
+it('takes journalSize from startGroupgate, and keeps only that many calls', async () => {
+  const { startGroupgate } = await import('../../src/start.js');
+  const server = await startGroupgate({ journalSize: 2 });
+  try {
+    const owner = await server.control.businesses.create();
+    const client = new GroupsClient({
+      baseUrl: server.url,
+      accessToken: owner.access_token,
+      phoneNumberId: owner.phone_number_id,
+      retry: false,
+    });
+    for (let i = 0; i < 3; i++) await client.groups.list();
+    assert.equal(await server.control.countRequests({ waba_id: owner.waba_id }), 2);
+  } finally {
+    await server.close();
+  }
+});

@@ -393,6 +393,23 @@ describe('bounds', () => {
     }
   });
 
+  it('writes the calls still buffered when the server closes, before the store does', async () => {
+    const closing = await Harness.start();
+    const owner = await closing.createBusiness();
+    await closing.graph({
+      method: 'GET',
+      url: `/${V}/${owner.phone_number_id}/groups`,
+      token: owner.access_token,
+    });
+    await closing.app.close();
+    try {
+      const kept = await closing.store.listJournalEntries({ wabaId: owner.waba_id }, 10);
+      assert.equal(kept.length, 1);
+    } finally {
+      await closeExtra(closing);
+    }
+  });
+
   it('records nothing, and says so, with --journal-size 0', async () => {
     const off = await Harness.start({ config: { journalSize: 0 } });
     try {
