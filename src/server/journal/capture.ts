@@ -67,11 +67,7 @@ export function registerJournalCapture(
 ): void {
   // The error envelope, kept for its code: only for refused calls, and only the reference.
   const errorBodies = new WeakMap<FastifyRequest, string>();
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode >= 400 && typeof payload === 'string') errorBodies.set(request, payload);
-    return payload;
-  });
-  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+  const capture = (request: FastifyRequest, reply: FastifyReply): void => {
     if (!isJournaledPath(request.url)) return;
     // A CORS preflight is the browser's, not the app's: it carries no token and reaches no edge.
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined)
@@ -95,6 +91,20 @@ export function registerJournalCapture(
       business: request.graphBusiness,
       fault: (request as { groupgateFault?: unknown }).groupgateFault,
     });
+  };
+  // Callback-style hooks: an async one costs every call a promise.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode >= 400 && typeof payload === 'string') errorBodies.set(request, payload);
+    done(null, payload);
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    try {
+      capture(request, reply);
+    } catch (error) {
+      // The journal never fails a call; the answer is out anyway.
+      request.log.warn({ err: error }, 'a call was not recorded in the request journal');
+    }
+    done();
   });
 }
 
