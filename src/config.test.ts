@@ -87,3 +87,16 @@ it('refuses blank text settings given as options, which the environment would re
   }
   assert.equal(loadConfig({}, { GROUPGATE_HOST: ' ' }).host, '127.0.0.1');
 });
+
+it('keeps 10,000 journal entries by default, takes 0 to turn the journal off, and refuses the rest', async () => {
+  const { toOverrides } = await import('./cli/commands/serve.js');
+  assert.equal(loadConfig({}, {}).journalSize, 10_000);
+  assert.equal(loadConfig({}, { GROUPGATE_JOURNAL_SIZE: '0' }).journalSize, 0);
+  assert.equal(loadConfig({ journalSize: 25 }, { GROUPGATE_JOURNAL_SIZE: '0' }).journalSize, 25);
+  assert.equal(loadConfig(toOverrides({ demo: false, journalSize: '7' }), {}).journalSize, 7);
+  assert.throws(() => loadConfig({}, { GROUPGATE_JOURNAL_SIZE: '-1' }), /GROUPGATE_JOURNAL_SIZE must be/);
+  assert.throws(
+    () => toOverrides({ demo: false, journalSize: 'lots' }),
+    /--journal-size must be a whole number/,
+  );
+});

@@ -164,6 +164,11 @@ export interface Config {
   readonly webhookPollMs: number;
   /** How long settled events stay in the delivery log. @default 7 days (`GROUPGATE_WEBHOOK_LOG_RETENTION_MS`) */
   readonly webhookLogRetentionMs: number;
+  /**
+   * Graph calls the request journal keeps (the newest; shared by every instance on PostgreSQL); 0 turns it off.
+   * @default 10000 (`GROUPGATE_JOURNAL_SIZE`)
+   */
+  readonly journalSize: number;
   /** 131208 threshold per phone number and instance; undefined: off. (`GROUPGATE_GROUP_RATE_LIMIT`, e.g. 30/60) */
   readonly groupRateLimit: GroupRateLimit | undefined;
 }
@@ -208,6 +213,7 @@ export const NUMERIC_BOUNDS = {
   webhookRetryWindowMs: [0, 365 * 24 * 3_600_000],
   webhookPollMs: [0, 365 * 24 * 3_600_000],
   webhookLogRetentionMs: [0, 365 * 24 * 3_600_000],
+  journalSize: [0, 10_000_000],
 } as const satisfies Partial<Record<keyof Config, readonly [number, number]>>;
 
 export type NumericSetting = keyof typeof NUMERIC_BOUNDS;
@@ -228,6 +234,7 @@ export const NUMERIC_ENV_NAMES: Readonly<Record<NumericSetting, string>> = {
   webhookRetryWindowMs: 'GROUPGATE_WEBHOOK_RETRY_WINDOW_MS',
   webhookPollMs: 'GROUPGATE_WEBHOOK_POLL_MS',
   webhookLogRetentionMs: 'GROUPGATE_WEBHOOK_LOG_RETENTION_MS',
+  journalSize: 'GROUPGATE_JOURNAL_SIZE',
 };
 
 /** What each numeric setting is when neither a flag nor the environment sets it. */
@@ -246,6 +253,7 @@ export const NUMERIC_DEFAULTS: Readonly<Record<NumericSetting, number>> = {
   webhookRetryWindowMs: 7 * 24 * 3_600_000,
   webhookPollMs: 1000,
   webhookLogRetentionMs: 7 * 24 * 3_600_000,
+  journalSize: 10_000,
 };
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -330,6 +338,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     webhookRetryWindowMs: numeric('webhookRetryWindowMs'),
     webhookPollMs: numeric('webhookPollMs'),
     webhookLogRetentionMs: numeric('webhookLogRetentionMs'),
+    journalSize: numeric('journalSize'),
     groupRateLimit:
       'groupRateLimit' in overrides
         ? overrides.groupRateLimit

@@ -5,6 +5,7 @@ import { registerAdmin } from './commands/admin.js';
 import { registerGroups } from './commands/groups.js';
 import { registerJoinRequests } from './commands/join-requests.js';
 import { registerLimits } from './commands/limits.js';
+import { registerRequests } from './commands/requests.js';
 import { registerServe } from './commands/serve.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerWebhooks } from './commands/webhooks.js';
@@ -25,7 +26,7 @@ const program = new Command()
     'after',
     `
 The API commands work against Groupgate (default http://127.0.0.1:4004) or Meta (--base-url https://graph.facebook.com),
-with the token from --token or WHATSAPP_ACCESS_TOKEN. simulate, webhooks, admin and limits use Groupgate's control API.`,
+with the token from --token or WHATSAPP_ACCESS_TOKEN. simulate, webhooks, limits, requests and admin use Groupgate's control API.`,
   );
 registerServe(program);
 registerJoinRequests(program);
@@ -34,6 +35,7 @@ registerSimulate(program);
 registerWebhooks(program);
 registerAdmin(program);
 registerLimits(program);
+registerRequests(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`groupgate: ${describeError(error)}\n`);

@@ -29,6 +29,8 @@ import { registerTextGuard } from './plugins/text-guard.js';
 import { parseFormStrict, registerStrictBodyParsers } from './plugins/strict-decoding.js';
 import { UsageMeter } from './usage-meter.js';
 import { lazyCompilersFactory } from './lazy-compilers.js';
+import { describeCall, registerJournalCapture, type CapturedCall } from './journal/capture.js';
+import { RequestJournal } from './journal/request-journal.js';
 
 export interface AppDependencies {
   store: Store;
@@ -36,6 +38,8 @@ export interface AppDependencies {
   clock?: () => number;
   /** Deliver webhooks from this instance. @default true */
   deliverWebhooks?: boolean;
+  /** The request journal's clock, Unix milliseconds. @default Date.now */
+  clockMs?: () => number;
 }
 
 /** 1 MiB: a thousand ids in one call is about 50 KiB. */
@@ -64,6 +68,7 @@ export type AppConfig = Pick<
   | 'webhookPollMs'
   | 'webhookLogRetentionMs'
   | 'groupRateLimit'
+  | 'journalSize'
 >;
 
 export async function buildApp(config: AppConfig, deps: AppDependencies): Promise<FastifyInstance> {
@@ -139,6 +144,19 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     app.addHook('onReady', async () => dispatcher.start());
     app.addHook('onClose', async () => dispatcher.stop());
   }
+  // The request journal: one pair of app-level hooks, registered only when it is on (server/journal/capture).
+  let journal: RequestJournal<CapturedCall> | undefined;
+  if (config.journalSize > 0) {
+    const journalLog = app.log.child({ component: 'request journal' });
+    journal = new RequestJournal(deps.store, describeCall, {
+      maxEntries: config.journalSize,
+      onError: (error) => journalLog.warn({ err: error }, 'a batch of journal entries was not written'),
+    });
+    registerJournalCapture(app, journal, deps.clockMs ?? Date.now);
+    const closing = journal;
+    // Before the store closes (launch closes the app first): the last calls are written.
+    app.addHook('onClose', async () => closing.close());
+  }
   const edgeDeps = {
     store: deps.store,
     clock,
@@ -169,6 +187,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     webhookAllowHosts: config.webhookAllowHosts,
     publicUrl: config.publicUrl,
     groupOperationsDefault,
+    journal,
   });
   return app;
 }

@@ -11,6 +11,7 @@ import type { JoinRequest } from '@groupgate/sdk/contract';
 import { StoreConflictError, type Store } from './store.js';
 import type { BusinessRecord, GroupRecord, KeysetQuery } from '../domain/records.js';
 import { NO_LIMITS, type WindowTake } from '../domain/rate-limits.js';
+import type { JournalFilter, NewJournalEntry } from '../domain/journal.js';
 
 export interface StoreContractOptions {
   name: string;
@@ -444,6 +445,130 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
         await store.reset();
         business = await store.createBusiness({ ...mintBusiness('Acme', NOW), wabaId: business.wabaId });
         assert.equal((await store.takeFromWindows([take(1, 60)], NOW)).allowed, true, 'reset emptied it');
+      });
+    });
+
+    describe('request journal', () => {
+      function entry(overrides: Partial<NewJournalEntry> = {}): NewJournalEntry {
+        return {
+          time: NOW * 1000,
+          method: 'GET',
+          httpMethod: 'GET',
+          path: '/v23.0/1/join_requests',
+          edge: 'join_requests',
+          status: 200,
+          errorCode: null,
+          errorSubcode: null,
+          fbtraceId: 'trace',
+          durationMs: 1.5,
+          wabaId: business.wabaId,
+          phoneNumberId: business.phoneNumberId,
+          groupId: 'g1',
+          faultRuleId: null,
+          faultEffect: null,
+          requestJson: '{"query":{}}',
+          ...overrides,
+        };
+      }
+
+      it('keeps a batch in order, each field as written, and reads it newest first', async () => {
+        const written = [
+          entry({ path: '/a', time: NOW * 1000 + 1 }),
+          entry({
+            path: '/b',
+            method: 'DELETE',
+            httpMethod: 'POST',
+            edge: null,
+            status: 401,
+            errorCode: 190,
+            errorSubcode: 463,
+            wabaId: null,
+            phoneNumberId: null,
+            groupId: null,
+            faultRuleId: 'r1',
+            faultEffect: 'error',
+            durationMs: 0.25,
+          }),
+        ];
+        await store.appendJournalEntries(written, 100);
+        const read = await store.listJournalEntries({}, 10);
+        assert.deepEqual(
+          read.map(({ id: _id, ...rest }) => rest),
+          [...written].reverse(),
+        );
+        assert.ok((read[0]?.id ?? 0) > (read[1]?.id ?? 0));
+        assert.deepEqual(await store.listJournalEntries({}, 1), read.slice(0, 1));
+        assert.deepEqual(await store.listJournalEntries({ beforeId: read[0]?.id ?? 0 }, 10), read.slice(1));
+      });
+
+      it('filters and counts by business, group, method, edge, status, code and time', async () => {
+        await store.appendJournalEntries(
+          [
+            entry({ method: 'POST', time: 1000 }),
+            entry({ method: 'POST', groupId: 'g2', time: 2000 }),
+            entry({ status: 400, errorCode: 100, time: 3000 }),
+            entry({ wabaId: 'other', phoneNumberId: 'other-phone', edge: 'groups', time: 4000 }),
+          ],
+          100,
+        );
+        const cases: [JournalFilter, number][] = [
+          [{}, 4],
+          [{ wabaId: business.wabaId }, 3],
+          [{ phoneNumberId: 'other-phone' }, 1],
+          [{ groupId: 'g1' }, 3],
+          [{ method: 'POST', groupId: 'g1' }, 1],
+          [{ edge: 'groups' }, 1],
+          [{ status: 400 }, 1],
+          [{ errorCode: 100 }, 1],
+          [{ since: 2000 }, 3],
+          [{ since: 5000 }, 0],
+        ];
+        for (const [filter, expected] of cases) {
+          assert.equal(await store.countJournalEntries(filter), expected, JSON.stringify(filter));
+          assert.equal(
+            (await store.listJournalEntries(filter, 100)).length,
+            expected,
+            JSON.stringify(filter),
+          );
+        }
+      });
+
+      it('keeps at most maxEntries, the newest, batch after batch', async () => {
+        for (let batch = 0; batch < 4; batch++) {
+          await store.appendJournalEntries(
+            Array.from({ length: 3 }, (_, i) => entry({ path: `/${batch * 3 + i}` })),
+            5,
+          );
+        }
+        const kept = await store.listJournalEntries({}, 100);
+        assert.deepEqual(
+          kept.map((e) => e.path),
+          ['/11', '/10', '/9', '/8', '/7'],
+        );
+      });
+
+      it('keeps a large batch whole and in order', async () => {
+        const batch = Array.from({ length: 237 }, (_, i) => entry({ path: `/${i}` }));
+        await store.appendJournalEntries(batch, 200);
+        const kept = await store.listJournalEntries({}, 1000);
+        assert.deepEqual(
+          kept.map((e) => e.path),
+          batch
+            .slice(37)
+            .map((e) => e.path)
+            .reverse(),
+        );
+      });
+
+      it('deletes one business’s entries, or all of them; reset empties it too', async () => {
+        await store.appendJournalEntries([entry(), entry({ wabaId: 'other' }), entry({ wabaId: null })], 100);
+        assert.equal(await store.deleteJournalEntries({ wabaId: business.wabaId }), 1);
+        assert.equal(await store.countJournalEntries({}), 2);
+        assert.equal(await store.deleteJournalEntries(), 2);
+        assert.equal(await store.countJournalEntries({}), 0);
+        await store.appendJournalEntries([entry()], 100);
+        await store.reset();
+        assert.equal(await store.countJournalEntries({}), 0);
       });
     });
 

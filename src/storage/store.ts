@@ -31,6 +31,7 @@ import type {
   TokenLookup,
 } from '../domain/records.js';
 import type { BusinessLimits, TakePlan, WindowTake } from '../domain/rate-limits.js';
+import type { JournalEntryRecord, JournalFilter, NewJournalEntry } from '../domain/journal.js';
 
 export interface Store {
   /** Which backend this is, for logs and the health endpoint. */
@@ -163,6 +164,20 @@ export interface Store {
    * replay), so the deliverer in this process need not wait for its poll. Returns the unsubscribe.
    */
   onEventsAppended(listener: () => void): () => void;
+
+  /**
+   * Appends a batch of request-journal entries in one write, then drops the oldest so that at most `maxEntries`
+   * remain (fewer when ids have gaps: entries deleted, or numbers another instance took and did not use).
+   */
+  appendJournalEntries(entries: readonly NewJournalEntry[], maxEntries: number): Promise<void>;
+  /** Journal entries that match, newest first, at most `limit`. */
+  listJournalEntries(filter: JournalFilter, limit: number): Promise<JournalEntryRecord[]>;
+  countJournalEntries(filter: JournalFilter): Promise<number>;
+  /**
+   * Deletes the journal entries of one business (by WABA id: for whoever deletes a business), or every entry when
+   * no `wabaId` is given; returns how many went.
+   */
+  deleteJournalEntries(filter?: { wabaId?: string }): Promise<number>;
 
   /** Answers a read and commits a write that changes nothing (storage/health-probe); throws when either fails. */
   checkHealth(): Promise<void>;

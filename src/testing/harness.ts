@@ -185,6 +185,7 @@ export class Harness {
         webhookPollMs: 50,
         webhookLogRetentionMs: 7 * 24 * 3_600_000,
         groupRateLimit: undefined,
+        journalSize: 10_000,
         ...options.config,
       },
       {

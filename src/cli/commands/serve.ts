@@ -43,6 +43,7 @@ export interface ServeFlags {
   webhookAllowHosts?: string;
   webhookRetryWindow?: string;
   groupRateLimit?: string;
+  journalSize?: string;
   demo: boolean;
 }
 
@@ -102,6 +103,9 @@ export function toOverrides(flags: ServeFlags): ConfigOverrides {
       'webhookRetryWindowMs',
       1000,
     );
+  }
+  if (flags.journalSize !== undefined) {
+    overrides.journalSize = whole('journal-size', flags.journalSize, 'journalSize');
   }
   if (flags.groupRateLimit !== undefined)
     overrides.groupRateLimit = parseGroupRateLimit(flags.groupRateLimit);
@@ -241,6 +245,10 @@ export function registerServe(program: Command, run: (flags: ServeFlags) => Prom
     .option(
       '--group-rate-limit <ops/seconds>',
       "answer 131208 past this many group operations per phone number in any window of so many seconds, e.g. 30/60; every business's default, which its own limits (PUT /_groupgate/businesses/{waba_id}/limits) override; default off (env GROUPGATE_GROUP_RATE_LIMIT)",
+    )
+    .option(
+      '--journal-size <n>',
+      `Graph calls the request journal keeps (GET /_groupgate/requests); 0 turns it off; default ${NUMERIC_DEFAULTS.journalSize} (env GROUPGATE_JOURNAL_SIZE)`,
     )
     .option(
       '--max-connections <n>',

@@ -5,6 +5,14 @@
 import type { RateLimit } from '../../domain/rate-limits.js';
 import type { Store } from '../../storage/store.js';
 
+/** The request journal's buffer, as the control routes need it (server/journal/request-journal). */
+export interface JournalBuffer {
+  /** Writes every call this instance has answered; resolves once they are in the store. */
+  flush(): Promise<void>;
+  /** Drops what is not yet written, and waits for a write under way. */
+  discardPending(): Promise<void>;
+}
+
 export interface ControlDependencies {
   store: Store;
   clock: () => number;
@@ -17,4 +25,6 @@ export interface ControlDependencies {
   publicUrl: string | undefined;
   /** The server's `--group-rate-limit`: the group-operations limit of every business without its own. */
   groupOperationsDefault: RateLimit | undefined;
+  /** The request journal; undefined when it is off (`--journal-size 0`). */
+  journal: JournalBuffer | undefined;
 }

@@ -68,6 +68,28 @@ const LIMITS_STATE = {
   app_calls: null,
 };
 
+const RECORDED_REQUEST = {
+  id: 1207,
+  time: 1790000000123,
+  method: 'POST',
+  http_method: 'POST',
+  path: `/v23.0/${GROUP_ID}/join_requests`,
+  edge: 'join_requests',
+  status: 200,
+  error_code: null,
+  error_subcode: null,
+  fbtrace_id: 'AbCdEfGhIjK',
+  duration_ms: 1.8,
+  waba_id: WABA_ID,
+  phone_number_id: PHONE_NUMBER_ID,
+  group_id: GROUP_ID,
+  fault: null,
+  query: {},
+  body: { messaging_product: 'whatsapp', join_requests: [JOIN_REQUEST_ID] },
+  body_truncated: false,
+  headers: { authorization: 'Bearer [REDACTED]', 'content-type': 'application/json' },
+};
+
 /** Keyed by `METHOD /path`, the path as the document writes it (`{param}`). */
 export const CONTROL_OPERATIONS: Readonly<Record<string, ControlOperation>> = {
   'GET /_groupgate/health': {
@@ -141,6 +163,15 @@ export const CONTROL_OPERATIONS: Readonly<Record<string, ControlOperation>> = {
   'POST /_groupgate/groups/{group_id}/clear_suspension': {
     operationId: 'clearGroupSuspension',
     responseExample: { group_id: GROUP_ID, suspended: false },
+  },
+  'GET /_groupgate/requests': {
+    operationId: 'listRequests',
+    responseExample: { data: [RECORDED_REQUEST], paging: { cursors: { before: '1207', after: '1207' } } },
+  },
+  'GET /_groupgate/requests/count': { operationId: 'countRequests', responseExample: { count: 3 } },
+  'DELETE /_groupgate/requests': {
+    operationId: 'clearRequests',
+    responseExample: { success: true, deleted: 42 },
   },
   'POST /_groupgate/reset': { operationId: 'reset', responseExample: { success: true } },
   'POST /_groupgate/simulations': {

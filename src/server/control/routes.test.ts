@@ -133,6 +133,8 @@ describe('control API', () => {
       '/_groupgate/groups/{group_id}/suspend',
       '/_groupgate/health',
       '/_groupgate/health/live',
+      '/_groupgate/requests',
+      '/_groupgate/requests/count',
       '/_groupgate/reset',
       '/_groupgate/simulations',
       '/_groupgate/simulations/{id}',

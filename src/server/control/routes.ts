@@ -38,6 +38,7 @@ import { buildOpenApiDocument, withServer } from './openapi.js';
 import { registerSimulationRoutes } from './simulation-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
 import { registerLimitRoutes } from './limit-routes.js';
+import { registerJournalRoutes } from './journal-routes.js';
 import type { ControlDependencies } from './dependencies.js';
 
 // Request validation with ajv loaded and schemas compiled on first use, not at start-up. Path and query values
@@ -400,12 +401,14 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       schema: {
         tags: TAGS,
         summary:
-          'Empty every table: businesses (with their rate limits and counts), tokens, groups, requests, webhook settings and the delivery log. The admin token stays.',
+          'Empty every table: businesses (with their rate limits and counts), tokens, groups, requests, webhook settings, the delivery log and the request journal. The admin token stays.',
         security: SECURED,
         response: { 200: { type: 'object', properties: { success: { type: 'boolean' } } } },
       },
     },
     async () => {
+      // Calls answered before the reset and not yet written would otherwise land in the emptied journal.
+      await deps.journal?.discardPending();
       await store.reset();
       return { success: true } satisfies ControlSuccess;
     },
@@ -414,6 +417,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
   registerSimulationRoutes(app, deps);
   registerWebhookRoutes(app, deps);
   registerLimitRoutes(app, deps);
+  registerJournalRoutes(app, deps);
 
   let document: Promise<Record<string, unknown>> | undefined;
   app.get('/openapi.json', { schema: { hide: true } }, async (request) => {

@@ -3,9 +3,9 @@
  * to all of them live in one place: version resolution, the `method=` override on POST, "Unsupported <method>
  * request" for the rest, and authentication before any handler runs. It is also the one seam for behaviour every
  * call passes through: the call stages (server/call-limits; fault injection next) run here, between a call's
- * `check` and its `apply`, never by hand in a handler. A request journal, which must also record the calls refused
- * before any stage (a bad token, a bad input), belongs around the whole route registered here, e.g. as a
- * route-level onResponse hook, not among the stages (docs/architecture.md).
+ * `check` and its `apply`, never by hand in a handler. The request journal, which must also record the calls
+ * refused before any route (an unknown path) or stage (a bad token, a bad input), is an app-level onResponse hook
+ * (server/journal), not a stage; the router only names the edge and the method served for it.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
@@ -161,6 +161,8 @@ function effectiveMethod(request: FastifyRequest, params: GraphParams): string {
 
 export function registerEdge(app: FastifyInstance, deps: EdgeDependencies, definition: EdgeDefinition): void {
   const url = definition.edge === undefined ? '/:version/:node' : `/:version/:node/${definition.edge}`;
+  // As the journal and the fault rules name it: the node itself is `group`.
+  const edgeName = definition.edge ?? 'group';
   const routes: Partial<Record<GraphMethod, ServedRoute>> = {};
   for (const method of ['GET', 'POST', 'DELETE'] as const) {
     const handler = definition.handlers[method];
@@ -177,8 +179,10 @@ export function registerEdge(app: FastifyInstance, deps: EdgeDependencies, defin
       // Not a version: the not-found handler decides (a control-API path, or Graph's unknown path components).
       if (version === undefined) return reply.callNotFound();
       request.graphVersion = version;
+      request.graphEdge = edgeName;
       const params = mergeParams(request);
       const method = effectiveMethod(request, params);
+      request.graphMethod = method;
       const route = routes[(method === 'HEAD' ? 'GET' : method) as GraphMethod];
       const now = deps.clock();
       const caller = await authenticate(request, params, deps.store, now);

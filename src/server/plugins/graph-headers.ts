@@ -18,6 +18,10 @@ declare module 'fastify' {
     graphVersion: string | undefined;
     /** Set once the caller's token is resolved. */
     graphBusiness: BusinessRecord | undefined;
+    /** The edge the router found (`join_requests`, `group` for the node itself), set with the version. */
+    graphEdge: string | undefined;
+    /** The method the call is served as, once a `method=` override is read. */
+    graphMethod: string | undefined;
   }
 }
 
@@ -49,6 +53,8 @@ export function registerGraphHeaders(
   app.decorateRequest('graphVersion', undefined);
   app.decorateRequest('graphBusiness', undefined);
   decorateUsage(app);
+  app.decorateRequest('graphEdge', undefined);
+  app.decorateRequest('graphMethod', undefined);
   // Graph answers browsers from any origin. A CORS preflight carries no token, so it is answered before routing
   // reaches authentication; otherwise a browser app could never send its Authorization header.
   app.addHook('onRequest', async (request, reply) => {

@@ -22,14 +22,29 @@ function spelledAnyway(word: string): string {
     .join('');
 }
 
-const CREDENTIAL_PARAMETERS = [
+/** The parameters known to carry a credential, by the names Graph and Groupgate give them. */
+const CREDENTIAL_NAMES = [
   'access_token',
   'appsecret_proof',
   'verify_token',
   'app_secret',
   'client_secret',
   'password',
-].map(spelledAnyway);
+] as const;
+const CREDENTIAL_PARAMETERS = CREDENTIAL_NAMES.map(spelledAnyway);
+
+/**
+ * Whether a parameter, property or header of this name holds a secret: the credential names above, and any name
+ * that says token, secret, password, proof or authorization (`refresh_token`, `X-Api-Secret`, `Cookie`). What is
+ * kept of a request (the request journal) drops such values whole; log lines are scrubbed by `redactSecrets`.
+ */
+export function isSecretName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return (
+    (CREDENTIAL_NAMES as readonly string[]).includes(lower) ||
+    /token|secret|passw|proof|authori[sz]ation|cookie/.test(lower)
+  );
+}
 /** A parameter name's bracket suffixes, which qs reads as arrays and objects: `access_token[]=`, `[0]`, `%5B%5D`. */
 const BRACKETS = String.raw`(?:\[[^\]=&\s]*\]|%5b(?:(?!%5d)[^=&\s])*%5d)*`;
 /** A value in a query string or form body, up to its end or the next parameter. */
@@ -74,8 +89,16 @@ const SECRETS: readonly [RegExp, string][] = [
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s"'\\]*:)[^@/?#\s"'\\]+@/gi, `$1${REDACTED}@`],
 ];
 
+/**
+ * Text no pattern above can match: each needs one of these (a parameter's `=`, a JSON property's quote, a
+ * percent-encoding, a URL's `@`, a scheme or token prefix, the token path). Most text is plain, such as ids and
+ * paths, and skips the patterns: the request journal scrubs every string of every call.
+ */
+const MAYBE_SECRET = /[=%"@]|bearer|oauth|eaag|ggadmin_|tokens/i;
+
 /** `text` with every credential it holds replaced by [REDACTED]. */
 export function redactSecrets(text: string): string {
+  if (!MAYBE_SECRET.test(text)) return text;
   let redacted = text;
   for (const [pattern, replacement] of SECRETS) redacted = redacted.replace(pattern, replacement);
   return redacted;

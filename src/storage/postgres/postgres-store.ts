@@ -62,6 +62,14 @@ import { resilientPoolConfig, withClient } from './pool.js';
 import { HEALTH_PROBE_SQL } from '../health-probe.js';
 import type { BusinessLimits, TakePlan, WindowTake } from '../../domain/rate-limits.js';
 import { setBusinessLimits, takeFromWindows } from './postgres-rate-windows.js';
+import type { JournalEntryRecord, JournalFilter, NewJournalEntry } from '../../domain/journal.js';
+import {
+  JOURNAL_COLUMNS,
+  journalValues,
+  journalWhere,
+  toJournalEntry,
+  type JournalRow,
+} from '../journal-query.js';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -124,6 +132,9 @@ const RECORD_CACHE_ENTRIES = 20_000;
  * make smaller batches (measured in docs/performance.md). 100 pages is a 350 KB answer at most.
  */
 const PAGE_BATCHING = { maxInFlight: 2, maxBatch: 100 };
+
+/** Rows per INSERT of journal entries: 16 columns each, well within PostgreSQL's 65535 parameters. */
+const JOURNAL_INSERT_ROWS = 1000;
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
@@ -477,6 +488,64 @@ export class PostgresStore implements Store {
     return rows.rows.map((r) => r.wa_id);
   }
 
+  async appendJournalEntries(entries: readonly NewJournalEntry[], maxEntries: number): Promise<void> {
+    if (entries.length === 0) return;
+    const width = JOURNAL_COLUMNS.length;
+    // One statement per batch (within PostgreSQL's 65535 parameters), and the trim in the same round trip's
+    // transaction: the bound holds for every reader, whichever instance wrote last.
+    await withClient(this.#pool, async (client) => {
+      await client.query('BEGIN');
+      try {
+        for (let start = 0; start < entries.length; start += JOURNAL_INSERT_ROWS) {
+          const chunk = entries.slice(start, start + JOURNAL_INSERT_ROWS);
+          const rows = chunk.map(
+            (_, row) => `(${JOURNAL_COLUMNS.map((__, column) => `$${row * width + column + 1}`).join(', ')})`,
+          );
+          await client.query(
+            `INSERT INTO request_journal (${JOURNAL_COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`,
+            chunk.flatMap(journalValues),
+          );
+        }
+        // Ids come from one sequence: "the newest maxEntries" is an id range, one index seek.
+        await client.query(
+          'DELETE FROM request_journal WHERE id <= (SELECT MAX(id) FROM request_journal) - $1',
+          [maxEntries],
+        );
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  async listJournalEntries(filter: JournalFilter, limit: number): Promise<JournalEntryRecord[]> {
+    const { where, params } = journalWhere(filter, (i) => `$${i}`);
+    const result = await this.#pool.query<JournalRow>(
+      `SELECT * FROM request_journal ${where} ORDER BY id DESC LIMIT $${params.length + 1}`,
+      [...params, limit],
+    );
+    return result.rows.map(toJournalEntry);
+  }
+
+  async countJournalEntries(filter: JournalFilter): Promise<number> {
+    const { where, params } = journalWhere(filter, (i) => `$${i}`);
+    const result = await this.#pool.query<{ count: number }>(
+      `SELECT COUNT(*) AS count FROM request_journal ${where}`,
+      params,
+    );
+    return Number(result.rows[0]?.count ?? 0);
+  }
+
+  async deleteJournalEntries(filter: { wabaId?: string } = {}): Promise<number> {
+    const { where, params } = journalWhere(
+      { ...(filter.wabaId !== undefined && { wabaId: filter.wabaId }) },
+      (i) => `$${i}`,
+    );
+    const result = await this.#pool.query(`DELETE FROM request_journal ${where}`, params);
+    return result.rowCount ?? 0;
+  }
+
   onEventsAppended(listener: () => void): () => void {
     return this.#appended.subscribe(listener);
   }
@@ -489,7 +558,7 @@ export class PostgresStore implements Store {
     this.#tokens.clear();
     this.#groups.clear();
     await this.#pool.query(
-      `TRUNCATE rate_window_counts, webhook_attempts, webhook_events, webhook_settings, removed_participants, join_requests,
+      `TRUNCATE rate_window_counts, request_journal, webhook_attempts, webhook_events, webhook_settings, removed_participants, join_requests,
          participants, groups, access_tokens, businesses RESTART IDENTITY CASCADE`,
     );
   }

@@ -234,3 +234,86 @@ export interface BusinessLimitsState {
   waba_calls: BudgetState | null;
   app_calls: BudgetState | null;
 }
+
+/**
+ * One Graph call in the request journal (`GET /_groupgate/requests`, newest first): as Groupgate answered it, with
+ * every token and secret replaced by `[REDACTED]`.
+ */
+export interface RecordedRequest {
+  /** Increasing in the order calls were recorded. */
+  id: number;
+  /** When the call arrived, Unix milliseconds. */
+  time: number;
+  /** The method the call was served as: `DELETE` for a POST with `method=DELETE`. */
+  method: string;
+  /** The method on the wire. */
+  http_method: string;
+  /** The URL path, without the query string. */
+  path: string;
+  /** `join_requests`, `groups`, `invite_link`, `participants`, `group` (the node itself); null for an unknown path. */
+  edge: string | null;
+  status: number;
+  /** Graph's `error.code` and `error.error_subcode` when the call was refused. */
+  error_code: number | null;
+  error_subcode: number | null;
+  fbtrace_id: string;
+  duration_ms: number;
+  /** The business the token belongs to; null when the call was refused before its token was read. */
+  waba_id: string | null;
+  phone_number_id: string | null;
+  /** The group in the path (every edge but `groups`). */
+  group_id: string | null;
+  /** The fault rule that acted on the call, if any. */
+  fault: { rule_id: string | null; effect: string | null } | null;
+  /** Query parameters, redacted. */
+  query: Record<string, unknown>;
+  /**
+   * The body, redacted: JSON and form bodies as objects; a multipart file part as `{file_size}`. When its JSON
+   * exceeds 8 KiB, its first 8 KiB as a string and `body_truncated` true.
+   */
+  body: unknown;
+  body_truncated: boolean;
+  /** Content type, user agent, `x-groupgate-fault`, and `authorization` as `Bearer [REDACTED]`. */
+  headers: Record<string, string>;
+}
+
+/** `GET /_groupgate/requests` and `/requests/count` filters; every one narrows. */
+export interface RequestsFilter {
+  waba_id?: string;
+  phone_number_id?: string;
+  group_id?: string;
+  /** As served: `POST`, `GET`, `DELETE`. */
+  method?: string;
+  edge?: string;
+  status?: number;
+  /** Graph's error code. */
+  code?: number;
+  /** Calls that arrived at or after this time, Unix milliseconds. */
+  since?: number;
+}
+
+/** `GET /_groupgate/requests` query: the filters, and paging. */
+export interface RequestsQuery extends RequestsFilter {
+  /** `paging.cursors.after` of the previous page: older entries. */
+  after?: string;
+  /** 1–500. @default 50 */
+  limit?: number;
+}
+
+/** A page of the journal, newest first; `paging.next` is there when older entries remain. */
+export interface RequestsPage {
+  data: RecordedRequest[];
+  paging: { cursors?: { before: string; after: string }; next?: string };
+}
+
+/** `GET /_groupgate/requests/count` */
+export interface RequestsCount {
+  count: number;
+}
+
+/** `DELETE /_groupgate/requests` */
+export interface RequestsCleared {
+  success: boolean;
+  /** Entries removed from the store. */
+  deleted: number;
+}

@@ -1,8 +1,8 @@
 /**
  * @module control/control-client — Groupgate's control API (`/_groupgate/…`, admin token): sandbox businesses and
- * tokens, simulated WhatsApp users, suspensions, bulk simulations, webhook settings, the delivery log, reset. Its
- * errors use the Graph envelope, so they surface as the SDK's typed errors (NotFoundError, InvalidParameterError,
- * AuthenticationError …). Groupgate only: Meta has no such API.
+ * tokens, simulated WhatsApp users, suspensions, bulk simulations, webhook settings, the delivery log, the request
+ * journal, reset. Its errors use the Graph envelope, so they surface as the SDK's typed errors (NotFoundError,
+ * InvalidParameterError, AuthenticationError …). Groupgate only: Meta has no such API.
  */
 import type {
   AppWebhookSettings,
@@ -23,6 +23,11 @@ import type {
   SimulationStatus,
   StartSimulationBody,
   SuspensionState,
+  RequestsCleared,
+  RequestsCount,
+  RequestsFilter,
+  RequestsPage,
+  RequestsQuery,
   WebhookDeliveriesQuery,
   WebhookDelivery,
   WebhookDeliveryDetail,
@@ -197,6 +202,33 @@ export class ControlClient {
   /** Empties every table on the server: every business, group and delivery, not only yours. */
   reset(): Promise<ControlSuccess> {
     return this.#call('POST', '/reset');
+  }
+
+  /**
+   * One page of the request journal: the Graph calls the server answered, refused ones too, newest first, with
+   * tokens and secrets redacted. Pass `paging.cursors.after` back as `after` for older ones.
+   */
+  requests(query: RequestsQuery = {}): Promise<RequestsPage> {
+    return this.#call('GET', '/requests', undefined, query as Record<string, string | number | undefined>);
+  }
+
+  /**
+   * How many journal entries match: for assertions such as
+   * `countRequests({ group_id, method: 'POST', edge: 'join_requests', status: 200 })` === 3.
+   */
+  async countRequests(filter: RequestsFilter = {}): Promise<number> {
+    const { count } = await this.#call<RequestsCount>(
+      'GET',
+      '/requests/count',
+      undefined,
+      filter as Record<string, string | number | undefined>,
+    );
+    return count;
+  }
+
+  /** Empties the request journal (every instance's: they share it). */
+  clearRequests(): Promise<RequestsCleared> {
+    return this.#call('DELETE', '/requests');
   }
 
   /**
