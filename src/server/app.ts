@@ -17,7 +17,8 @@ import { registerInviteLinkRoutes } from './graph/routes/invite-link.js';
 import { registerJoinRequestRoutes } from './graph/routes/join-requests.js';
 import { registerParticipantRoutes } from './graph/routes/participants.js';
 import { GroupRateLimiter } from './group-rate-limit.js';
-import { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import { SYSTEM_CLOCK, WebhookDispatcher } from '../webhooks/dispatcher.js';
+import { VirtualClock } from './clock/virtual-clock.js';
 import { registerCharsetGuard } from './plugins/charset-guard.js';
 import { ConnectionGuard } from './plugins/connection-guard.js';
 import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
@@ -29,9 +30,19 @@ import { parseFormStrict, registerStrictBodyParsers } from './plugins/strict-dec
 import { UsageMeter } from './usage-meter.js';
 import { lazyCompilersFactory } from './lazy-compilers.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The virtual clock this app reads time from (server/clock): `launch` seeds the demo on it. */
+    virtualClock: VirtualClock;
+  }
+}
+
 export interface AppDependencies {
   store: Store;
-  /** Unix seconds; injectable so tests can move time (token expiry). */
+  /**
+   * Unix seconds the Graph routes and control routes read; injectable so tests can move time by hand (token expiry).
+   * @default the virtual clock, in seconds
+   */
   clock?: () => number;
   /** Deliver webhooks from this instance. @default true */
   deliverWebhooks?: boolean;
@@ -66,7 +77,6 @@ export type AppConfig = Pick<
 >;
 
 export async function buildApp(config: AppConfig, deps: AppDependencies): Promise<FastifyInstance> {
-  const clock = deps.clock ?? (() => Math.floor(Date.now() / 1000));
   // The HTTP server below Fastify: connection caps, timeouts, and Graph answers where Fastify cannot answer.
   const connections = new ConnectionGuard({
     maxConnections: config.maxConnections,
@@ -95,6 +105,15 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   });
 
   app.addHook('preClose', async () => connections.shutDown());
+  // The virtual clock, shared through the store: read once here, then read back only when it changes.
+  const virtualClock = new VirtualClock(deps.store, {
+    onError: (error) => app.log.error({ err: error }, 'virtual clock: could not read the clock back'),
+  });
+  await virtualClock.start();
+  app.decorate('virtualClock', virtualClock);
+  app.addHook('onClose', async () => virtualClock.stop());
+  const clock = deps.clock ?? (() => virtualClock.nowSeconds());
+  const clockMs = () => virtualClock.nowMs();
   // Graph takes JSON, form and multipart bodies only; Fastify's default text/plain parser would let a plain
   // string through as a body.
   app.removeContentTypeParser('text/plain');
@@ -128,14 +147,18 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
         ? undefined
         : { callbackUrl: config.webhookUrl, fields: config.webhookFields },
     onError: (error) => app.log.error({ err: error }, 'webhook dispatcher'),
+    // Timers wait on the wall clock: a retry the virtual clock jumps past is sent when it moves (clockMoved).
+    clock: { now: clockMs, setTimer: SYSTEM_CLOCK.setTimer },
   });
   if (deps.deliverWebhooks !== false) {
+    virtualClock.onChange(() => dispatcher.clockMoved());
     app.addHook('onReady', async () => dispatcher.start());
     app.addHook('onClose', async () => dispatcher.stop());
   }
   const edgeDeps = {
     store: deps.store,
     clock,
+    clockMs,
     // The call stages, in the order every Graph call meets them (edge-router.ts).
     stages: [new GroupRateLimiter(config.groupRateLimit)],
   };
@@ -156,6 +179,8 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     prefix: '/_groupgate',
     store: deps.store,
     clock,
+    clockMs,
+    virtualClock,
     adminToken: config.adminToken,
     maxParticipants: config.maxParticipants,
     webhookTimeoutMs: config.webhookTimeoutMs,

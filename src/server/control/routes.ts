@@ -36,6 +36,7 @@ import {
 import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
 import { registerSimulationRoutes } from './simulation-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
+import { registerClockRoutes } from './clock-routes.js';
 import type { ControlDependencies } from './dependencies.js';
 
 /**
@@ -343,6 +344,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
         inviteLink,
         clock(),
         deps.maxParticipants,
+        deps.clockMs(),
       );
       return result;
     },
@@ -369,7 +371,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
     async (request) => {
       const { wa_id: waId } = request.params as { wa_id: string };
       const { group_id: groupId } = request.body as SimulatedUserActionBody;
-      const joinRequestId = await simulateCancelJoin(store, waId, groupId, clock());
+      const joinRequestId = await simulateCancelJoin(store, waId, groupId, clock(), deps.clockMs());
       return { status: 'cancelled', join_request_id: joinRequestId } satisfies SimulatedCancel;
     },
   );
@@ -424,19 +426,22 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       schema: {
         tags: TAGS,
         summary:
-          'Empty every table: businesses, tokens, groups, requests, webhook settings and the delivery log. The admin token stays.',
+          'Empty every table: businesses, tokens, groups, requests, webhook settings and the delivery log, and return the virtual clock to real time. The admin token stays.',
         security: SECURED,
         response: { 200: { type: 'object', properties: { success: { type: 'boolean' } } } },
       },
     },
     async () => {
       await store.reset();
+      // A fresh instance runs on real time; every instance hears of it, this one before answering.
+      await deps.virtualClock.reload();
       return { success: true } satisfies ControlSuccess;
     },
   );
 
   registerSimulationRoutes(app, deps);
   registerWebhookRoutes(app, deps);
+  registerClockRoutes(app, deps);
 
   let document: Promise<unknown> | undefined;
   app.get('/openapi.json', { schema: { hide: true } }, async () => (document ??= buildOpenApiDocument(deps)));

@@ -137,6 +137,21 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhook_events_by_created ON webhook_events (created_at);
     `,
   },
+  {
+    version: 4,
+    name: 'virtual clock',
+    sql: `
+      -- One row: the virtual clock every instance reads (offset and freeze in Unix ms). A reset changes it back to
+      -- real time and bumps the version, which only ever grows, so no instance takes an older state for a newer one.
+      CREATE TABLE virtual_clock (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        offset_ms BIGINT NOT NULL,
+        frozen_at_ms BIGINT,
+        version BIGINT NOT NULL
+      );
+      INSERT INTO virtual_clock (id, offset_ms, frozen_at_ms, version) VALUES (1, 0, NULL, 0);
+    `,
+  },
 ];
 
 /** An arbitrary, fixed key: the advisory lock that serialises migrations across instances. */

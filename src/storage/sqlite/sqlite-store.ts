@@ -50,6 +50,8 @@ import { readKeysetPage } from '../keyset.js';
 import { EventsAppended } from '../events-appended.js';
 import { toBusiness, toGroup, toTokenLookup, type BusinessRow, type GroupRow } from '../rows.js';
 import { HEALTH_PROBE_SQL } from '../health-probe.js';
+import type { ClockState } from '../../domain/clock.js';
+import { CLOCK_SELECT, RESET_CLOCK_SQL, toClockState, type ClockRow } from '../clock-rows.js';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for a throwaway store. */
@@ -99,6 +101,8 @@ export class SqliteStore implements Store {
   readonly #writes: SqliteWrites;
   readonly #outbox: SqliteOutbox;
   readonly #appended = new EventsAppended();
+  /** One process per file, as served: this store's own clock changes are the ones to hear of. */
+  readonly #clockChanged = new EventsAppended();
   readonly #tokens: RecordCache<string, TokenLookup> | undefined;
   readonly #groups: GroupCache | undefined;
 
@@ -459,6 +463,28 @@ export class SqliteStore implements Store {
     return this.#appended.subscribe(listener);
   }
 
+  async readClock(): Promise<ClockState> {
+    return toClockState(this.#db.prepare<[], ClockRow>(CLOCK_SELECT).get());
+  }
+
+  async updateClock(change: (current: ClockState) => ClockState): Promise<ClockState> {
+    const saved = this.#db
+      .transaction(() => {
+        const next = change(toClockState(this.#db.prepare<[], ClockRow>(CLOCK_SELECT).get()));
+        this.#db
+          .prepare('UPDATE virtual_clock SET offset_ms = ?, frozen_at_ms = ?, version = ? WHERE id = 1')
+          .run(next.offsetMs, next.frozenAtMs, next.version);
+        return next;
+      })
+      .immediate();
+    this.#clockChanged.notify();
+    return saved;
+  }
+
+  onClockChanged(listener: () => void): () => void {
+    return this.#clockChanged.subscribe(listener);
+  }
+
   async checkHealth(): Promise<void> {
     this.#db.prepare(HEALTH_PROBE_SQL).run();
   }
@@ -481,8 +507,10 @@ export class SqliteStore implements Store {
         ]) {
           this.#db.exec(`DELETE FROM ${table}`);
         }
+        this.#db.exec(RESET_CLOCK_SQL);
       })
       .immediate();
+    this.#clockChanged.notify();
   }
 
   async close(): Promise<void> {
