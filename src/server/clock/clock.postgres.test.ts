@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
+import pg from 'pg';
 import type { ClockReading } from '@groupgate/sdk/contract';
 import { Harness, V } from '../../testing/harness.js';
 import {
@@ -11,6 +12,7 @@ import {
   newTestSchema,
   openTestPostgresStore,
   postgresSkipReason,
+  TEST_DATABASE_URL,
 } from '../../testing/postgres.js';
 
 const skip = await postgresSkipReason();
@@ -39,9 +41,10 @@ async function seenWithin(h: Harness, check: (clock: ClockReading) => boolean): 
 describe('one clock across two instances on PostgreSQL', { skip }, () => {
   let a: Harness;
   let b: Harness;
+  let schema: string;
 
   beforeEach(async () => {
-    const schema = newTestSchema();
+    schema = newTestSchema();
     a = await Harness.start({ store: await openTestPostgresStore(schema), virtualClock: true });
     b = await Harness.start({ store: await openTestPostgresStore(schema), virtualClock: true });
   });
@@ -89,6 +92,33 @@ describe('one clock across two instances on PostgreSQL', { skip }, () => {
     const expired = await callOn(b);
     assert.equal(expired.status, 401);
     assert.deepEqual([expired.body.error?.code, expired.body.error?.error_subcode], [190, 463]);
+  });
+
+  it('a change made while the LISTEN connections are cut is seen once they are back', async () => {
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    try {
+      // This run's connections carry its schema as application_name; the LISTEN ones are idle in LISTEN. Each
+      // instance opens its own as it starts, without waiting for it: wait here until both are there.
+      const listening = `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'`;
+      const deadline = Date.now() + PROPAGATION_BOUND_MS;
+      while ((await admin.query(listening, [schema])).rowCount !== 2) {
+        assert.ok(Date.now() < deadline, 'one LISTEN connection per instance');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const { rows } = await admin.query<{ n: number }>(
+        `SELECT count(pg_terminate_backend(pid))::int AS n FROM (${listening}) AS l`,
+        [schema],
+      );
+      assert.equal(rows[0]?.n, 2);
+    } finally {
+      await admin.end();
+    }
+    await a.control('POST', '/_groupgate/clock/advance', { seconds: 600 });
+    await seenWithin(b, (clock) => Math.abs(clock.offset_seconds - 600) < 1);
+    // And the connection heard again: the next change arrives by notification.
+    await a.control('POST', '/_groupgate/clock/advance', { seconds: 600 });
+    await seenWithin(b, (clock) => Math.abs(clock.offset_seconds - 1200) < 1);
   });
 
   it('a global reset on one returns both to real time', async () => {
