@@ -201,4 +201,19 @@ describe('what follows the clock', () => {
     const [delivered] = await eventually(deliveries, (events) => events[0]?.state === 'delivered');
     assert.equal(delivered?.attempts, 3);
   });
+
+  it('prunes the delivery log once the clock passes its retention', async () => {
+    await start({ webhookLogRetentionMs: 86_400_000 });
+    const business = await h.createBusiness();
+    await h.createGroup(business);
+    type Delivery = { state: string };
+    const deliveries = async () =>
+      (await h.control<{ data: Delivery[] }>('GET', '/_groupgate/webhooks/deliveries')).body.data;
+    // Without a callback URL the event is settled at once, as skipped.
+    await eventually(deliveries, (events) => events.length === 1 && events[0]?.state === 'skipped');
+    await h.control('POST', '/_groupgate/clock/advance', { seconds: 3600 });
+    assert.equal((await deliveries()).length, 1, 'an hour old, it stays');
+    await h.control('POST', '/_groupgate/clock/advance', { seconds: 86_400 });
+    await eventually(deliveries, (events) => events.length === 0);
+  });
 });
