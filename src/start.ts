@@ -54,7 +54,7 @@ export async function startGroupgate(options: StartOptions = {}): Promise<Groupg
     if (config.seedDemo) {
       await seedDemo(
         server.store,
-        Math.floor(Date.now() / 1000),
+        server.app.virtualClock.nowSeconds(),
         config.maxGroupsPerPhoneNumber,
         config.maxParticipants,
       );

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerAdmin } from './commands/admin.js';
+import { registerClock } from './commands/clock.js';
 import { registerGroups } from './commands/groups.js';
 import { registerJoinRequests } from './commands/join-requests.js';
 import { registerLimits } from './commands/limits.js';
@@ -26,7 +27,7 @@ const program = new Command()
     'after',
     `
 The API commands work against Groupgate (default http://127.0.0.1:4004) or Meta (--base-url https://graph.facebook.com),
-with the token from --token or WHATSAPP_ACCESS_TOKEN. simulate, webhooks, limits, requests and admin use Groupgate's control API.`,
+with the token from --token or WHATSAPP_ACCESS_TOKEN. simulate, webhooks, limits, requests, clock and admin use Groupgate's control API.`,
   );
 registerServe(program);
 registerJoinRequests(program);
@@ -36,6 +37,7 @@ registerWebhooks(program);
 registerAdmin(program);
 registerLimits(program);
 registerRequests(program);
+registerClock(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`groupgate: ${describeError(error)}\n`);

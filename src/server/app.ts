@@ -18,7 +18,8 @@ import { registerInviteLinkRoutes } from './graph/routes/invite-link.js';
 import { registerJoinRequestRoutes } from './graph/routes/join-requests.js';
 import { registerParticipantRoutes } from './graph/routes/participants.js';
 import { CallLimiter } from './call-limits.js';
-import { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import { SYSTEM_CLOCK, WebhookDispatcher } from '../webhooks/dispatcher.js';
+import { VirtualClock } from './clock/virtual-clock.js';
 import { registerCharsetGuard } from './plugins/charset-guard.js';
 import { ConnectionGuard } from './plugins/connection-guard.js';
 import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
@@ -32,13 +33,23 @@ import { lazyCompilersFactory } from './lazy-compilers.js';
 import { describeCall, registerJournalCapture, type CapturedCall } from './journal/capture.js';
 import { RequestJournal } from './journal/request-journal.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The virtual clock this app reads time from (server/clock): `launch` seeds the demo on it. */
+    virtualClock: VirtualClock;
+  }
+}
+
 export interface AppDependencies {
   store: Store;
-  /** Unix seconds; injectable so tests can move time (token expiry). */
+  /**
+   * Unix seconds the Graph routes and control routes read; injectable so tests can move time by hand (token expiry).
+   * @default the virtual clock, in seconds
+   */
   clock?: () => number;
   /** Deliver webhooks from this instance. @default true */
   deliverWebhooks?: boolean;
-  /** The request journal's clock, Unix milliseconds. @default Date.now */
+  /** The request journal's clock, Unix milliseconds. @default the virtual clock, in milliseconds */
   clockMs?: () => number;
 }
 
@@ -72,7 +83,6 @@ export type AppConfig = Pick<
 >;
 
 export async function buildApp(config: AppConfig, deps: AppDependencies): Promise<FastifyInstance> {
-  const clock = deps.clock ?? (() => Math.floor(Date.now() / 1000));
   // The HTTP server below Fastify: connection caps, timeouts, and Graph answers where Fastify cannot answer.
   const connections = new ConnectionGuard({
     maxConnections: config.maxConnections,
@@ -101,6 +111,15 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   });
 
   app.addHook('preClose', async () => connections.shutDown());
+  // The virtual clock, shared through the store: read once here, then read back only when it changes.
+  const virtualClock = new VirtualClock(deps.store, {
+    onError: (error) => app.log.error({ err: error }, 'virtual clock: could not read the clock back'),
+  });
+  await virtualClock.start();
+  app.decorate('virtualClock', virtualClock);
+  app.addHook('onClose', async () => virtualClock.stop());
+  const clock = deps.clock ?? (() => virtualClock.nowSeconds());
+  const clockMs = () => virtualClock.nowMs();
   // Graph takes JSON, form and multipart bodies only; Fastify's default text/plain parser would let a plain
   // string through as a body.
   app.removeContentTypeParser('text/plain');
@@ -139,8 +158,11 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
         ? undefined
         : { callbackUrl: config.webhookUrl, fields: config.webhookFields },
     onError: (error) => app.log.error({ err: error }, 'webhook dispatcher'),
+    // Timers wait on the wall clock: a retry the virtual clock jumps past is sent when it moves (clockMoved).
+    clock: { now: clockMs, setTimer: SYSTEM_CLOCK.setTimer },
   });
   if (deps.deliverWebhooks !== false) {
+    virtualClock.onChange(() => dispatcher.clockMoved());
     app.addHook('onReady', async () => dispatcher.start());
     app.addHook('onClose', async () => dispatcher.stop());
   }
@@ -152,7 +174,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
       maxEntries: config.journalSize,
       onError: (error) => journalLog.warn({ err: error }, 'a batch of journal entries was not written'),
     });
-    registerJournalCapture(app, journal, deps.clockMs ?? Date.now);
+    registerJournalCapture(app, journal, deps.clockMs ?? clockMs);
     const closing = journal;
     // Before the store closes (launch closes the app first): the last calls are written.
     app.addHook('onClose', async () => closing.close());
@@ -160,6 +182,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   const edgeDeps = {
     store: deps.store,
     clock,
+    clockMs,
     // The call stages, in the order every Graph call meets them (edge-router.ts).
     stages: [limiter],
   };
@@ -181,6 +204,8 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     prefix: '/_groupgate',
     store: deps.store,
     clock,
+    clockMs,
+    virtualClock,
     adminToken: config.adminToken,
     maxParticipants: config.maxParticipants,
     webhookTimeoutMs: config.webhookTimeoutMs,

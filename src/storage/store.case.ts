@@ -580,5 +580,69 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
       assert.equal(await store.findGroupById(group.groupId), undefined);
       assert.deepEqual((await pending(group)).items, []);
     });
+
+    describe('the virtual clock', () => {
+      it('starts at real time, and saves each change under a growing version', async () => {
+        const initial = await store.readClock();
+        assert.deepEqual({ ...initial, version: 0 }, { offsetMs: 0, frozenAtMs: null, version: 0 });
+        const saved = await store.updateClock((current) => ({
+          offsetMs: current.offsetMs + 5000,
+          frozenAtMs: 1_790_000_000_000,
+          version: current.version + 1,
+        }));
+        assert.deepEqual(saved, {
+          offsetMs: 5000,
+          frozenAtMs: 1_790_000_000_000,
+          version: initial.version + 1,
+        });
+        assert.deepEqual(await store.readClock(), saved);
+      });
+
+      it('changes nothing when the change throws', async () => {
+        const before = await store.readClock();
+        await assert.rejects(
+          store.updateClock(() => {
+            throw new RangeError('refused');
+          }),
+          RangeError,
+        );
+        assert.deepEqual(await store.readClock(), before);
+      });
+
+      it('applies concurrent changes one after the other', async () => {
+        const step = (current: { offsetMs: number; frozenAtMs: number | null; version: number }) => ({
+          ...current,
+          offsetMs: current.offsetMs + 1000,
+          version: current.version + 1,
+        });
+        const before = await store.readClock();
+        await Promise.all(Array.from({ length: 5 }, () => store.updateClock(step)));
+        const after = await store.readClock();
+        assert.equal(after.offsetMs, before.offsetMs + 5000);
+        assert.equal(after.version, before.version + 5);
+      });
+
+      it('goes back to real time on reset, with a newer version, and says so', async () => {
+        const advanced = await store.updateClock((current) => ({
+          offsetMs: 86_400_000,
+          frozenAtMs: null,
+          version: current.version + 1,
+        }));
+        const heard = new Promise<void>((resolve) => {
+          const unsubscribe = store.onClockChanged(() => {
+            unsubscribe();
+            resolve();
+          });
+        });
+        await store.reset();
+        const reset = await store.readClock();
+        assert.deepEqual(
+          { offsetMs: reset.offsetMs, frozenAtMs: reset.frozenAtMs },
+          { offsetMs: 0, frozenAtMs: null },
+        );
+        assert.ok(reset.version > advanced.version, 'a reset is a newer state, never taken for an older one');
+        await heard;
+      });
+    });
   });
 }

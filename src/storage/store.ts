@@ -32,6 +32,7 @@ import type {
 } from '../domain/records.js';
 import type { BusinessLimits, TakePlan, WindowTake } from '../domain/rate-limits.js';
 import type { JournalEntryRecord, JournalFilter, NewJournalEntry } from '../domain/journal.js';
+import type { ClockState } from '../domain/clock.js';
 
 export interface Store {
   /** Which backend this is, for logs and the health endpoint. */
@@ -178,10 +179,22 @@ export interface Store {
    * no `wabaId` is given; returns how many went.
    */
   deleteJournalEntries(filter?: { wabaId?: string }): Promise<number>;
+  /** The virtual clock's shared state (real time, version 0, until first changed). */
+  readClock(): Promise<ClockState>;
+  /**
+   * Reads the clock's state under the store's lock, saves what `change` makes of it (it may throw to change
+   * nothing), and returns the saved state. Every instance on the store hears of it through `onClockChanged`.
+   */
+  updateClock(change: (current: ClockState) => ClockState): Promise<ClockState>;
+  /**
+   * Calls `listener` after a change of the clock's state by any instance sharing the store (a reset included), so
+   * that each keeps the state in memory and reads it back only then. Returns the unsubscribe.
+   */
+  onClockChanged(listener: () => void): () => void;
 
   /** Answers a read and commits a write that changes nothing (storage/health-probe); throws when either fails. */
   checkHealth(): Promise<void>;
-  /** Empties every table; the schema stays. */
+  /** Empties every table and returns the clock to real time; the schema stays. */
   reset(): Promise<void>;
   close(): Promise<void>;
 }

@@ -139,7 +139,7 @@ function assertGraphConventions(result: GraphResult): void {
 export class Harness {
   readonly app: FastifyInstance;
   readonly store: Store;
-  /** Unix seconds the app sees; tests move it to expire tokens. */
+  /** Unix seconds the app sees; tests move it to expire tokens. Unused with `virtualClock: true`. */
   now = 1_790_000_000;
 
   readonly #dispose: () => Promise<void>;
@@ -151,7 +151,13 @@ export class Harness {
   }
 
   static async start(
-    options: { store?: Store; config?: Partial<AppConfig>; deliverWebhooks?: boolean } = {},
+    options: {
+      store?: Store;
+      config?: Partial<AppConfig>;
+      deliverWebhooks?: boolean;
+      /** Run on the server's own virtual clock (`/_groupgate/clock`) instead of `now`. */
+      virtualClock?: boolean;
+    } = {},
   ): Promise<Harness> {
     const { store, dispose } =
       options.store === undefined
@@ -190,7 +196,7 @@ export class Harness {
       },
       {
         store,
-        clock: () => ref.harness?.now ?? 0,
+        ...(options.virtualClock !== true && { clock: () => ref.harness?.now ?? 0 }),
         ...(options.deliverWebhooks !== undefined && { deliverWebhooks: options.deliverWebhooks }),
       },
     );

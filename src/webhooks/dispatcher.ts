@@ -112,7 +112,7 @@ export class WebhookDispatcher {
    * Trims the delivery log to its retention, in batches that each hold the store briefly (SQLite runs them on the
    * event loop), yielding in between.
    */
-  async prune(now = Date.now()): Promise<number> {
+  async prune(now = this.#clock.now()): Promise<number> {
     let total = 0;
     try {
       for (;;) {
@@ -130,6 +130,16 @@ export class WebhookDispatcher {
   /** Look for due events now (the store's signal calls this after each commit that queued events). */
   wake(): void {
     this.#wakeAt(this.#clock.now());
+  }
+
+  /**
+   * The clock jumped (the virtual clock was advanced, frozen or set back): retries it moved past are due now, and
+   * the delivery log's retention counts from the new time.
+   */
+  clockMoved(): void {
+    if (this.#stopped) return;
+    this.wake();
+    void this.prune();
   }
 
   /** Stops claiming, and waits for deliveries in flight (each bounded by the timeout). */
@@ -154,7 +164,8 @@ export class WebhookDispatcher {
   #wakeAt(at: number): void {
     if (this.#stopped) return;
     const next = Math.min(at, this.#dueTimes[0] ?? Infinity);
-    if (this.#timer !== undefined && this.#timerAt <= next) return;
+    // A timer set for a time the clock has already passed (it jumped forward) would still wait its real delay.
+    if (this.#timer !== undefined && this.#timerAt <= next && this.#timerAt > this.#clock.now()) return;
     this.#timer?.cancel();
     this.#timerAt = next;
     this.#timer = this.#clock.setTimer(
@@ -260,6 +271,8 @@ export class WebhookDispatcher {
   async #deliver(event: ClaimedWebhookEvent, leaseUntil: number): Promise<void> {
     const attempt = event.attempts + 1;
     const startedAt = this.#clock.now();
+    // The duration on the wall clock: the schedule's clock may jump, or stand still, while the receiver answers.
+    const startedAtReal = performance.now();
     const subscription = event.settings ?? this.#options.defaultSubscription;
     if (subscription === undefined || !subscription.fields.includes(event.field)) {
       // As at Meta: an app that does not subscribe to the field is not sent the event, now or later.
@@ -309,7 +322,7 @@ export class WebhookDispatcher {
       eventId: event.id,
       attempt,
       startedAt,
-      durationMs: finishedAt - startedAt,
+      durationMs: Math.round(performance.now() - startedAtReal),
       url: subscription.callbackUrl,
       statusCode,
       error,

@@ -128,10 +128,17 @@ export async function serve(flags: ServeFlags): Promise<void> {
       ? 'Webhooks: no default callback URL (set one per app: PUT /_groupgate/apps/{app_id}/webhook, or --webhook-url)'
       : `Webhooks: ${config.webhookFields.join(', ')} -> ${config.webhookUrl} (verified)`,
   ];
+  // The clock is kept in the store: a restart on the same database keeps it, which had better not surprise anyone.
+  const clock = app.virtualClock.reading();
+  if (clock.frozen || clock.offset_seconds !== 0) {
+    lines.push(
+      `Clock: virtual, ${clock.now_iso}${clock.frozen ? ' (frozen)' : ` (${clock.offset_seconds} s ahead)`}; groupgate clock reset returns it to real time`,
+    );
+  }
   if (config.seedDemo) {
     const demo = await seedDemo(
       store,
-      Math.floor(Date.now() / 1000),
+      app.virtualClock.nowSeconds(),
       config.maxGroupsPerPhoneNumber,
       config.maxParticipants,
     );

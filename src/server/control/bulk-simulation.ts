@@ -32,12 +32,15 @@ export class Simulations {
   readonly #runs = new Map<string, { status: SimulationStatus; stop: () => void }>();
   readonly #store: Store;
   readonly #clock: () => number;
+  readonly #clockMs: () => number;
   readonly #maxParticipants: number;
   #next = 1;
 
-  constructor(store: Store, clock: () => number, maxParticipants: number) {
+  /** `clock` in Unix seconds and `clockMs` in ms, both virtual; the pace of a run is kept on the wall clock. */
+  constructor(store: Store, clock: () => number, clockMs: () => number, maxParticipants: number) {
     this.#store = store;
     this.#clock = clock;
+    this.#clockMs = clockMs;
     this.#maxParticipants = maxParticipants;
   }
 
@@ -73,7 +76,7 @@ export class Simulations {
       joined: 0,
       failed: 0,
       failures: [],
-      started_at: Date.now(),
+      started_at: this.#clockMs(),
       finished_at: null,
     };
     let stopped = false;
@@ -97,6 +100,7 @@ export class Simulations {
     status: SimulationStatus,
     isStopped: () => boolean,
   ): Promise<void> {
+    // Paced on the wall clock: a frozen virtual clock must not stall a run, nor an advance rush it.
     const started = Date.now();
     // Random numbers in the country's space, far from the demo's: collisions only make a user ask twice.
     const base = randomInt(100_000_000, 900_000_000);
@@ -118,7 +122,14 @@ export class Simulations {
       const waId = `${request.countryCode}${base + i}`;
       const link = links[i % links.length] ?? '';
       try {
-        const result = await simulateJoin(this.#store, waId, link, this.#clock(), this.#maxParticipants);
+        const result = await simulateJoin(
+          this.#store,
+          waId,
+          link,
+          this.#clock(),
+          this.#maxParticipants,
+          this.#clockMs(),
+        );
         if (result.status === 'joined') status.joined++;
         else status.requested++;
       } catch (error) {
@@ -130,6 +141,6 @@ export class Simulations {
       }
     }
     status.state = isStopped() ? 'stopped' : 'finished';
-    status.finished_at = Date.now();
+    status.finished_at = this.#clockMs();
   }
 }

@@ -46,7 +46,7 @@ export async function seedDemo(
       now,
     ),
     maxGroups,
-    (group) => outboxOf(group, groupCreated(group, inviteLinkFor(group.inviteCode), now)),
+    (group) => outboxOf(group, now * 1000, groupCreated(group, inviteLinkFor(group.inviteCode), now)),
   );
   if (created === 'limit_reached') return { business, accessToken, group: undefined, createdNow: true };
   for (const [i, waId] of DEMO_USERS.entries()) {
@@ -54,7 +54,7 @@ export async function seedDemo(
     await store.requestToJoin(
       created,
       { waId, joinRequestId: joinRequestIdFor(waId, created.groupNumber), now: at, maxParticipants },
-      joinEvents(created, waId, at),
+      joinEvents(created, waId, at, at * 1000),
     );
   }
   return { business, accessToken, group: created, createdNow: true };

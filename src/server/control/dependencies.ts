@@ -4,6 +4,7 @@
  */
 import type { RateLimit } from '../../domain/rate-limits.js';
 import type { Store } from '../../storage/store.js';
+import type { VirtualClock } from '../clock/virtual-clock.js';
 
 /** The request journal's buffer, as the control routes need it (server/journal/request-journal). */
 export interface JournalBuffer {
@@ -15,7 +16,12 @@ export interface JournalBuffer {
 
 export interface ControlDependencies {
   store: Store;
+  /** Unix seconds, as Graph's timestamps are. */
   clock: () => number;
+  /** Unix milliseconds on the virtual clock: webhook events and the delivery log's times. */
+  clockMs: () => number;
+  /** The virtual clock itself, for its control routes. */
+  virtualClock: VirtualClock;
   adminToken: string;
   maxParticipants: number;
   webhookTimeoutMs: number;

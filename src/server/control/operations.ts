@@ -90,6 +90,14 @@ const RECORDED_REQUEST = {
   headers: { authorization: 'Bearer [REDACTED]', 'content-type': 'application/json' },
 };
 
+const CLOCK = {
+  now: 1790086400,
+  now_iso: '2026-09-22T12:53:20.000Z',
+  offset_seconds: 86400,
+  frozen: false,
+  frozen_at: null,
+};
+
 /** Keyed by `METHOD /path`, the path as the document writes it (`{param}`). */
 export const CONTROL_OPERATIONS: Readonly<Record<string, ControlOperation>> = {
   'GET /_groupgate/health': {
@@ -172,6 +180,21 @@ export const CONTROL_OPERATIONS: Readonly<Record<string, ControlOperation>> = {
   'DELETE /_groupgate/requests': {
     operationId: 'clearRequests',
     responseExample: { success: true, deleted: 42 },
+  },
+  'GET /_groupgate/clock': { operationId: 'getClock', responseExample: CLOCK },
+  'POST /_groupgate/clock/advance': {
+    operationId: 'advanceClock',
+    requestExample: { seconds: 86400 },
+    responseExample: CLOCK,
+  },
+  'PUT /_groupgate/clock': {
+    operationId: 'freezeClock',
+    requestExample: { frozen_at: 1790086400 },
+    responseExample: { ...CLOCK, frozen: true, frozen_at: 1790086400 },
+  },
+  'DELETE /_groupgate/clock': {
+    operationId: 'resetClock',
+    responseExample: { ...CLOCK, now: 1790000000, now_iso: '2026-09-21T12:53:20.000Z', offset_seconds: 0 },
   },
   'POST /_groupgate/reset': { operationId: 'reset', responseExample: { success: true } },
   'POST /_groupgate/simulations': {

@@ -39,6 +39,7 @@ import { registerSimulationRoutes } from './simulation-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
 import { registerLimitRoutes } from './limit-routes.js';
 import { registerJournalRoutes } from './journal-routes.js';
+import { registerClockRoutes } from './clock-routes.js';
 import type { ControlDependencies } from './dependencies.js';
 
 // Request validation with ajv loaded and schemas compiled on first use, not at start-up. Path and query values
@@ -320,6 +321,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
         inviteLink,
         clock(),
         deps.maxParticipants,
+        deps.clockMs(),
       );
       return result;
     },
@@ -346,7 +348,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
     async (request) => {
       const { wa_id: waId } = request.params as { wa_id: string };
       const { group_id: groupId } = request.body as SimulatedUserActionBody;
-      const joinRequestId = await simulateCancelJoin(store, waId, groupId, clock());
+      const joinRequestId = await simulateCancelJoin(store, waId, groupId, clock(), deps.clockMs());
       return { status: 'cancelled', join_request_id: joinRequestId } satisfies SimulatedCancel;
     },
   );
@@ -401,7 +403,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       schema: {
         tags: TAGS,
         summary:
-          'Empty every table: businesses (with their rate limits and counts), tokens, groups, requests, webhook settings, the delivery log and the request journal. The admin token stays.',
+          'Empty every table: businesses (with their rate limits and counts), tokens, groups, requests, webhook settings, the delivery log and the request journal, and return the virtual clock to real time. The admin token stays.',
         security: SECURED,
         response: { 200: { type: 'object', properties: { success: { type: 'boolean' } } } },
       },
@@ -410,6 +412,8 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       // Calls answered before the reset and not yet written would otherwise land in the emptied journal.
       await deps.journal?.discardPending();
       await store.reset();
+      // A fresh instance runs on real time; every instance hears of it, this one before answering.
+      await deps.virtualClock.reload();
       return { success: true } satisfies ControlSuccess;
     },
   );
@@ -418,6 +422,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
   registerWebhookRoutes(app, deps);
   registerLimitRoutes(app, deps);
   registerJournalRoutes(app, deps);
+  registerClockRoutes(app, deps);
 
   let document: Promise<Record<string, unknown>> | undefined;
   app.get('/openapi.json', { schema: { hide: true } }, async (request) => {

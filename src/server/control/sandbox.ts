@@ -51,11 +51,18 @@ export function controlError(template: typeof GRAPH_ERRORS.CONTROL_NOT_FOUND, de
 }
 
 /** What a user opening the invite link reports: a new join request, or a new participant. */
-export function joinEvents(group: GroupRecord, waId: string, now: number): EventsFor<JoinOutcome> {
+export function joinEvents(
+  group: GroupRecord,
+  waId: string,
+  now: number,
+  nowMs: number,
+): EventsFor<JoinOutcome> {
   return (outcome) => {
-    if (outcome.status === 'joined') return outboxOf(group, participantsJoined(group, [waId], false, now));
+    if (outcome.status === 'joined') {
+      return outboxOf(group, nowMs, participantsJoined(group, [waId], false, now));
+    }
     if (outcome.status === 'requested' && outcome.created) {
-      return outboxOf(group, joinRequestChanged(group, 'created', outcome.joinRequestId, waId, now));
+      return outboxOf(group, nowMs, joinRequestChanged(group, 'created', outcome.joinRequestId, waId, now));
     }
     return [];
   };
@@ -70,6 +77,7 @@ export async function simulateJoin(
   inviteLink: string,
   now: number,
   maxParticipants: number,
+  nowMs: number,
 ): Promise<JoinResult> {
   const code = inviteLink.startsWith(INVITE_LINK_PREFIX) ? inviteLink.slice(INVITE_LINK_PREFIX.length) : '';
   const group = code === '' ? undefined : await store.findGroupByInviteCode(code);
@@ -88,7 +96,7 @@ export async function simulateJoin(
   const outcome = await store.requestToJoin(
     group,
     { waId, joinRequestId: joinRequestIdFor(waId, group.groupNumber), now, maxParticipants },
-    joinEvents(group, waId, now),
+    joinEvents(group, waId, now, nowMs),
   );
   switch (outcome.status) {
     case 'requested':
@@ -124,13 +132,14 @@ export async function simulateCancelJoin(
   waId: string,
   groupId: string,
   now: number,
+  nowMs: number,
 ): Promise<string> {
   const group = await findGroupOrFail(store, groupId);
   const joinRequestId = await store.cancelJoinRequest(
     group.pk,
     joinRequestIdFor(waId, group.groupNumber),
     now,
-    (id) => outboxOf(group, joinRequestChanged(group, 'revoked', id, waId, now)),
+    (id) => outboxOf(group, nowMs, joinRequestChanged(group, 'revoked', id, waId, now)),
   );
   if (joinRequestId === undefined) {
     throw controlError(
@@ -142,10 +151,18 @@ export async function simulateCancelJoin(
 }
 
 /** A participant leaves on their own: they may come back through the invite link later. */
-export async function simulateLeave(store: Store, waId: string, groupId: string, now: number): Promise<void> {
+export async function simulateLeave(
+  store: Store,
+  waId: string,
+  groupId: string,
+  now: number,
+  nowMs: number,
+): Promise<void> {
   const group = await findGroupOrFail(store, groupId);
   const [outcome] = await store.removeParticipants(group.pk, [waId], { now, ban: false }, (outcomes) =>
-    outcomes.some((o) => o.result === 'removed') ? outboxOf(group, participantLeft(group, waId, now)) : [],
+    outcomes.some((o) => o.result === 'removed')
+      ? outboxOf(group, nowMs, participantLeft(group, waId, now))
+      : [],
   );
   if (outcome?.result !== 'removed') {
     throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `User ${waId} is not a participant of ${groupId}.`);
@@ -158,10 +175,11 @@ export async function simulateSuspension(
   groupId: string,
   suspended: boolean,
   now: number,
+  nowMs: number,
 ): Promise<GroupRecord> {
   const group = await findGroupOrFail(store, groupId);
   const changed = await store.setSuspended(group.pk, suspended, now, (g) =>
-    outboxOf(g, statusChanged(g, suspended, now)),
+    outboxOf(g, nowMs, statusChanged(g, suspended, now)),
   );
   if (changed === undefined) {
     throw controlError(

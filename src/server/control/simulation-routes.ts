@@ -40,7 +40,7 @@ const SIMULATION = {
 
 export function registerSimulationRoutes(app: FastifyInstance, deps: ControlDependencies): void {
   const { store, clock } = deps;
-  const simulations = new Simulations(store, clock, deps.maxParticipants);
+  const simulations = new Simulations(store, clock, deps.clockMs, deps.maxParticipants);
   app.addHook('onClose', async () => simulations.stopAll());
 
   app.post(
@@ -62,7 +62,7 @@ export function registerSimulationRoutes(app: FastifyInstance, deps: ControlDepe
     async (request) => {
       const { wa_id: waId } = request.params as { wa_id: string };
       const { group_id: groupId } = request.body as SimulatedUserActionBody;
-      await simulateLeave(store, waId, groupId, clock());
+      await simulateLeave(store, waId, groupId, clock(), deps.clockMs());
       return { status: 'left' } satisfies SimulatedLeave;
     },
   );
@@ -92,7 +92,7 @@ export function registerSimulationRoutes(app: FastifyInstance, deps: ControlDepe
       },
       async (request) => {
         const { group_id: groupId } = request.params as { group_id: string };
-        const group = await simulateSuspension(store, groupId, suspended, clock());
+        const group = await simulateSuspension(store, groupId, suspended, clock(), deps.clockMs());
         return { group_id: group.groupId, suspended: group.suspended } satisfies SuspensionState;
       },
     );

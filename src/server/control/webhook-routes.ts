@@ -169,7 +169,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDepende
         callbackUrl: body.callback_url,
         verifyToken: body.verify_token,
         fields: body.fields,
-        updatedAt: Date.now(),
+        updatedAt: deps.clockMs(),
       };
       await store.saveWebhookSettings(settings);
       // Events held back for want of a subscription stay skipped, as at Meta; new ones go to the new URL.
@@ -295,7 +295,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDepende
     },
     async (request) => {
       const { id } = request.params as { id: number };
-      if (!(await store.replayWebhookEvent(id, Date.now()))) {
+      if (!(await store.replayWebhookEvent(id, deps.clockMs()))) {
         throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No webhook event ${id}.`);
       }
       return { success: true } satisfies ControlSuccess;

@@ -42,7 +42,7 @@ async function start(stages: CallStage[]): Promise<void> {
   registerErrorHandler(app, 1024 * 1024);
   registerEdge(
     app,
-    { store, clock: () => 1_000, stages },
+    { store, clock: () => 1_000, clockMs: () => 1_000_000, stages },
     {
       edge: 'probe',
       handlers: {

@@ -105,7 +105,10 @@ export interface CallStage {
 
 export interface EdgeDependencies {
   store: Store;
+  /** Unix seconds, the time Graph calls see (context.now). */
   clock: () => number;
+  /** Unix milliseconds on the virtual clock: webhook events are stamped with it (their retry window counts from it). */
+  clockMs: () => number;
   /** In the order they run; empty when nothing cross-cutting is configured. */
   stages: readonly CallStage[];
 }

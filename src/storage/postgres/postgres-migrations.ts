@@ -187,6 +187,21 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX request_journal_by_group ON request_journal (group_id, id);
     `,
   },
+  {
+    version: 6,
+    name: 'virtual clock',
+    sql: `
+      -- One row: the virtual clock every instance reads (offset and freeze in Unix ms). A reset changes it back to
+      -- real time and bumps the version, which only ever grows, so no instance takes an older state for a newer one.
+      CREATE TABLE virtual_clock (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        offset_ms BIGINT NOT NULL,
+        frozen_at_ms BIGINT,
+        version BIGINT NOT NULL
+      );
+      INSERT INTO virtual_clock (id, offset_ms, frozen_at_ms, version) VALUES (1, 0, NULL, 0);
+    `,
+  },
 ];
 
 /** An arbitrary, fixed key: the advisory lock that serialises migrations across instances. */

@@ -58,7 +58,10 @@ import {
   type GroupRow,
   type TokenRow,
 } from '../rows.js';
-import { resilientPoolConfig, withClient } from './pool.js';
+import { inTransaction, resilientPoolConfig, withClient } from './pool.js';
+import type { ClockState } from '../../domain/clock.js';
+import { CLOCK_SELECT, RESET_CLOCK_SQL, toClockState, type ClockRow } from '../clock-rows.js';
+import { CLOCK_CHANNEL, ClockChannel } from './clock-channel.js';
 import { HEALTH_PROBE_SQL } from '../health-probe.js';
 import type { BusinessLimits, TakePlan, WindowTake } from '../../domain/rate-limits.js';
 import { setBusinessLimits, takeFromWindows } from './postgres-rate-windows.js';
@@ -110,14 +113,27 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   });
   // An idle client that loses its connection must not take the process down.
   pool.on('error', () => undefined);
+  let currentSchema: string;
   try {
-    await withClient(pool, (client) => migratePostgres(client, schema));
+    currentSchema = await withClient(pool, async (client) => {
+      await migratePostgres(client, schema);
+      const row = await client.query<{ schema: string }>('SELECT current_schema() AS schema');
+      return row.rows[0]?.schema ?? 'public';
+    });
   } catch (error) {
     await pool.end();
     throw error;
   }
-  return new PostgresStore(pool);
+  const clockChannel = new ClockChannel({
+    connectionString: options.connectionString,
+    schema: currentSchema,
+    applicationName: options.applicationName ?? 'groupgate',
+  });
+  return new PostgresStore(pool, clockChannel);
 }
+
+/** Commits with the transaction it is part of: every instance LISTENing on this schema re-reads the clock. */
+const NOTIFY_CLOCK_SQL = `SELECT pg_notify('${CLOCK_CHANNEL}', current_schema())`;
 
 /**
  * Tokens and groups are read on every call and almost never change. Each instance keeps them for at most this long;
@@ -146,9 +162,12 @@ export class PostgresStore implements Store {
   readonly #writes: PostgresWrites;
   readonly #appended = new EventsAppended();
   readonly #pages: ReadBatcher<PageInput, PageRow | undefined>;
+  readonly #clockChannel: ClockChannel | undefined;
 
-  constructor(pool: pg.Pool) {
+  /** Without a clock channel, this store hears of no clock change (tests that build a store on a bare pool). */
+  constructor(pool: pg.Pool, clockChannel?: ClockChannel) {
     this.#pool = pool;
+    this.#clockChannel = clockChannel;
     this.#outbox = new PostgresOutbox(pool);
     this.#writes = new PostgresWrites(pool, this.#outbox, this.#appended);
     this.#pages = new ReadBatcher((inputs) => readPages(pool, inputs), PAGE_BATCHING);
@@ -550,6 +569,27 @@ export class PostgresStore implements Store {
     return this.#appended.subscribe(listener);
   }
 
+  async readClock(): Promise<ClockState> {
+    return toClockState(await this.#one<ClockRow>(CLOCK_SELECT, [], 'read_clock'));
+  }
+
+  updateClock(change: (current: ClockState) => ClockState): Promise<ClockState> {
+    return inTransaction(this.#pool, async (client) => {
+      const current = toClockState((await client.query<ClockRow>(`${CLOCK_SELECT} FOR UPDATE`)).rows[0]);
+      const next = change(current);
+      await client.query(
+        'UPDATE virtual_clock SET offset_ms = $1, frozen_at_ms = $2, version = $3 WHERE id = 1',
+        [next.offsetMs, next.frozenAtMs, next.version],
+      );
+      await client.query(NOTIFY_CLOCK_SQL);
+      return next;
+    });
+  }
+
+  onClockChanged(listener: () => void): () => void {
+    return this.#clockChannel?.subscribe(listener) ?? (() => undefined);
+  }
+
   async checkHealth(): Promise<void> {
     await this.#pool.query(HEALTH_PROBE_SQL);
   }
@@ -557,13 +597,18 @@ export class PostgresStore implements Store {
   async reset(): Promise<void> {
     this.#tokens.clear();
     this.#groups.clear();
-    await this.#pool.query(
-      `TRUNCATE rate_window_counts, request_journal, webhook_attempts, webhook_events, webhook_settings, removed_participants, join_requests,
-         participants, groups, access_tokens, businesses RESTART IDENTITY CASCADE`,
-    );
+    await inTransaction(this.#pool, async (client) => {
+      await client.query(
+        `TRUNCATE rate_window_counts, request_journal, webhook_attempts, webhook_events, webhook_settings, removed_participants, join_requests,
+           participants, groups, access_tokens, businesses RESTART IDENTITY CASCADE`,
+      );
+      await client.query(RESET_CLOCK_SQL);
+      await client.query(NOTIFY_CLOCK_SQL);
+    });
   }
 
   async close(): Promise<void> {
+    this.#clockChannel?.close();
     await this.#pool.end();
   }
 

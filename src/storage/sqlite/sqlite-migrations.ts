@@ -192,6 +192,21 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX request_journal_by_group ON request_journal (group_id, id);
     `,
   },
+  {
+    version: 6,
+    name: 'virtual clock',
+    sql: `
+      -- One row: the virtual clock every instance reads (offset and freeze in Unix ms). A reset changes it back to
+      -- real time and bumps the version, which only ever grows, so no instance takes an older state for a newer one.
+      CREATE TABLE virtual_clock (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        offset_ms INTEGER NOT NULL,
+        frozen_at_ms INTEGER,
+        version INTEGER NOT NULL
+      );
+      INSERT INTO virtual_clock (id, offset_ms, frozen_at_ms, version) VALUES (1, 0, NULL, 0);
+    `,
+  },
 ];
 
 /** Applies the steps not yet applied, each in its own IMMEDIATE transaction. */

@@ -60,6 +60,8 @@ import {
   toJournalEntry,
   type JournalRow,
 } from '../journal-query.js';
+import type { ClockState } from '../../domain/clock.js';
+import { CLOCK_SELECT, RESET_CLOCK_SQL, toClockState, type ClockRow } from '../clock-rows.js';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for a throwaway store. */
@@ -112,6 +114,8 @@ export class SqliteStore implements Store {
   readonly #outbox: SqliteOutbox;
   readonly #rateWindows: SqliteRateWindows;
   readonly #appended = new EventsAppended();
+  /** One process per file, as served: this store's own clock changes are the ones to hear of. */
+  readonly #clockChanged = new EventsAppended();
   readonly #tokens: RecordCache<string, TokenLookup> | undefined;
   readonly #groups: GroupCache | undefined;
 
@@ -541,6 +545,28 @@ export class SqliteStore implements Store {
     return this.#appended.subscribe(listener);
   }
 
+  async readClock(): Promise<ClockState> {
+    return toClockState(this.#db.prepare<[], ClockRow>(CLOCK_SELECT).get());
+  }
+
+  async updateClock(change: (current: ClockState) => ClockState): Promise<ClockState> {
+    const saved = this.#db
+      .transaction(() => {
+        const next = change(toClockState(this.#db.prepare<[], ClockRow>(CLOCK_SELECT).get()));
+        this.#db
+          .prepare('UPDATE virtual_clock SET offset_ms = ?, frozen_at_ms = ?, version = ? WHERE id = 1')
+          .run(next.offsetMs, next.frozenAtMs, next.version);
+        return next;
+      })
+      .immediate();
+    this.#clockChanged.notify();
+    return saved;
+  }
+
+  onClockChanged(listener: () => void): () => void {
+    return this.#clockChanged.subscribe(listener);
+  }
+
   async checkHealth(): Promise<void> {
     this.#db.prepare(HEALTH_PROBE_SQL).run();
   }
@@ -565,8 +591,10 @@ export class SqliteStore implements Store {
         ]) {
           this.#db.exec(`DELETE FROM ${table}`);
         }
+        this.#db.exec(RESET_CLOCK_SQL);
       })
       .immediate();
+    this.#clockChanged.notify();
   }
 
   async close(): Promise<void> {

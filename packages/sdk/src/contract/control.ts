@@ -317,3 +317,31 @@ export interface RequestsCleared {
   /** Entries removed from the store. */
   deleted: number;
 }
+/**
+ * `GET /_groupgate/clock`: the virtual clock every time Groupgate reads comes from (creation timestamps, token
+ * expiry, webhook retries and their window, the delivery log's retention).
+ */
+export interface ClockReading {
+  /** Unix seconds, as Graph's timestamps are. */
+  now: number;
+  /** The same instant, ISO 8601 with milliseconds. */
+  now_iso: string;
+  /** How far the virtual clock is ahead of the wall clock, in seconds (millisecond precision). */
+  offset_seconds: number;
+  frozen: boolean;
+  /** Unix seconds time stands still at, or null while it runs. */
+  frozen_at: number | null;
+}
+
+/** `POST /_groupgate/clock/advance`: a positive number of seconds, at most ten years (`MAX_CLOCK_STEP_SECONDS`). */
+export interface AdvanceClockBody {
+  seconds: number;
+}
+
+/** `PUT /_groupgate/clock`: freeze at `frozen_at` (Unix seconds, not before now), or at this instant. */
+export interface FreezeClockBody {
+  frozen_at?: number;
+}
+
+/** The most one call may move the virtual clock: ten years, as far as a token's `expires_in` reaches. */
+export const MAX_CLOCK_STEP_SECONDS = 315_360_000;

@@ -1,12 +1,13 @@
 /**
  * @module control/control-client — Groupgate's control API (`/_groupgate/…`, admin token): sandbox businesses and
  * tokens, simulated WhatsApp users, suspensions, bulk simulations, webhook settings, the delivery log, the request
- * journal, reset. Its errors use the Graph envelope, so they surface as the SDK's typed errors (NotFoundError,
- * InvalidParameterError, AuthenticationError …). Groupgate only: Meta has no such API.
+ * journal, rate limits, the virtual clock, reset. Its errors use the Graph envelope, so they surface as the SDK's
+ * typed errors (NotFoundError, InvalidParameterError, AuthenticationError …). Groupgate only: Meta has no such API.
  */
 import type {
   AppWebhookSettings,
   BusinessLimitsState,
+  ClockReading,
   ControlList,
   ControlSuccess,
   CreateSandboxBusinessBody,
@@ -200,6 +201,37 @@ export class ControlClient {
   }
 
   /** Empties every table on the server: every business, group and delivery, not only yours. */
+  /** The virtual clock every time the server reads comes from (creation timestamps, token expiry, webhook retries). */
+  clock(): Promise<ClockReading> {
+    return this.#call('GET', '/clock');
+  }
+
+  /**
+   * Moves the clock forward by `seconds` (> 0, fractions allowed, at most ten years): tokens past their expiry
+   * then fail with 190/463, and webhook retries it moves past are sent at once. A frozen clock stays frozen.
+   */
+  advanceClock(seconds: number): Promise<ClockReading> {
+    return this.#call('POST', '/clock/advance', { seconds });
+  }
+
+  /**
+   * Stops time: at `at` (a Date, or Unix seconds; not before the clock's current second), or at this instant. Every
+   * instance of the server reads the same frozen time until the clock is advanced or reset.
+   */
+  freezeClock(at?: Date | number): Promise<ClockReading> {
+    const frozenAt = at instanceof Date ? Math.floor(at.getTime() / 1000) : at;
+    return this.#call('PUT', '/clock', frozenAt === undefined ? {} : { frozen_at: frozenAt });
+  }
+
+  /** Back to real time: no offset, running. The one way the clock moves back. */
+  resetClock(): Promise<ClockReading> {
+    return this.#call('DELETE', '/clock');
+  }
+
+  /**
+   * Empties every table on the server: every business, group and delivery, not only yours; the clock goes back to
+   * real time.
+   */
   reset(): Promise<ControlSuccess> {
     return this.#call('POST', '/reset');
   }

@@ -74,7 +74,7 @@ export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependen
             ...(change.photo !== undefined && { photoSha256: change.photo.sha256 }),
           };
           const updated = await store.updateGroup(group.pk, patch, (changed) =>
-            outboxOf(changed, settingsUpdated(changed, requestId, change, context.now)),
+            outboxOf(changed, deps.clockMs(), settingsUpdated(changed, requestId, change, context.now)),
           );
           if (updated === undefined) throw objectNotFound(context);
           // Meta documents no body; the request_id is the one the group_settings_update webhook carries.
@@ -86,7 +86,7 @@ export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependen
         check: (context) => resolveGroup(context, store, { allowSuspended: true }),
         apply: async (context, group) => {
           const deleted = await store.deleteGroup(group.pk, context.now, (gone) =>
-            outboxOf(gone, groupDeleted(gone, newRequestId(), context.now)),
+            outboxOf(gone, deps.clockMs(), groupDeleted(gone, newRequestId(), context.now)),
           );
           if (!deleted) throw objectNotFound(context);
           return { body: '{"success":true}' };

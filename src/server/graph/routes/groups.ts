@@ -94,7 +94,12 @@ export function registerGroupRoutes(
           mintGroup(context.caller.business, settings, context.now),
           options.maxGroupsPerPhoneNumber,
           // The group id and invite link reach the caller only through this webhook, as at Meta.
-          (group) => outboxOf(group, groupCreated(group, inviteLinkFor(group.inviteCode), context.now)),
+          (group) =>
+            outboxOf(
+              group,
+              deps.clockMs(),
+              groupCreated(group, inviteLinkFor(group.inviteCode), context.now),
+            ),
         ),
       );
       if (created === 'limit_reached') {

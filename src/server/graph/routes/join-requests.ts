@@ -114,7 +114,7 @@ export function registerJoinRequestRoutes(
             const added = outcomes.flatMap((o) => (o.result === 'decided' ? [o.waId] : []));
             return added.length === 0
               ? []
-              : outboxOf(group, participantsJoined(group, added, true, context.now));
+              : outboxOf(group, deps.clockMs(), participantsJoined(group, added, true, context.now));
           },
         );
         return decision === 'approve'

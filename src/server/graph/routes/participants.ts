@@ -84,6 +84,7 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: EdgeDepend
               );
               return outboxOf(
                 group,
+                deps.clockMs(),
                 participantsRemovedByBusiness(group, requestId, removed, failed, context.now),
               );
             },
