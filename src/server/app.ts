@@ -99,7 +99,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   // string through as a body.
   app.removeContentTypeParser('text/plain');
   registerGraphHeaders(app, new UsageMeter(), clock);
-  registerErrorHandler(app, BODY_LIMIT);
+  registerErrorHandler(app, BODY_LIMIT, clock);
   registerCharsetGuard(app);
   // JSON and Graph's form encoding, decoded strictly (text that is not UTF-8 is refused, never replaced). Forms go
   // through Node's own parser (null-prototype objects, arrays for repeated keys), which spares a plugin load.

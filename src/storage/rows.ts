@@ -17,7 +17,7 @@ import type {
 
 /** Columns of a business row, in both schemas. */
 export const BUSINESS_COLUMNS = `pk, waba_id, phone_number_id, phone_digits, display_phone_number, app_id, app_secret,
-  name, created_at`;
+  name, created_at, require_appsecret_proof, default_api_version`;
 
 /** Columns of a group row, in both schemas. */
 export const GROUP_COLUMNS = `pk, group_id, group_number, business_pk, request_id, subject, description,
@@ -41,6 +41,9 @@ export interface BusinessRow {
   app_secret: string;
   name: string;
   created_at: number;
+  /** 0/1 from SQLite, a boolean from PostgreSQL. */
+  require_appsecret_proof: number | boolean;
+  default_api_version: string | null;
 }
 
 export interface GroupRow {
@@ -71,6 +74,8 @@ export function toBusiness(row: BusinessRow): BusinessRecord {
     appSecret: row.app_secret,
     name: row.name,
     createdAt: row.created_at,
+    requireAppsecretProof: row.require_appsecret_proof === true || row.require_appsecret_proof === 1,
+    defaultApiVersion: row.default_api_version,
   };
 }
 

@@ -36,6 +36,7 @@ import {
 import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
 import { registerSimulationRoutes } from './simulation-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
+import { registerAppRoutes } from './app-routes.js';
 import type { ControlDependencies } from './dependencies.js';
 
 /**
@@ -437,6 +438,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
 
   registerSimulationRoutes(app, deps);
   registerWebhookRoutes(app, deps);
+  registerAppRoutes(app, deps);
 
   let document: Promise<unknown> | undefined;
   app.get('/openapi.json', { schema: { hide: true } }, async () => (document ??= buildOpenApiDocument(deps)));

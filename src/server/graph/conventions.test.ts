@@ -4,6 +4,7 @@
  * call, bodies or not), and following paging links bare.
  */
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Harness, V, waIds, type Business, type Group } from '../../testing/harness.js';
 
@@ -185,4 +186,170 @@ describe('a JSON Content-Type without a body', () => {
       assert.equal(JSON.parse(deleted.body).success, true);
     });
   }
+});
+
+describe('paging links followed bare', () => {
+  it('carry the token that authenticated the call, from the header too, and work with no auth header', async () => {
+    const first = await h.graph<{ data: { join_request_id: string }[]; paging?: { next?: string } }>({
+      method: 'GET',
+      url: `${url}?limit=1`,
+      token: business.access_token,
+      headers: { host: 'groupgate.test:4004' },
+    });
+    const next = first.body.paging?.next ?? '';
+    assert.match(
+      next,
+      new RegExp(`^http://groupgate\\.test:4004/${V}/.*[?&]access_token=${business.access_token}&`),
+    );
+    const followed = await h.graph<{ data: { join_request_id: string }[]; paging?: { next?: string } }>({
+      method: 'GET',
+      url: next.replace(/^http:\/\/[^/]+/, ''),
+      token: null,
+    });
+    assert.equal(followed.status, 200, JSON.stringify(followed.body));
+    assert.deepEqual(
+      followed.body.data.map((r) => r.join_request_id),
+      [ids[1]],
+    );
+  });
+
+  it('carry the header token, never a query token that authenticated nothing', async () => {
+    const other = await h.createBusiness();
+    const page = await h.graph<{ paging?: { next?: string } }>({
+      method: 'GET',
+      url: `${url}?limit=1&access_token=${other.access_token}`,
+      token: business.access_token,
+    });
+    assert.match(page.body.paging?.next ?? '', new RegExp(`access_token=${business.access_token}&`));
+    assert.doesNotMatch(page.body.paging?.next ?? '', new RegExp(other.access_token));
+  });
+});
+
+describe('appsecret_proof', () => {
+  const proofOf = (token: string, secret: string) => createHmac('sha256', secret).update(token).digest('hex');
+  const read = (query: string) =>
+    h.graph<{ data?: unknown[]; error?: { message: string; code: number; type: string } }>({
+      method: 'GET',
+      url: `${url}?${query}`,
+      token: business.access_token,
+    });
+
+  it('is checked when given: the HMAC-SHA256 of the token keyed with the app secret, hex', async () => {
+    const good = await read(`appsecret_proof=${proofOf(business.access_token, business.app_secret)}`);
+    assert.equal(good.status, 200);
+    const upper = await read(
+      `appsecret_proof=${proofOf(business.access_token, business.app_secret).toUpperCase()}`,
+    );
+    assert.equal(upper.status, 200);
+    for (const wrong of [proofOf(business.access_token, 'another-secret'), 'abc', '']) {
+      const res = await read(`appsecret_proof=${wrong}`);
+      assert.equal(res.status, 400);
+      assert.deepEqual(
+        [res.body.error?.code, res.body.error?.type, res.body.error?.message],
+        [100, 'GraphMethodException', 'Invalid appsecret_proof provided in the API argument'],
+      );
+    }
+  });
+
+  it('is required when the app says so (control API), and paging links carry it', async () => {
+    const path = `/_groupgate/apps/${business.app_id}/settings`;
+    assert.deepEqual((await h.control('GET', path)).body, {
+      app_id: business.app_id,
+      require_appsecret_proof: false,
+      default_api_version: 'v23.0',
+    });
+    const set = await h.control('PUT', path, { require_appsecret_proof: true });
+    assert.equal(set.status, 200);
+    assert.equal(set.body['require_appsecret_proof'], true);
+    const missing = await read('limit=1');
+    assert.equal(missing.status, 400);
+    assert.deepEqual(
+      [missing.body.error?.code, missing.body.error?.type, missing.body.error?.message],
+      [100, 'GraphMethodException', 'API calls from the server require an appsecret_proof argument'],
+    );
+    const proof = proofOf(business.access_token, business.app_secret);
+    const page = await h.graph<{ paging?: { next?: string } }>({
+      method: 'GET',
+      url: `${url}?limit=1&appsecret_proof=${proof}`,
+      token: business.access_token,
+    });
+    assert.equal(page.status, 200);
+    const next = page.body.paging?.next ?? '';
+    assert.match(next, new RegExp(`appsecret_proof=${proof}`));
+    const followed = await h.graph({ method: 'GET', url: next.replace(/^http:\/\/[^/]+/, ''), token: null });
+    assert.equal(followed.status, 200);
+    await h.control('PUT', path, { require_appsecret_proof: false });
+    assert.equal((await read('limit=1')).status, 200);
+  });
+
+  it('refuses an unknown app and a wrong setting on the control API', async () => {
+    assert.equal(
+      (await h.control('PUT', '/_groupgate/apps/123/settings', { require_appsecret_proof: true })).status,
+      404,
+    );
+    const path = `/_groupgate/apps/${business.app_id}/settings`;
+    assert.equal((await h.control('PUT', path, { require_appsecret_proof: 'yes' })).status, 400);
+    assert.equal((await h.control('PUT', path, { default_api_version: 'v99.0' })).status, 400);
+    assert.equal((await h.control('PUT', path, { color: 'red' })).status, 400);
+  });
+});
+
+describe('versions', () => {
+  it('serves unversioned paths as the app’s default version, v23.0 unless set', async () => {
+    const res = await h.graph<{ data: unknown[] }>({
+      method: 'GET',
+      url: `/${group.groupId}/join_requests`,
+      token: business.access_token,
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['facebook-api-version'], 'v23.0');
+    assert.equal(res.body.data.length, 3);
+    const node = await h.graph<{ id: string }>({
+      method: 'GET',
+      url: `/${group.groupId}?fields=subject`,
+      token: business.access_token,
+    });
+    assert.equal(node.body.id, group.groupId);
+    await h.control('PUT', `/_groupgate/apps/${business.app_id}/settings`, { default_api_version: 'v25.0' });
+    const again = await h.graph({
+      method: 'GET',
+      url: `/${group.groupId}/invite_link`,
+      token: business.access_token,
+    });
+    assert.equal(again.headers['facebook-api-version'], 'v25.0');
+    // A default that has since retired is served as the oldest version available.
+    await h.control('PUT', `/_groupgate/apps/${business.app_id}/settings`, { default_api_version: 'v2.8' });
+    const old = await h.graph({
+      method: 'GET',
+      url: `/${group.groupId}/invite_link`,
+      token: business.access_token,
+    });
+    assert.equal(old.headers['facebook-api-version'], 'v20.0');
+    await h.control('PUT', `/_groupgate/apps/${business.app_id}/settings`, { default_api_version: null });
+    const reset = await h.graph({
+      method: 'GET',
+      url: `/${group.groupId}/invite_link`,
+      token: business.access_token,
+    });
+    assert.equal(reset.headers['facebook-api-version'], 'v23.0');
+  });
+
+  it('follows the clock: a version not yet released is no version, and one is served from its release day', async () => {
+    h.now = Date.parse('2026-07-28T12:00:00Z') / 1000;
+    const early = await h.graph<{ error: { code: number } }>({
+      method: 'GET',
+      url: `/v26.0/${group.groupId}/join_requests`,
+      token: business.access_token,
+    });
+    assert.equal(early.status, 400);
+    assert.equal(early.body.error.code, 2500);
+    h.now = Date.parse('2026-07-29T00:00:00Z') / 1000;
+    const released = await h.graph({
+      method: 'GET',
+      url: `/v26.0/${group.groupId}/join_requests`,
+      token: business.access_token,
+    });
+    assert.equal(released.status, 200);
+    assert.equal(released.headers['facebook-api-version'], 'v26.0');
+  });
 });

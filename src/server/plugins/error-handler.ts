@@ -143,7 +143,7 @@ export function frameworkErrorHandler(
   void sendGraphError(request, reply, graphError);
 }
 
-export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): void {
+export function registerErrorHandler(app: FastifyInstance, bodyLimit: number, clock: () => number): void {
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const graphError = toGraphError(error, request, bodyLimit);
     if (graphError.status === 503)
@@ -159,12 +159,12 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): v
       throw new GraphError(GRAPH_ERRORS.CONTROL_NOT_FOUND, { params: { details }, details });
     }
     const segments = (request.url.split('?')[0] ?? '').split('/').filter(Boolean);
-    if (segments.length === 0) throw unknownPathError(request.url);
+    if (segments.length === 0) throw unknownPathError(request.url, clock());
     if (segments.length === 1) {
       throw new GraphError(GRAPH_ERRORS.OBJECT_NOT_FOUND, {
         params: { method: request.method.toLowerCase(), id: segments[0] ?? '' },
       });
     }
-    throw unknownPathError(request.url);
+    throw unknownPathError(request.url, clock());
   });
 }

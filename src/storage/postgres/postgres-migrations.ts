@@ -137,6 +137,15 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhook_events_by_created ON webhook_events (created_at);
     `,
   },
+  {
+    version: 4,
+    name: 'app settings: appsecret_proof required, default API version',
+    sql: `
+      ALTER TABLE businesses ADD COLUMN require_appsecret_proof BOOLEAN NOT NULL DEFAULT FALSE;
+      -- NULL: Groupgate's default (DEFAULT_API_VERSION).
+      ALTER TABLE businesses ADD COLUMN default_api_version TEXT;
+    `,
+  },
 ];
 
 /** An arbitrary, fixed key: the advisory lock that serialises migrations across instances. */

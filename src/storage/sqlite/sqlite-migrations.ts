@@ -142,6 +142,15 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhook_events_by_created ON webhook_events (created_at);
     `,
   },
+  {
+    version: 4,
+    name: 'app settings: appsecret_proof required, default API version',
+    sql: `
+      ALTER TABLE businesses ADD COLUMN require_appsecret_proof INTEGER NOT NULL DEFAULT 0;
+      -- NULL: Groupgate's default (DEFAULT_API_VERSION).
+      ALTER TABLE businesses ADD COLUMN default_api_version TEXT;
+    `,
+  },
 ];
 
 /** Applies the steps not yet applied, each in its own IMMEDIATE transaction. */
