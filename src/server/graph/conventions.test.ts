@@ -353,3 +353,54 @@ describe('versions', () => {
     assert.equal(released.headers['facebook-api-version'], 'v26.0');
   });
 });
+
+describe('suppress_http_code and pretty', () => {
+  it('suppress_http_code=1 answers an error with HTTP 200 and the error body, from the query or the body', async () => {
+    const viaQuery = await h.app.inject({
+      method: 'GET',
+      url: `${url}?suppress_http_code=1&limit=0`,
+      headers: { authorization: `Bearer ${business.access_token}` },
+    });
+    assert.equal(viaQuery.statusCode, 200);
+    assert.equal(JSON.parse(viaQuery.body).error.code, 100);
+    const noToken = await h.app.inject({ method: 'GET', url: `${url}?suppress_http_code=1` });
+    assert.equal(noToken.statusCode, 200);
+    assert.equal(JSON.parse(noToken.body).error.code, 104);
+    assert.ok(noToken.headers['www-authenticate'], 'the error keeps its headers');
+    const viaBody = await h.app.inject({
+      method: 'POST',
+      url,
+      headers: {
+        authorization: `Bearer ${business.access_token}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      payload: 'messaging_product=sms&suppress_http_code=1',
+    });
+    assert.equal(viaBody.statusCode, 200);
+    assert.equal(JSON.parse(viaBody.body).error.code, 100);
+    const without = await h.app.inject({ method: 'GET', url: `${url}?limit=0` });
+    assert.equal(without.statusCode, 401);
+  });
+
+  it('pretty=1 indents answers and errors, three spaces a level as Graph does; absent, bodies stay compact', async () => {
+    const pretty = await h.app.inject({
+      method: 'GET',
+      url: `/${V}/${group.groupId}/invite_link?pretty=1`,
+      headers: { authorization: `Bearer ${business.access_token}` },
+    });
+    assert.equal(pretty.statusCode, 200);
+    assert.equal(
+      pretty.body,
+      `{\n   "messaging_product": "whatsapp",\n   "invite_link": "${group.inviteLink}"\n}`,
+    );
+    const error = await h.app.inject({ method: 'GET', url: `${url}?pretty=1` });
+    assert.equal(error.statusCode, 401);
+    assert.match(error.body, /^\{\n {3}"error": \{\n {6}"message"/);
+    const compact = await h.app.inject({
+      method: 'GET',
+      url: `/${V}/${group.groupId}/invite_link?pretty=0`,
+      headers: { authorization: `Bearer ${business.access_token}` },
+    });
+    assert.doesNotMatch(compact.body, /\n/);
+  });
+});

@@ -12,6 +12,7 @@ import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import type { Store } from '../../storage/store.js';
 import { GraphError, invalidParameter } from '../graph-error.js';
 import { authenticate, type Caller } from './authenticate.js';
+import { shapeAnswer } from './output-options.js';
 import { mergeParams, type GraphParams } from './params.js';
 import { defaultVersionOf, resolveVersion } from './versions.js';
 import { CONSOLE_SEGMENT, CONTROL_SEGMENT, firstPathSegment } from '../surface.js';
@@ -204,10 +205,11 @@ export function registerEdge(app: FastifyInstance, deps: EdgeDependencies, defin
       const held = route.after[i]?.afterApply?.(route, context, result);
       if (held !== undefined) await held;
     }
+    const answer = shapeAnswer({ status: result.status ?? 200, body: result.body }, params);
     return reply
-      .code(result.status ?? 200)
+      .code(answer.status)
       .header('content-type', 'application/json; charset=UTF-8')
-      .send(result.body);
+      .send(answer.body);
   };
   const path = definition.edge === undefined ? ':node' : `:node/${definition.edge}`;
   // Versioned, and unversioned as Graph serves it (the app's default version); HEAD is served by the GET
