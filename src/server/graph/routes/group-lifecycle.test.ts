@@ -247,8 +247,17 @@ describe('deleting a group', () => {
   it('answers success, then the group is gone for every call and from the list', async () => {
     await setUp();
     await join('16505550001');
-    const res = await call<{ success: boolean }>('DELETE', '');
-    assert.deepEqual([res.status, res.body], [200, { success: true }]);
+    const res = await call<{ success: boolean; request_id: string }>('DELETE', '');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.success, true);
+    assert.match(res.body.request_id, /^[0-9A-F]{32}$/);
+    // The group_delete webhook carries the same request_id, as group_create's does.
+    const log = await h.control<{ data: { item: Record<string, unknown> }[] }>(
+      'GET',
+      '/_groupgate/webhooks/deliveries?limit=500',
+    );
+    const deleted = log.body.data.find((e) => e.item['type'] === 'group_delete');
+    assert.equal(deleted?.item['request_id'], res.body.request_id);
     for (const path of ['', '/join_requests', '/invite_link']) {
       const gone = await call('GET', path);
       assert.equal(gone.status, 400, path);

@@ -85,11 +85,13 @@ export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependen
         limit: 'group_operations',
         check: (context) => resolveGroup(context, store, { allowSuspended: true }),
         apply: async (context, group) => {
+          const requestId = newRequestId();
           const deleted = await store.deleteGroup(group.pk, context.now, (gone) =>
-            outboxOf(gone, groupDeleted(gone, newRequestId(), context.now)),
+            outboxOf(gone, groupDeleted(gone, requestId, context.now)),
           );
           if (!deleted) throw objectNotFound(context);
-          return { body: '{"success":true}' };
+          // Meta's spec shows {success:true}; the request_id is the one the group_delete webhook carries.
+          return { body: `{"success":true,"request_id":"${requestId}"}` };
         },
       }),
       GET: async (context) => {
