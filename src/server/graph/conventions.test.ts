@@ -404,3 +404,100 @@ describe('suppress_http_code and pretty', () => {
     assert.doesNotMatch(compact.body, /\n/);
   });
 });
+
+describe('fields on the edges and field expansion on the node', () => {
+  type Items = { data: Record<string, unknown>[]; paging?: { next?: string } };
+  it('selects join request fields as on a node, the id always included', async () => {
+    const res = await h.graph<Items>({
+      method: 'GET',
+      url: `${url}?fields=wa_id&limit=2`,
+      token: business.access_token,
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.data, [
+      { join_request_id: ids[0], wa_id: waIds(3)[0] },
+      { join_request_id: ids[1], wa_id: waIds(3)[1] },
+    ]);
+    // The next page keeps the selection.
+    assert.match(res.body.paging?.next ?? '', /[?&]fields=wa_id&/);
+    const next = await h.graph<Items>({
+      method: 'GET',
+      url: (res.body.paging?.next ?? '').replace(/^http:\/\/[^/]+/, ''),
+      token: null,
+    });
+    assert.deepEqual(next.body.data, [{ join_request_id: ids[2], wa_id: waIds(3)[2] }]);
+    const everything = await h.graph<Items>({
+      method: 'GET',
+      url: `${url}?fields=`,
+      token: business.access_token,
+    });
+    assert.deepEqual(Object.keys(everything.body.data[0] ?? {}), [
+      'join_request_id',
+      'wa_id',
+      'creation_timestamp',
+    ]);
+  });
+
+  it('answers an unknown field on an edge with Graph’s nonexisting field error', async () => {
+    const res = await h.graph<{ error: { code: number; message: string } }>({
+      method: 'GET',
+      url: `${url}?fields=wa_id,color`,
+      token: business.access_token,
+    });
+    assert.equal(res.status, 400);
+    assert.equal(
+      res.body.error.message,
+      '(#100) Tried accessing nonexisting field (color) on node type (WhatsAppGroupJoinRequest)',
+    );
+    const groups = await h.graph<{ error: { message: string } }>({
+      method: 'GET',
+      url: `/${V}/${business.phone_number_id}/groups?fields=subject,owner`,
+      token: business.access_token,
+    });
+    assert.equal(
+      groups.body.error.message,
+      '(#100) Tried accessing nonexisting field (owner) on node type (WhatsAppGroup)',
+    );
+  });
+
+  it('selects group fields in the list', async () => {
+    const res = await h.graph<{ data: { groups: Record<string, unknown>[] } }>({
+      method: 'GET',
+      url: `/${V}/${business.phone_number_id}/groups?fields=subject`,
+      token: business.access_token,
+    });
+    assert.deepEqual(res.body.data.groups, [{ id: group.groupId, subject: 'Test group' }]);
+  });
+
+  it('expands participants on the node: .limit(n) and {subfields}', async () => {
+    await h.graph({
+      method: 'POST',
+      url,
+      token: business.access_token,
+      json: { messaging_product: 'whatsapp', join_requests: ids },
+    });
+    const res = await h.graph<{ participants: Record<string, unknown>[]; total_participant_count: number }>({
+      method: 'GET',
+      url: `/${V}/${group.groupId}?fields=${encodeURIComponent('participants.limit(2){wa_id},total_participant_count')}`,
+      token: business.access_token,
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body.participants, [{ wa_id: waIds(3)[0] }, { wa_id: waIds(3)[1] }]);
+    assert.equal(res.body.total_participant_count, 3);
+    for (const [fields, message] of [
+      [
+        'participants{phone}',
+        '(#100) Tried accessing nonexisting field (phone) on node type (WhatsAppGroupParticipant)',
+      ],
+      ['subject{x}', '(#100) Field subject of node type (WhatsAppGroup) cannot be expanded'],
+      ['participants{wa_id', '(#100) Syntax error in fields: unbalanced braces'],
+    ] as const) {
+      const bad = await h.graph<{ error: { message: string } }>({
+        method: 'GET',
+        url: `/${V}/${group.groupId}?fields=${encodeURIComponent(fields)}`,
+        token: business.access_token,
+      });
+      assert.equal(bad.body.error.message, message);
+    }
+  });
+});
