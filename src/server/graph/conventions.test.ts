@@ -4,7 +4,7 @@
  * call, bodies or not), and following paging links bare.
  */
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Harness, V, waIds, type Business, type Group } from '../../testing/harness.js';
 
@@ -499,5 +499,48 @@ describe('fields on the edges and field expansion on the node', () => {
       });
       assert.equal(bad.body.error.message, message);
     }
+  });
+});
+
+describe('ETag and If-None-Match', () => {
+  const get = (headers: Record<string, string> = {}) =>
+    h.app.inject({
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${business.access_token}`, ...headers },
+    });
+
+  it('tags every read with the quoted SHA-1 of its body and answers 304 to a matching If-None-Match', async () => {
+    const first = await get();
+    const etag = String(first.headers['etag']);
+    assert.equal(etag, `"${createHash('sha1').update(first.body).digest('hex')}"`);
+    const again = await get({ 'if-none-match': etag });
+    assert.equal(again.statusCode, 304);
+    assert.equal(again.body, '');
+    assert.equal(again.headers['etag'], etag);
+    assert.ok(again.headers['x-fb-trace-id']);
+    assert.equal((await get({ 'if-none-match': `"other", W/${etag}` })).statusCode, 304);
+    // Once the answer changes, so does its tag.
+    await h.requestToJoin('16505559999', group);
+    const changed = await get({ 'if-none-match': etag });
+    assert.equal(changed.statusCode, 200);
+    assert.notEqual(changed.headers['etag'], etag);
+  });
+
+  it('tags no write and no error', async () => {
+    const write = await h.app.inject({
+      method: 'POST',
+      url: `/${V}/${group.groupId}/invite_link`,
+      headers: { authorization: `Bearer ${business.access_token}`, 'content-type': 'application/json' },
+      payload: '{"messaging_product":"whatsapp"}',
+    });
+    assert.equal(write.statusCode, 200);
+    assert.equal(write.headers['etag'], undefined);
+    const error = await h.app.inject({
+      method: 'GET',
+      url: `${url}?limit=0`,
+      headers: { authorization: `Bearer ${business.access_token}` },
+    });
+    assert.equal(error.headers['etag'], undefined);
   });
 });

@@ -12,7 +12,7 @@ import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import type { Store } from '../../storage/store.js';
 import { GraphError, invalidParameter } from '../graph-error.js';
 import { authenticate, type Caller } from './authenticate.js';
-import { shapeAnswer } from './output-options.js';
+import { etagMatches, etagOf, shapeAnswer } from './output-options.js';
 import { mergeParams, type GraphParams } from './params.js';
 import { defaultVersionOf, resolveVersion } from './versions.js';
 import { CONSOLE_SEGMENT, CONTROL_SEGMENT, firstPathSegment } from '../surface.js';
@@ -206,6 +206,13 @@ export function registerEdge(app: FastifyInstance, deps: EdgeDependencies, defin
       if (held !== undefined) await held;
     }
     const answer = shapeAnswer({ status: result.status ?? 200, body: result.body }, params);
+    if (method !== 'POST' && method !== 'DELETE' && answer.status === 200) {
+      // A read: Graph tags it, and answers 304 without a body to a client that already holds it.
+      const etag = etagOf(answer.body);
+      reply.header('etag', etag);
+      const held = request.headers['if-none-match'];
+      if (held !== undefined && etagMatches(held, etag)) return reply.code(304).send();
+    }
     return reply
       .code(answer.status)
       .header('content-type', 'application/json; charset=UTF-8')

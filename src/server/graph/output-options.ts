@@ -5,6 +5,8 @@
  * stacks), and `pretty=1` indents the JSON. Absent, they cost two property reads.
  */
 
+import { createHash } from 'node:crypto';
+
 /** Graph reads these flags as `1` or `true`. */
 function isOn(value: unknown): boolean {
   return value === '1' || value === 'true' || value === true || value === 1;
@@ -54,4 +56,18 @@ export function errorShapingParams(query: unknown, body: unknown): Record<string
   if (fromBody === undefined) return fromQuery;
   const pick = (name: string) => fromBody[name] ?? fromQuery?.[name];
   return { suppress_http_code: pick('suppress_http_code'), pretty: pick('pretty') };
+}
+
+/**
+ * Graph's ETag on a read: a strong tag, the quoted SHA-1 hex of the body (the form Meta's spec shows,
+ * `"eb11a43a8f1e633acc57540de90158ed9ede1eb6"`), so the same answer always has the same tag.
+ */
+export function etagOf(body: string): string {
+  return `"${createHash('sha1').update(body).digest('hex')}"`;
+}
+
+/** Whether `If-None-Match` names `etag` (or is `*`); a weak `W/` form of the same tag matches too (RFC 9110). */
+export function etagMatches(ifNoneMatch: string, etag: string): boolean {
+  if (ifNoneMatch.trim() === '*') return true;
+  return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
