@@ -54,6 +54,22 @@ export const GRAPH_ERRORS = Object.freeze({
     message: 'Error validating access token: The session has been invalidated because the token was revoked.',
     title: 'Access token revoked',
   }),
+  // Graph's words, type and code for appsecret_proof (seen in answers quoted by php-graph-sdk #984 and
+  // dektrium/yii2-user #305): no "(#100)" prefix, GraphMethodException, HTTP 400.
+  INVALID_APPSECRET_PROOF: template({
+    status: 400,
+    code: 100,
+    type: 'GraphMethodException',
+    message: 'Invalid appsecret_proof provided in the API argument',
+    title: 'Invalid appsecret_proof',
+  }),
+  APPSECRET_PROOF_REQUIRED: template({
+    status: 400,
+    code: 100,
+    type: 'GraphMethodException',
+    message: 'API calls from the server require an appsecret_proof argument',
+    title: 'appsecret_proof required',
+  }),
   OBJECT_NOT_FOUND: template({
     status: 400,
     code: 100,

@@ -20,9 +20,20 @@ export interface BusinessRecord {
   createdAt: number;
   /** Its own rate limits (domain/rate-limits); read with the business, so a call pays nothing to learn them. */
   limits: BusinessLimits;
+  /** The app's "Require app secret" setting: every Graph call must carry a valid `appsecret_proof`. */
+  requireAppsecretProof: boolean;
+  /** The version unversioned calls are served as; null: Groupgate's default (v23.0). */
+  defaultApiVersion: string | null;
 }
 
-export type NewBusiness = Omit<BusinessRecord, 'pk' | 'limits'>;
+/** A new business's app starts with the default settings. */
+export type NewBusiness = Omit<BusinessRecord, 'pk' | 'limits' | 'requireAppsecretProof' | 'defaultApiVersion'>;
+
+/** A change to an app's settings; absent fields stay as they are. */
+export interface AppSettingsPatch {
+  requireAppsecretProof?: boolean;
+  defaultApiVersion?: string | null;
+}
 
 export interface NewAccessToken {
   token: string;

@@ -129,7 +129,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
       : { max: config.groupRateLimit.operations, perSeconds: config.groupRateLimit.windowSeconds };
   const limiter = new CallLimiter(deps.store, groupOperationsDefault);
   registerGraphHeaders(app, new UsageMeter(), clock, limiter);
-  registerErrorHandler(app, BODY_LIMIT);
+  registerErrorHandler(app, BODY_LIMIT, clock);
   registerCharsetGuard(app);
   // JSON and Graph's form encoding, decoded strictly (text that is not UTF-8 is refused, never replaced). Forms go
   // through Node's own parser (null-prototype objects, arrays for repeated keys), which spares a plugin load.
@@ -179,10 +179,12 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     // Before the store closes (launch closes the app first): the last calls are written.
     app.addHook('onClose', async () => closing.close());
   }
+  const batch = registerBatchRoutes(app);
   const edgeDeps = {
     store: deps.store,
     clock,
     clockMs,
+    versionRoot: batch.handle,
     // The call stages, in the order every Graph call meets them (edge-router.ts).
     stages: [limiter],
   };
@@ -197,7 +199,6 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   registerInviteLinkRoutes(app, edgeDeps);
   registerParticipantRoutes(app, edgeDeps);
   registerGroupNodeRoutes(app, edgeDeps);
-  registerBatchRoutes(app);
 
   await app.register(consoleRoutes);
   await app.register(controlRoutes, {

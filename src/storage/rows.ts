@@ -18,7 +18,7 @@ import { NO_LIMITS, type BusinessLimits } from '../domain/rate-limits.js';
 
 /** Columns of a business row, in both schemas. */
 export const BUSINESS_COLUMNS = `pk, waba_id, phone_number_id, phone_digits, display_phone_number, app_id, app_secret,
-  name, created_at, limits_json`;
+  name, created_at, limits_json, require_appsecret_proof, default_api_version`;
 
 /** Columns of a group row, in both schemas. */
 export const GROUP_COLUMNS = `pk, group_id, group_number, business_pk, request_id, subject, description,
@@ -44,6 +44,9 @@ export interface BusinessRow {
   created_at: number;
   /** The business's own rate limits as JSON (BusinessLimits); null when it has none. */
   limits_json: string | null;
+  /** 0/1 from SQLite, a boolean from PostgreSQL. */
+  require_appsecret_proof: number | boolean;
+  default_api_version: string | null;
 }
 
 export interface GroupRow {
@@ -75,6 +78,8 @@ export function toBusiness(row: BusinessRow): BusinessRecord {
     name: row.name,
     createdAt: row.created_at,
     limits: typeof row.limits_json === 'string' ? parseLimits(row.limits_json) : NO_LIMITS,
+    requireAppsecretProof: row.require_appsecret_proof === true || row.require_appsecret_proof === 1,
+    defaultApiVersion: row.default_api_version,
   };
 }
 

@@ -5,6 +5,7 @@
  * writes across two calls.
  */
 import type {
+  AppSettingsPatch,
   AttemptVerdict,
   BusinessRecord,
   ClaimedWebhookEvent,
@@ -158,6 +159,8 @@ export interface Store {
    */
   pruneWebhookEvents(before: number, limit: number): Promise<number>;
   /** Replaces the app secret webhooks are signed with; false when no business has this app. */
+  /** Changes an app's Graph settings (appsecret_proof, default version); false when no business has this app. */
+  setAppSettings(appId: string, patch: AppSettingsPatch): Promise<boolean>;
   setAppSecret(appId: string, appSecret: string): Promise<boolean>;
 
   /**

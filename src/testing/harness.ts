@@ -75,7 +75,10 @@ export interface GraphResult<T = Record<string, unknown>> {
 
 /** The spec path a Graph URL exercises, or null for paths Meta does not have. */
 export function specPathOf(url: string): SpecPath | null {
-  const [, , node, edge, extra] = (url.split('?')[0] ?? '').split('/');
+  const segments = (url.split('?')[0] ?? '').split('/');
+  // Unversioned paths are served as the app's default version: the same spec path.
+  if (!/^v\d/.test(segments[1] ?? '')) segments.splice(1, 0, 'v23.0');
+  const [, , node, edge, extra] = segments;
   if (node === undefined || extra !== undefined) return null;
   switch (edge) {
     case 'join_requests':

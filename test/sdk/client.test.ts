@@ -57,7 +57,9 @@ describe('groups', () => {
     const updated = await sdk.groups.update(groupId, { description: 'via the SDK' });
     assert.equal(updated.success, true);
     assert.equal((await sdk.groups.get(groupId, ['description'])).description, 'via the SDK');
-    assert.deepEqual(await sdk.groups.delete(groupId), { success: true });
+    const deleted = await sdk.groups.delete(groupId);
+    assert.equal(deleted.success, true);
+    assert.match(deleted.request_id ?? '', /^[0-9A-F]{32}$/);
     await assert.rejects(sdk.groups.get(groupId), NotFoundError);
   });
 

@@ -151,6 +151,35 @@ describe('ControlClient', () => {
     await assert.rejects(control.tokens.create('no-such-waba'), NotFoundError);
   });
 
+  it("sets the app's Graph settings; a client given the app secret sends appsecret_proof", async () => {
+    const owner = await control.businesses.create({ name: 'Proof' });
+    assert.deepEqual(await control.apps.getSettings(owner.app_id), {
+      app_id: owner.app_id,
+      require_appsecret_proof: false,
+      default_api_version: 'v23.0',
+    });
+    const set = await control.apps.setSettings(owner.app_id, { require_appsecret_proof: true });
+    assert.equal(set.require_appsecret_proof, true);
+    await assert.rejects(graphFor(owner).groups.list(), /appsecret_proof/);
+    const withSecret = new GroupsClient({
+      baseUrl,
+      accessToken: owner.access_token,
+      phoneNumberId: owner.phone_number_id,
+      appSecret: owner.app_secret,
+      retry: false,
+    });
+    assert.deepEqual((await withSecret.groups.list()).data, []);
+    const wrongSecret = new GroupsClient({
+      baseUrl,
+      accessToken: owner.access_token,
+      phoneNumberId: owner.phone_number_id,
+      appSecret: 'not-the-secret',
+      retry: false,
+    });
+    await assert.rejects(wrongSecret.groups.list(), /Invalid appsecret_proof/);
+    await assert.rejects(control.apps.getSettings('no-such-app'), NotFoundError);
+  });
+
   it('starts, follows and stops a bulk simulation', async () => {
     const group = await control.createGroup(business, {
       subject: 'Bulk',

@@ -18,6 +18,11 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Retries of transient failures and rate limits; `false` turns them off. */
   retry?: Partial<RetryOptions> | false;
+  /**
+   * The app secret, for apps that require `appsecret_proof` (Graph's "Require app secret"): every call then carries
+   * the HMAC-SHA256 of the access token keyed with it. Keep it on servers only.
+   */
+  appSecret?: string;
   /** Injectable for tests and custom agents. @default globalThis.fetch */
   fetch?: FetchLike;
   /** Waits between retries; injectable so tests need not sleep. */
@@ -54,6 +59,20 @@ function isGraphError(body: unknown): body is { error: GraphErrorObject } {
   return typeof error === 'object' && error !== null && typeof error.code === 'number';
 }
 
+/** Graph's `appsecret_proof`: HMAC-SHA256 of the access token keyed with the app secret, lower-case hex. */
+export async function appsecretProof(accessToken: string, appSecret: string): Promise<string> {
+  const encoder = new TextEncoder();
+  const key = await globalThis.crypto.subtle.importKey(
+    'raw',
+    encoder.encode(appSecret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
+  const mac = new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', key, encoder.encode(accessToken)));
+  return Array.from(mac, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
 export class GraphTransport {
   readonly baseUrl: string;
   readonly apiVersion: string;
@@ -63,6 +82,8 @@ export class GraphTransport {
   readonly #fetch: FetchLike;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #pathPrefix: string;
+  /** The appsecret_proof, computed once (Web Crypto is asynchronous) when an app secret is given. */
+  readonly #proof: Promise<string> | undefined;
 
   /** `pathPrefix` replaces `/{apiVersion}` before each path: Groupgate's control API lives under `/_groupgate`. */
   constructor(options: ClientOptions, pathPrefix?: string) {
@@ -78,6 +99,8 @@ export class GraphTransport {
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#pathPrefix = pathPrefix ?? `/${this.apiVersion}`;
+    this.#proof =
+      options.appSecret === undefined ? undefined : appsecretProof(options.accessToken, options.appSecret);
   }
 
   url(spec: Pick<RequestSpec, 'path' | 'query'>): string {
@@ -115,9 +138,11 @@ export class GraphTransport {
     } else if (spec.form !== undefined) {
       body = spec.form; // fetch sets the multipart boundary.
     }
+    const proof = this.#proof === undefined ? undefined : await this.#proof;
+    const sent = proof === undefined ? spec : { ...spec, query: { ...spec.query, appsecret_proof: proof } };
     let response: Response;
     try {
-      response = await this.#fetch(this.url(spec), {
+      response = await this.#fetch(this.url(sent), {
         method: spec.method,
         headers,
         ...(body !== undefined && { body }),

@@ -223,6 +223,23 @@ export const CONTROL_OPERATIONS: Readonly<Record<string, ControlOperation>> = {
     operationId: 'getWebhook',
     responseExample: WEBHOOK_SETTINGS,
   },
+  'GET /_groupgate/apps/{app_id}/settings': {
+    operationId: 'getAppSettings',
+    responseExample: {
+      app_id: '1234567890123456',
+      require_appsecret_proof: false,
+      default_api_version: 'v23.0',
+    },
+  },
+  'PUT /_groupgate/apps/{app_id}/settings': {
+    operationId: 'setAppSettings',
+    requestExample: { require_appsecret_proof: true, default_api_version: 'v24.0' },
+    responseExample: {
+      app_id: '1234567890123456',
+      require_appsecret_proof: true,
+      default_api_version: 'v24.0',
+    },
+  },
   'GET /_groupgate/webhooks/deliveries': {
     operationId: 'listDeliveries',
     responseExample: { data: [DELIVERY] },

@@ -124,6 +124,7 @@ describe('control API', () => {
     const doc = res.json() as { openapi: string; paths: Record<string, unknown> };
     assert.match(doc.openapi, /^3\./);
     assert.deepEqual(Object.keys(doc.paths).sort(), [
+      '/_groupgate/apps/{app_id}/settings',
       '/_groupgate/apps/{app_id}/webhook',
       '/_groupgate/businesses',
       '/_groupgate/businesses/{waba_id}/limits',

@@ -40,6 +40,7 @@ import { registerWebhookRoutes } from './webhook-routes.js';
 import { registerLimitRoutes } from './limit-routes.js';
 import { registerJournalRoutes } from './journal-routes.js';
 import { registerClockRoutes } from './clock-routes.js';
+import { registerAppRoutes } from './app-routes.js';
 import type { ControlDependencies } from './dependencies.js';
 
 // Request validation with ajv loaded and schemas compiled on first use, not at start-up. Path and query values
@@ -423,6 +424,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
   registerLimitRoutes(app, deps);
   registerJournalRoutes(app, deps);
   registerClockRoutes(app, deps);
+  registerAppRoutes(app, deps);
 
   let document: Promise<Record<string, unknown>> | undefined;
   app.get('/openapi.json', { schema: { hide: true } }, async (request) => {

@@ -1,7 +1,9 @@
 /**
  * @module server/graph/authenticate — resolves the caller's business from `Authorization: Bearer …` or an
- * `access_token` parameter (Graph accepts both; Meta's own docs use the query form), with Graph's 104 and 190.
+ * `access_token` parameter (Graph accepts both; Meta's own docs use the query form), with Graph's 104 and 190,
+ * and checks `appsecret_proof`: whenever one is sent, and always when the app requires it.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { GRAPH_ERRORS, formatMessage, type ErrorTemplate } from '../../domain/error-catalog.js';
 import type { Store } from '../../storage/store.js';
@@ -15,6 +17,8 @@ export interface Caller {
   accessToken: string;
   /** Where that token came from. */
   tokenSentAs: 'header' | 'parameter';
+  /** The `appsecret_proof` sent with it, once checked; paging links carry it on. */
+  appsecretProof?: string;
 }
 
 /** Graph's auth errors also say what went wrong in a `WWW-Authenticate` header. */
@@ -66,9 +70,28 @@ export async function authenticate(
       params: { expiredAt: graphDate(found.expiresAt), now: graphDate(now) },
     });
   }
+  const proof = params['appsecret_proof'];
+  if (proof !== undefined) {
+    if (typeof proof !== 'string' || !proves(proof, token, found.business.appSecret)) {
+      throw new GraphError(GRAPH_ERRORS.INVALID_APPSECRET_PROOF);
+    }
+  } else if (found.business.requireAppsecretProof) {
+    throw new GraphError(GRAPH_ERRORS.APPSECRET_PROOF_REQUIRED);
+  }
   return {
     business: found.business,
     accessToken: token,
     tokenSentAs: fromHeader === undefined ? 'parameter' : 'header',
+    ...(typeof proof === 'string' && { appsecretProof: proof.toLowerCase() }),
   };
+}
+
+/**
+ * Graph's `appsecret_proof`: the HMAC-SHA256 of the access token keyed with the secret of the app the token belongs
+ * to (here the business's app), as lower- or upper-case hex. Computed only when a proof is sent.
+ */
+function proves(proof: string, token: string, appSecret: string): boolean {
+  if (!/^[0-9a-fA-F]{64}$/.test(proof)) return false;
+  const expected = createHmac('sha256', appSecret).update(token).digest();
+  return timingSafeEqual(Buffer.from(proof, 'hex'), expected);
 }

@@ -39,10 +39,10 @@ function recorder(name: string, options: { refuse?: boolean; onlyLimited?: boole
 
 async function start(stages: CallStage[]): Promise<void> {
   app = Fastify();
-  registerErrorHandler(app, 1024 * 1024);
+  registerErrorHandler(app, 1024 * 1024, () => 1_790_000_000);
   registerEdge(
     app,
-    { store, clock: () => 1_000, clockMs: () => 1_000_000, stages },
+    { store, clock: () => 1_790_000_000, clockMs: () => 1_790_000_000_000, stages },
     {
       edge: 'probe',
       handlers: {

@@ -12,8 +12,10 @@ import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import type { Store } from '../../storage/store.js';
 import { GraphError, invalidParameter } from '../graph-error.js';
 import { authenticate, type Caller } from './authenticate.js';
+import { etagMatches, etagOf, shapeAnswer } from './output-options.js';
 import { mergeParams, type GraphParams } from './params.js';
-import { resolveVersion } from './versions.js';
+import { defaultVersionOf, resolveVersion } from './versions.js';
+import { CONSOLE_SEGMENT, CONTROL_SEGMENT, firstPathSegment } from '../surface.js';
 
 export type GraphMethod = 'GET' | 'POST' | 'DELETE';
 
@@ -111,6 +113,11 @@ export interface EdgeDependencies {
   clockMs: () => number;
   /** In the order they run; empty when nothing cross-cutting is configured. */
   stages: readonly CallStage[];
+  /**
+   * `/{version}` itself, Graph's root node, where batch requests are posted. It has the shape of an unversioned
+   * node path, so the node route hands it over rather than reading the version as a node id.
+   */
+  versionRoot?: (request: FastifyRequest, reply: FastifyReply, version: string) => Promise<unknown>;
 }
 
 interface ServedRoute extends EdgeRoute {
@@ -146,9 +153,9 @@ const OVERRIDABLE = new Set<string>(['GET', 'POST', 'DELETE']);
  * What Graph calls "Unknown path components": everything after the segment it took for the node id. With a valid
  * version that is the segment after it; without one, Graph reads the first segment itself as the node.
  */
-export function unknownPathError(urlPath: string): GraphError {
+export function unknownPathError(urlPath: string, now: number): GraphError {
   const segments = urlPath.split('?')[0]?.split('/').filter(Boolean) ?? [];
-  const nodeIndex = segments[0] !== undefined && resolveVersion(segments[0]) !== undefined ? 1 : 0;
+  const nodeIndex = segments[0] !== undefined && resolveVersion(segments[0], now) !== undefined ? 1 : 0;
   const rest = segments.slice(nodeIndex + 1);
   return new GraphError(GRAPH_ERRORS.UNKNOWN_PATH, { params: { path: '/' + rest.join('/') } });
 }
@@ -163,51 +170,72 @@ function effectiveMethod(request: FastifyRequest, params: GraphParams): string {
 }
 
 export function registerEdge(app: FastifyInstance, deps: EdgeDependencies, definition: EdgeDefinition): void {
-  const url = definition.edge === undefined ? '/:version/:node' : `/:version/:node/${definition.edge}`;
-  // As the journal and the fault rules name it: the node itself is `group`.
-  const edgeName = definition.edge ?? 'group';
   const routes: Partial<Record<GraphMethod, ServedRoute>> = {};
   for (const method of ['GET', 'POST', 'DELETE'] as const) {
     const handler = definition.handlers[method];
     if (handler !== undefined) routes[method] = serveRoute(definition.edge, method, handler, deps.stages);
   }
-  app.route({
-    method: [...ALL_METHODS],
-    url,
-    // HEAD is served by the GET handler below; Fastify must not add its own.
-    exposeHeadRoute: false,
-    handler: async (request: FastifyRequest, reply: FastifyReply) => {
-      const { version: segment, node } = request.params as { version: string; node: string };
-      const version = resolveVersion(segment);
+  // As the journal and the fault rules name it: the node itself is `group`.
+  const edgeName = definition.edge ?? 'group';
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { version: segment, node } = request.params as { version?: string; node: string };
+    const now = deps.clock();
+    let version: string | undefined;
+    if (segment !== undefined) {
+      version = resolveVersion(segment, now);
       // Not a version: the not-found handler decides (a control-API path, or Graph's unknown path components).
       if (version === undefined) return reply.callNotFound();
       request.graphVersion = version;
-      request.graphEdge = edgeName;
-      const params = mergeParams(request);
-      const method = effectiveMethod(request, params);
-      request.graphMethod = method;
-      const route = routes[(method === 'HEAD' ? 'GET' : method) as GraphMethod];
-      const now = deps.clock();
-      const caller = await authenticate(request, params, deps.store, now);
-      request.graphBusiness = caller.business;
-      if (route === undefined) {
-        throw new GraphError(GRAPH_ERRORS.UNSUPPORTED_METHOD, { params: { method: method.toLowerCase() } });
-      }
-      const context: GraphContext = { request, version, nodeId: node, params, caller, now };
-      const checked = route.check === undefined ? undefined : await route.check(context);
-      for (let i = 0; i < route.before.length; i++) {
-        const held = route.before[i]?.beforeApply(route, context);
-        if (held !== undefined) await held;
-      }
-      const result = await route.apply(context, checked);
-      for (let i = 0; i < route.after.length; i++) {
-        const held = route.after[i]?.afterApply?.(route, context, result);
-        if (held !== undefined) await held;
-      }
-      return reply
-        .code(result.status ?? 200)
-        .header('content-type', 'application/json; charset=UTF-8')
-        .send(result.body);
-    },
-  });
+    } else {
+      // An unversioned path; the bare root, the control API and the console keep their own answers.
+      const surface = firstPathSegment(request.url);
+      if (node === '' || surface === CONTROL_SEGMENT || surface === CONSOLE_SEGMENT)
+        return reply.callNotFound();
+      const root = definition.edge === undefined ? resolveVersion(node, now) : undefined;
+      if (root !== undefined && deps.versionRoot !== undefined) return deps.versionRoot(request, reply, root);
+    }
+    request.graphEdge = edgeName;
+    const params = mergeParams(request);
+    const method = effectiveMethod(request, params);
+    request.graphMethod = method;
+    const route = routes[(method === 'HEAD' ? 'GET' : method) as GraphMethod];
+    const caller = await authenticate(request, params, deps.store, now);
+    request.graphBusiness = caller.business;
+    if (version === undefined) {
+      version = defaultVersionOf(caller.business, now);
+      request.graphVersion = version;
+    }
+    if (route === undefined) {
+      throw new GraphError(GRAPH_ERRORS.UNSUPPORTED_METHOD, { params: { method: method.toLowerCase() } });
+    }
+    const context: GraphContext = { request, version, nodeId: node, params, caller, now };
+    const checked = route.check === undefined ? undefined : await route.check(context);
+    for (let i = 0; i < route.before.length; i++) {
+      const held = route.before[i]?.beforeApply(route, context);
+      if (held !== undefined) await held;
+    }
+    const result = await route.apply(context, checked);
+    for (let i = 0; i < route.after.length; i++) {
+      const held = route.after[i]?.afterApply?.(route, context, result);
+      if (held !== undefined) await held;
+    }
+    const answer = shapeAnswer({ status: result.status ?? 200, body: result.body }, params);
+    if (method !== 'POST' && method !== 'DELETE' && answer.status === 200) {
+      // A read: Graph tags it, and answers 304 without a body to a client that already holds it.
+      const etag = etagOf(answer.body);
+      reply.header('etag', etag);
+      const held = request.headers['if-none-match'];
+      if (held !== undefined && etagMatches(held, etag)) return reply.code(304).send();
+    }
+    return reply
+      .code(answer.status)
+      .header('content-type', 'application/json; charset=UTF-8')
+      .send(answer.body);
+  };
+  const path = definition.edge === undefined ? ':node' : `:node/${definition.edge}`;
+  // Versioned, and unversioned as Graph serves it (the app's default version); HEAD is served by the GET
+  // handler, so Fastify must not add its own.
+  for (const url of [`/:version/${path}`, `/${path}`]) {
+    app.route({ method: [...ALL_METHODS], url, exposeHeadRoute: false, handler });
+  }
 }

@@ -192,14 +192,24 @@ describe('nodes and paths', () => {
     );
   });
 
-  it('serves a retired version as the oldest one available and says so in facebook-api-version', async () => {
-    const res = await h.graph({
+  it('serves a retired version as the oldest one available on the day and says so in facebook-api-version', async () => {
+    // The harness's clock reads 2026-09-21: v19.0 retired on May 21 2026, v20.0 is served until Sep 24.
+    for (const retired of ['v2.8', 'v19.0']) {
+      const res = await h.graph({
+        method: 'GET',
+        url: `/${retired}/${group.groupId}/join_requests`,
+        token: business.access_token,
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers['facebook-api-version'], 'v20.0');
+    }
+    h.now = Date.parse('2026-09-25T00:00:00Z') / 1000;
+    const later = await h.graph({
       method: 'GET',
       url: `/v2.8/${group.groupId}/join_requests`,
       token: business.access_token,
     });
-    assert.equal(res.status, 200);
-    assert.equal(res.headers['facebook-api-version'], 'v19.0');
+    assert.equal(later.headers['facebook-api-version'], 'v21.0');
   });
 
   it('answers a URL with malformed percent-encoding with 100, in the Graph envelope', async () => {

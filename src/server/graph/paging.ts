@@ -88,12 +88,17 @@ function addressOf(socket: { localAddress?: string | undefined; localPort?: numb
 }
 
 /**
- * The token a paging link carries: the one that authenticated the call, and only when it came as a parameter —
- * a token sent in the Authorization header stays out of URLs, and a parameter that did not authenticate the call
- * (a header token won) is never copied into one.
+ * What a paging link carries besides the page itself, so that it works followed bare, as Graph's do: the token that
+ * authenticated the call, however it came (header or parameter; never a parameter that did not authenticate it),
+ * the `appsecret_proof` that went with it, and the `fields` asked for. Ends with `&` when not empty.
  */
-export function linkAccessToken(context: GraphContext): string | undefined {
-  return context.caller.tokenSentAs === 'parameter' ? context.caller.accessToken : undefined;
+export function linkParams(context: GraphContext): string {
+  const { caller, params } = context;
+  let carried = `access_token=${encodeURIComponent(caller.accessToken)}&`;
+  if (caller.appsecretProof !== undefined) carried += `appsecret_proof=${caller.appsecretProof}&`;
+  const fields = params['fields'];
+  if (typeof fields === 'string' && fields !== '') carried += `fields=${encodeURIComponent(fields)}&`;
+  return carried;
 }
 
 /** Where a keyset page of records stands, for `buildPaging`; undefined for an empty page. */
@@ -121,11 +126,7 @@ export function buildPaging(
     after: encodeCursor(request.edge, request.node, position.lastKey),
   };
   // Built by hand rather than with URLSearchParams: this runs on every page and the parameters are few.
-  const token = linkAccessToken(context);
-  const prefix =
-    token === undefined
-      ? `${edgeUrl}?limit=${request.query.limit}`
-      : `${edgeUrl}?access_token=${encodeURIComponent(token)}&limit=${request.query.limit}`;
+  const prefix = `${edgeUrl}?${linkParams(context)}limit=${request.query.limit}`;
   const link = (direction: 'after' | 'before', cursor: string): string =>
     `${prefix}&${direction}=${encodeURIComponent(cursor)}`;
   return {

@@ -13,14 +13,110 @@ export type GraphParams = Record<string, unknown>;
 
 /**
  * Query string and body, the body winning, as one record. It has no prototype, so a parameter name the client
- * chose (`constructor`, `__proto__`) never reaches what plain objects inherit.
+ * chose (`constructor`, `__proto__`) never reaches what plain objects inherit. Form, multipart and query encodings
+ * go through `foldBracketKeys` (PHP's `a[0]=x`, `a[]=x`, `a[0][user]=x`); a JSON body is taken as sent.
  */
 export function mergeParams(request: FastifyRequest): GraphParams {
   const body = request.body;
   if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
     throw invalidParameter('The request body must be a JSON object.');
   }
-  return Object.assign(Object.create(null) as GraphParams, request.query, body);
+  const merged = Object.assign(Object.create(null) as GraphParams, foldBracketKeys(request.query));
+  if (body === undefined || body === null) return merged;
+  return Object.assign(merged, isJsonBody(request) ? body : foldBracketKeys(body));
+}
+
+function isJsonBody(request: FastifyRequest): boolean {
+  const type = request.headers['content-type'];
+  return typeof type === 'string' && /^\s*application\/json/i.test(type);
+}
+
+/** `name[a][b]…`: the name, then one or more bracketed segments (an empty one appends). */
+const BRACKETED = /^([^[\]]+)((?:\[[^[\]]*\])+)$/;
+const SEGMENT = /\[([^[\]]*)\]/g;
+const INDEX = /^\d{1,4}$/;
+
+type Tree = Record<string, unknown>;
+/** Marks the containers built from brackets, so that only they are turned into arrays at the end. */
+const built = new WeakSet<object>();
+
+function container(): Tree {
+  const tree = Object.create(null) as Tree;
+  built.add(tree);
+  return tree;
+}
+
+/**
+ * Folds the bracketed names PHP's `http_build_query` and Meta's PHP SDK send into the structures they stand for:
+ * `join_requests[0]=a&join_requests[1]=b` and `join_requests[]=a&join_requests[]=b` are the list `[a, b]`,
+ * `participants[0][user]=x` is `[{user: x}]`. A container whose keys are all indices becomes an array in index
+ * order (gaps closed, as PHP's arrays after an unset); a repeated name takes its last value, as PHP does, except
+ * `[]`, which appends each. Costs one `includes` per key when nothing is bracketed (the hot path).
+ */
+export function foldBracketKeys(source: unknown): GraphParams {
+  const record = source as GraphParams;
+  let bracketed = false;
+  for (const key in record) {
+    if (key.includes('[')) {
+      bracketed = true;
+      break;
+    }
+  }
+  if (!bracketed) return record;
+  const out = Object.create(null) as GraphParams;
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    const match = BRACKETED.exec(key);
+    if (match === null) {
+      out[key] = value;
+      continue;
+    }
+    const name = match[1] as string;
+    const segments = [...(match[2] as string).matchAll(SEGMENT)].map((m) => m[1] as string);
+    let node = out[name];
+    if (node === undefined || typeof node !== 'object' || node === null || !built.has(node)) {
+      if (node !== undefined) throw sentTwice(name);
+      node = container();
+      out[name] = node;
+    }
+    let tree = node as Tree;
+    for (let i = 0; i < segments.length - 1; i++) {
+      const segment = segments[i] === '' ? String(Object.keys(tree).length) : (segments[i] as string);
+      let next = tree[segment];
+      if (next === undefined) {
+        next = container();
+        tree[segment] = next;
+      } else if (typeof next !== 'object' || next === null || !built.has(next)) {
+        throw sentTwice(name);
+      }
+      tree = next as Tree;
+    }
+    const last = segments[segments.length - 1] as string;
+    if (last === '') {
+      for (const item of Array.isArray(value) ? value : [value])
+        tree[String(Object.keys(tree).length)] = item;
+    } else {
+      tree[last] = Array.isArray(value) ? value[value.length - 1] : value;
+    }
+  }
+  for (const key of Object.keys(out)) out[key] = toArrays(out[key]);
+  return out;
+}
+
+function sentTwice(name: string) {
+  return invalidParameter(`Param ${name} is sent twice, in two different forms`);
+}
+
+function toArrays(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || !built.has(value)) return value;
+  const tree = value as Tree;
+  const keys = Object.keys(tree);
+  for (const key of keys) tree[key] = toArrays(tree[key]);
+  if (keys.length === 0 || !keys.every((key) => INDEX.test(key))) return tree;
+  return keys
+    .map(Number)
+    .sort((a, b) => a - b)
+    .map((index) => tree[String(index)]);
 }
 
 // validateSchema off: checking our static schemas against the meta-schema means compiling the meta-schema at every

@@ -1,29 +1,21 @@
 /**
- * @module server/graph/versions — which `/{version}` segments are served, and as what (reference §4.3).
- * Graph serves an expired version as the oldest one still available and reports the version it used in the
- * `facebook-api-version` header; anything that is not a version at all is read as a node id, which makes the
- * rest of the path "Unknown path components" (code 2500).
+ * @module server/graph/versions — which `/{version}` segments are served, and as what (reference §4.3), read from
+ * the calendar in `domain/api-versions.ts` on the (virtual) clock's day. Graph serves an expired version as the
+ * oldest one still available and reports the version it used in the `facebook-api-version` header; anything that
+ * is not a version released by then is read as a node id, which makes the rest of the path "Unknown path
+ * components" (code 2500). A path without a version is served as the app's default version.
  */
+import { DEFAULT_API_VERSION, oldestAvailable, servedVersion } from '../../domain/api-versions.js';
+import type { BusinessRecord } from '../../domain/records.js';
 
-const OLDEST_SERVED_MAJOR = 19;
-const NEWEST_MAJOR = 25;
+/** The version to serve the call as, or undefined when the segment is not a Graph version on `now`. */
+export function resolveVersion(segment: string, now: number): string | undefined {
+  // The common case first: a version segment starts with "v".
+  if (segment.charCodeAt(0) !== 118) return undefined;
+  return servedVersion(segment, now);
+}
 
-// Every version Graph has ever published, so that an old but real version is upgraded rather than refused.
-const RETIRED = new Set([
-  ...Array.from({ length: 13 }, (_, i) => `v2.${i}`),
-  'v3.0',
-  'v3.1',
-  'v3.2',
-  'v3.3',
-  ...Array.from({ length: OLDEST_SERVED_MAJOR - 4 }, (_, i) => `v${i + 4}.0`),
-]);
-
-/** The version to serve the call as, or undefined when the segment is not a Graph version. */
-export function resolveVersion(segment: string): string | undefined {
-  const match = /^v(\d{1,2})\.0$/.exec(segment);
-  if (match !== null) {
-    const major = Number(match[1]);
-    if (major >= OLDEST_SERVED_MAJOR && major <= NEWEST_MAJOR) return segment;
-  }
-  return RETIRED.has(segment) ? `v${OLDEST_SERVED_MAJOR}.0` : undefined;
+/** An unversioned call is served as the app's default version (v23.0 unless the app sets one), as Graph does. */
+export function defaultVersionOf(business: BusinessRecord, now: number): string {
+  return servedVersion(business.defaultApiVersion ?? DEFAULT_API_VERSION, now) ?? oldestAvailable(now);
 }

@@ -9,6 +9,7 @@ import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import { isTransientStoreError } from '../../storage/transient-errors.js';
 import { GraphError, invalidParameter } from '../graph-error.js';
 import { unknownPathError } from '../graph/edge-router.js';
+import { errorShapingParams, shapeAnswer } from '../graph/output-options.js';
 import { isControlPath } from '../surface.js';
 import { setGraphHeaders } from './graph-headers.js';
 
@@ -95,12 +96,18 @@ export function storeUnavailable(controlApi: boolean, details = STORE_UNAVAILABL
 }
 
 function sendGraphError(request: FastifyRequest, reply: FastifyReply, error: GraphError): FastifyReply {
-  const graphError = isControlPath(request.url) ? inControlFamily(error) : error;
+  const controlApi = isControlPath(request.url);
+  const graphError = controlApi ? inControlFamily(error) : error;
+  const body = JSON.stringify(graphError.toBody(request.id));
+  // Graph's suppress_http_code and pretty apply to its errors too; the control API has neither.
+  const answer = controlApi
+    ? { status: graphError.status, body }
+    : shapeAnswer({ status: graphError.status, body }, errorShapingParams(request.query, request.body));
   return reply
-    .code(graphError.status)
+    .code(answer.status)
     .headers(graphError.headers)
     .header('content-type', 'application/json; charset=UTF-8')
-    .send(JSON.stringify(graphError.toBody(request.id)));
+    .send(answer.body);
 }
 
 const MAX_ID_IN_MESSAGE = 64;
@@ -143,7 +150,7 @@ export function frameworkErrorHandler(
   void sendGraphError(request, reply, graphError);
 }
 
-export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): void {
+export function registerErrorHandler(app: FastifyInstance, bodyLimit: number, clock: () => number): void {
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const graphError = toGraphError(error, request, bodyLimit);
     if (graphError.status === 503)
@@ -159,12 +166,12 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): v
       throw new GraphError(GRAPH_ERRORS.CONTROL_NOT_FOUND, { params: { details }, details });
     }
     const segments = (request.url.split('?')[0] ?? '').split('/').filter(Boolean);
-    if (segments.length === 0) throw unknownPathError(request.url);
+    if (segments.length === 0) throw unknownPathError(request.url, clock());
     if (segments.length === 1) {
       throw new GraphError(GRAPH_ERRORS.OBJECT_NOT_FOUND, {
         params: { method: request.method.toLowerCase(), id: segments[0] ?? '' },
       });
     }
-    throw unknownPathError(request.url);
+    throw unknownPathError(request.url, clock());
   });
 }

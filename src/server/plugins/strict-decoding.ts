@@ -87,6 +87,12 @@ export function registerStrictBodyParsers(app: FastifyInstance, bodyLimit: numbe
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request, body, done) => {
+    // No body at all is no parameters, not invalid JSON: a client generated from Meta's spec sends the
+    // Content-Type the spec marks required on every call, DELETE /{group_id} and GETs included.
+    if ((body as Buffer).length === 0) {
+      done(null, undefined);
+      return;
+    }
     const text = decodeUtf8(body as Buffer);
     if (text === undefined) {
       done(notUtf8Body(), undefined);

@@ -202,6 +202,15 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       INSERT INTO virtual_clock (id, offset_ms, frozen_at_ms, version) VALUES (1, 0, NULL, 0);
     `,
   },
+  {
+    version: 7,
+    name: 'app settings: appsecret_proof required, default API version',
+    sql: `
+      ALTER TABLE businesses ADD COLUMN require_appsecret_proof BOOLEAN NOT NULL DEFAULT FALSE;
+      -- NULL: Groupgate's default (DEFAULT_API_VERSION).
+      ALTER TABLE businesses ADD COLUMN default_api_version TEXT;
+    `,
+  },
 ];
 
 /** An arbitrary, fixed key: the advisory lock that serialises migrations across instances. */

@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { StoreConflictError, type Store } from '../store.js';
 import type {
+  AppSettingsPatch,
   BusinessRecord,
   Decision,
   DecideOptions,
@@ -488,6 +489,21 @@ export class PostgresStore implements Store {
 
   saveWebhookSettings(settings: WebhookSettings): Promise<void> {
     return this.#outbox.saveSettings(settings);
+  }
+
+  async setAppSettings(appId: string, patch: AppSettingsPatch): Promise<boolean> {
+    this.#tokens.clear();
+    const result = await this.#pool.query(
+      `UPDATE businesses SET require_appsecret_proof = COALESCE($1, require_appsecret_proof),
+         default_api_version = CASE WHEN $2 THEN $3 ELSE default_api_version END WHERE app_id = $4`,
+      [
+        patch.requireAppsecretProof ?? null,
+        patch.defaultApiVersion !== undefined,
+        patch.defaultApiVersion ?? null,
+        appId,
+      ],
+    );
+    return (result.rowCount ?? 0) > 0;
   }
 
   async setAppSecret(appId: string, appSecret: string): Promise<boolean> {

@@ -207,6 +207,15 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       INSERT INTO virtual_clock (id, offset_ms, frozen_at_ms, version) VALUES (1, 0, NULL, 0);
     `,
   },
+  {
+    version: 7,
+    name: 'app settings: appsecret_proof required, default API version',
+    sql: `
+      ALTER TABLE businesses ADD COLUMN require_appsecret_proof INTEGER NOT NULL DEFAULT 0;
+      -- NULL: Groupgate's default (DEFAULT_API_VERSION).
+      ALTER TABLE businesses ADD COLUMN default_api_version TEXT;
+    `,
+  },
 ];
 
 /** Applies the steps not yet applied, each in its own IMMEDIATE transaction. */

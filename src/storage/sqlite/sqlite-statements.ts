@@ -49,6 +49,13 @@ export function prepareStatements(db: Database.Database) {
     businessByName: prepare<[string], BusinessRow>(
       'SELECT * FROM businesses WHERE name = ? ORDER BY pk LIMIT 1',
     ),
+    setAppSettings: prepare<
+      [{ requireProof: number | null; setVersion: number; version: string | null; appId: string }]
+    >(
+      `UPDATE businesses SET require_appsecret_proof = COALESCE(@requireProof, require_appsecret_proof),
+         default_api_version = CASE WHEN @setVersion = 1 THEN @version ELSE default_api_version END
+       WHERE app_id = @appId`,
+    ),
     setAppSecret: prepare<[appSecret: string, appId: string]>(
       'UPDATE businesses SET app_secret = ? WHERE app_id = ?',
     ),

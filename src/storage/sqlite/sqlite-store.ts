@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import { StoreConflictError, type Store } from '../store.js';
 import type {
+  AppSettingsPatch,
   BusinessRecord,
   Decision,
   DecideOptions,
@@ -475,6 +476,18 @@ export class SqliteStore implements Store {
 
   async saveWebhookSettings(settings: WebhookSettings): Promise<void> {
     this.#outbox.saveSettings(settings);
+  }
+
+  async setAppSettings(appId: string, patch: AppSettingsPatch): Promise<boolean> {
+    // Cached token lookups carry the business record, its app's settings included.
+    this.#tokens?.clear();
+    const found = this.#statements.setAppSettings.run({
+      requireProof: patch.requireAppsecretProof === undefined ? null : patch.requireAppsecretProof ? 1 : 0,
+      setVersion: patch.defaultApiVersion === undefined ? 0 : 1,
+      version: patch.defaultApiVersion ?? null,
+      appId,
+    });
+    return found.changes > 0;
   }
 
   async setAppSecret(appId: string, appSecret: string): Promise<boolean> {

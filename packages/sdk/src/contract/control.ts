@@ -141,6 +141,21 @@ export interface AppWebhookSettings {
   updated_at: number;
 }
 
+/** An app's Graph settings (`GET|PUT /_groupgate/apps/{app_id}/settings`), Meta's App Dashboard > Settings. */
+export interface AppSettings {
+  app_id: string;
+  /** "Require app secret": every Graph call must carry `appsecret_proof`. */
+  require_appsecret_proof: boolean;
+  /** The version unversioned Graph calls are served as. */
+  default_api_version: string;
+}
+
+/** Only the settings sent change; `default_api_version: null` returns to Groupgate's default (v23.0). */
+export interface SetAppSettingsBody {
+  require_appsecret_proof?: boolean;
+  default_api_version?: string | null;
+}
+
 export const WEBHOOK_DELIVERY_STATES = ['pending', 'delivered', 'failed', 'skipped'] as const;
 export type WebhookDeliveryState = (typeof WEBHOOK_DELIVERY_STATES)[number];
 

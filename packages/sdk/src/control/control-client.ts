@@ -5,6 +5,8 @@
  * typed errors (NotFoundError, InvalidParameterError, AuthenticationError …). Groupgate only: Meta has no such API.
  */
 import type {
+  AppSettings,
+  SetAppSettingsBody,
   AppWebhookSettings,
   BusinessLimitsState,
   ClockReading,
@@ -105,6 +107,12 @@ export class ControlClient {
     get(simulationId: string): Promise<SimulationStatus>;
     stop(simulationId: string): Promise<SimulationStatus>;
   };
+  readonly apps: {
+    /** The app's Graph settings: appsecret_proof required, the default API version. */
+    getSettings(appId: string): Promise<AppSettings>;
+    /** Changes only the settings sent; `default_api_version: null` returns to v23.0. */
+    setSettings(appId: string, body: SetAppSettingsBody): Promise<AppSettings>;
+  };
   readonly webhooks: {
     /** Sets the app's callback after Meta's hub.challenge handshake with it succeeds. */
     set(appId: string, body: SetWebhookBody): Promise<AppWebhookSettings>;
@@ -153,6 +161,10 @@ export class ControlClient {
       start: (body) => call('POST', '/simulations', body),
       get: (id) => call('GET', `/simulations/${segment(id)}`),
       stop: (id) => call('DELETE', `/simulations/${segment(id)}`),
+    };
+    this.apps = {
+      getSettings: (appId) => call('GET', `/apps/${segment(appId)}/settings`),
+      setSettings: (appId, body) => call('PUT', `/apps/${segment(appId)}/settings`, body),
     };
     this.webhooks = {
       set: (appId, body) => call('PUT', `/apps/${segment(appId)}/webhook`, body),

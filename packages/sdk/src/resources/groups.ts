@@ -123,9 +123,17 @@ export class Groups {
       .body;
   }
 
-  async delete(groupId: string): Promise<{ success: boolean }> {
-    return (await this.#transport.request<{ success: boolean }>({ method: 'DELETE', path: node(groupId) }))
-      .body;
+  /**
+   * Deletes the group. Meta answers `{success: true}`; Groupgate adds the `request_id` the `group_delete` webhook
+   * carries, so that a caller can tie the two as for creation.
+   */
+  async delete(groupId: string): Promise<{ success: boolean; request_id?: string }> {
+    return (
+      await this.#transport.request<{ success: boolean; request_id?: string }>({
+        method: 'DELETE',
+        path: node(groupId),
+      })
+    ).body;
   }
 }
 

@@ -13,10 +13,7 @@ import { invalidParameter } from '../../graph-error.js';
 import { readBatch, type BatchItem } from '../batch/batch-items.js';
 import { BatchReferenceError, referencedNames, resolveReferences } from '../batch/json-path.js';
 import { mergeParams } from '../params.js';
-import { resolveVersion } from '../versions.js';
-
-/** The version a relative URL without one is served as: the one Graph documents as the default today. */
-const DEFAULT_VERSION = 'v23.0';
+import { DEFAULT_API_VERSION } from '../../../domain/api-versions.js';
 
 /** Headers of an operation's answer that describe the transport, not the call: left out of the batch entry. */
 const TRANSPORT_HEADERS = new Set([
@@ -51,7 +48,7 @@ function hasAccessToken(url: string, body: BatchItem['body']): boolean {
 function operationPath(relativeUrl: string, version: string): string {
   const path = relativeUrl.replace(/^\/+/, '');
   const first = path.split(/[/?]/, 1)[0] ?? '';
-  return resolveVersion(first) === undefined ? `/${version}/${path}` : `/${path}`;
+  return /^v\d+\.\d+$/.test(first) ? `/${path}` : `/${version}/${path}`;
 }
 
 function errorEntry(error: Error & { toBody?: (trace: string) => unknown; status?: number }, trace: string) {
@@ -169,12 +166,16 @@ function booleanParam(value: unknown, name: string, fallback: boolean): boolean 
   throw invalidParameter(`Param ${name} must be a boolean`);
 }
 
-/** `POST /` and `POST /{version}/`; any other call there is left to the not-found handler (Graph's errors). */
-export function registerBatchRoutes(app: FastifyInstance): void {
-  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const segment = (request.params as { version?: string }).version;
-    const version = segment === undefined ? DEFAULT_VERSION : resolveVersion(segment);
-    if (version === undefined || request.method !== 'POST') return reply.callNotFound();
+/**
+ * The batch endpoint: `POST /` is registered here; `POST /{version}/` reaches `handle` through the edge router
+ * (EdgeDependencies.versionRoot), since that path has the shape of an unversioned node path. Any other method
+ * there gets Graph's answer for the path.
+ */
+export function registerBatchRoutes(app: FastifyInstance): {
+  handle: (request: FastifyRequest, reply: FastifyReply, version: string) => Promise<unknown>;
+} {
+  const handle = async (request: FastifyRequest, reply: FastifyReply, version: string) => {
+    if (request.method !== 'POST') return reply.callNotFound();
     const params = mergeParams(request);
     if (params['batch'] === undefined) throw invalidParameter('The parameter batch is required');
     const items = readBatch(params['batch']);
@@ -190,6 +191,6 @@ export function registerBatchRoutes(app: FastifyInstance): void {
       .header('content-type', 'application/json; charset=UTF-8')
       .send(JSON.stringify(entries));
   };
-  app.post('/', handler);
-  app.post('/:version', handler);
+  app.post('/', (request, reply) => handle(request, reply, DEFAULT_API_VERSION));
+  return { handle };
 }

@@ -3,6 +3,7 @@
  * reset and deletion, participant removal, suspension and the group rate limit.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { afterEach, describe, it } from 'node:test';
 import { Harness, V, type Business, type Group } from '../../../testing/harness.js';
 import type { AppConfig } from '../../app.js';
@@ -45,6 +46,16 @@ function jpeg(width: number, height: number): Buffer {
   const sof = [0xff, 0xc0, 0x00, 0x11, 0x08, height >> 8, height & 255, width >> 8, width & 255, 0x03];
   const components = [0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01];
   return Buffer.from([0xff, 0xd8, ...app0, ...sof, ...components, 0xff, 0xd9]);
+}
+
+/** The newest group_settings_update item in the delivery log. */
+async function lastSettingsItem(): Promise<{ profile_picture?: { sha256: string } }> {
+  const log = await h.control<{
+    data: { field: string; item: { type: string } & Record<string, unknown> }[];
+  }>('GET', '/_groupgate/webhooks/deliveries?limit=500');
+  const found = log.body.data.find((e) => e.item.type === 'group_settings_update');
+  assert.ok(found, JSON.stringify(log.body).slice(0, 500));
+  return found.item as { profile_picture?: { sha256: string } };
 }
 
 function uploadPicture(data: Buffer, contentType = 'image/jpeg') {
@@ -92,7 +103,7 @@ describe('settings updates', () => {
       [{ subject: 'x'.repeat(129) }, '(#100) Param subject must be at most 128 characters long'],
       [{ description: 'x'.repeat(2049) }, '(#100) Param description must be at most 2048 characters long'],
       [{}, '(#100) Nothing to update: send subject, description or a profile picture (file)'],
-      [{ profile_picture_file: '/tmp/pic.jpg' }, /multipart\/form-data part named file/],
+      [{ profile_picture_file: '/tmp/pic.jpg' }, /A path names a file on your machine/],
     ] as const) {
       const res = await call('POST', '', { messaging_product: 'whatsapp', ...body });
       assert.equal(res.status, 400, JSON.stringify(body));
@@ -135,6 +146,55 @@ describe('settings updates', () => {
   it('takes a square JPEG of at least 192 px as a multipart file', async () => {
     await setUp();
     assert.equal((await uploadPicture(jpeg(640, 640))).status, 200);
+  });
+
+  it('takes the picture as pywa and the C# client send it: a multipart part named profile_picture_file', async () => {
+    await setUp();
+    const picture = jpeg(640, 640);
+    const res = await h.graph<{ success?: boolean }>({
+      method: 'POST',
+      url: `/${V}/${group.groupId}`,
+      token: business.access_token,
+      multipart: {
+        messaging_product: 'whatsapp',
+        profile_picture_file: { data: picture, filename: 'photo.jpg', contentType: 'image/jpeg' },
+      },
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const item = await lastSettingsItem();
+    assert.equal(item.profile_picture?.sha256, createHash('sha256').update(picture).digest('hex'));
+    const wide = await h.graph<ErrorBody>({
+      method: 'POST',
+      url: `/${V}/${group.groupId}`,
+      token: business.access_token,
+      multipart: {
+        messaging_product: 'whatsapp',
+        profile_picture_file: { data: jpeg(640, 480), filename: 'photo.jpg', contentType: 'image/jpeg' },
+      },
+    });
+    assert.equal(wide.body.error.code, 131209);
+  });
+
+  it("takes the spec's JSON profile_picture_file as the JPEG in base64, plain or as a data URL", async () => {
+    await setUp();
+    const picture = jpeg(512, 512);
+    for (const value of [
+      picture.toString('base64'),
+      `data:image/jpeg;base64,${picture.toString('base64')}`,
+    ]) {
+      const res = await call<{ success?: boolean }>('POST', '', {
+        messaging_product: 'whatsapp',
+        profile_picture_file: value,
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const item = await lastSettingsItem();
+      assert.equal(item.profile_picture?.sha256, createHash('sha256').update(picture).digest('hex'));
+    }
+    const small = await call('POST', '', {
+      messaging_product: 'whatsapp',
+      profile_picture_file: jpeg(100, 100).toString('base64'),
+    });
+    assert.equal(small.body.error.code, 131210);
   });
 
   it('refuses a picture that is not square (131209), too small (131210) or not a JPEG', async () => {
@@ -187,8 +247,17 @@ describe('deleting a group', () => {
   it('answers success, then the group is gone for every call and from the list', async () => {
     await setUp();
     await join('16505550001');
-    const res = await call<{ success: boolean }>('DELETE', '');
-    assert.deepEqual([res.status, res.body], [200, { success: true }]);
+    const res = await call<{ success: boolean; request_id: string }>('DELETE', '');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.success, true);
+    assert.match(res.body.request_id, /^[0-9A-F]{32}$/);
+    // The group_delete webhook carries the same request_id, as group_create's does.
+    const log = await h.control<{ data: { item: Record<string, unknown> }[] }>(
+      'GET',
+      '/_groupgate/webhooks/deliveries?limit=500',
+    );
+    const deleted = log.body.data.find((e) => e.item['type'] === 'group_delete');
+    assert.equal(deleted?.item['request_id'], res.body.request_id);
     for (const path of ['', '/join_requests', '/invite_link']) {
       const gone = await call('GET', path);
       assert.equal(gone.status, 400, path);

@@ -7,9 +7,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { GroupRecord } from '../../../domain/records.js';
-import { invalidParameter } from '../../graph-error.js';
 import { operation, registerEdge, type EdgeDependencies } from '../edge-router.js';
-import { stringParam } from '../params.js';
+import { parseFields, pick } from '../fields.js';
 import { objectNotFound, resolveGroup } from '../resolve-node.js';
 import { newRequestId } from '../../../domain/ids.js';
 import { participantItem } from '../../../domain/wire.js';
@@ -38,23 +37,21 @@ const FIELDS: ReadonlyMap<string, FieldReader> = new Map<string, FieldReader>([
   ['total_participant_count', async (_group, participants) => (await participants()).length],
 ]);
 
-function requestedFields(raw: string | undefined): string[] {
-  if (raw === undefined || raw.trim() === '') return [];
-  const fields = [
-    ...new Set(
-      raw
-        .split(',')
-        .map((field) => field.trim())
-        .filter((field) => field !== ''),
-    ),
-  ];
-  for (const field of fields) {
-    if (field !== 'id' && field !== 'messaging_product' && !FIELDS.has(field)) {
-      throw invalidParameter(`Tried accessing nonexisting field (${field}) on node type (WhatsAppGroup)`);
-    }
-  }
-  return fields;
-}
+const KNOWN_FIELDS: ReadonlySet<string> = new Set(['id', 'messaging_product', ...FIELDS.keys()]);
+
+/**
+ * GroupInfo's one list field, `participants`, takes Graph's field expansion: `.limit(n)` and the subfields of each
+ * participant (`participants{wa_id}`); the BSUID fields are named here so that asking for them is never an error.
+ */
+const EXPANDABLE = new Map([
+  [
+    'participants',
+    {
+      nodeType: 'WhatsAppGroupParticipant',
+      subfields: new Set(['wa_id', 'user_id', 'parent_user_id', 'username']),
+    },
+  ],
+]);
 
 export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependencies): void {
   const { store } = deps;
@@ -85,11 +82,13 @@ export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependen
         limit: 'group_operations',
         check: (context) => resolveGroup(context, store, { allowSuspended: true }),
         apply: async (context, group) => {
+          const requestId = newRequestId();
           const deleted = await store.deleteGroup(group.pk, context.now, (gone) =>
-            outboxOf(gone, deps.clockMs(), groupDeleted(gone, newRequestId(), context.now)),
+            outboxOf(gone, deps.clockMs(), groupDeleted(gone, requestId, context.now)),
           );
           if (!deleted) throw objectNotFound(context);
-          return { body: '{"success":true}' };
+          // Meta's spec shows {success:true}; the request_id is the one the group_delete webhook carries.
+          return { body: `{"success":true,"request_id":"${requestId}"}` };
         },
       }),
       GET: async (context) => {
@@ -97,9 +96,24 @@ export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependen
         const body: Record<string, FieldValue> = { id: group.groupId, messaging_product: 'whatsapp' };
         let participants: Promise<string[]> | undefined;
         const readParticipants = () => (participants ??= deps.store.listParticipants(group.pk));
-        for (const field of requestedFields(stringParam(context.params, 'fields'))) {
-          const read = FIELDS.get(field);
-          if (read !== undefined) body[field] = await read(group, readParticipants);
+        for (const field of parseFields(
+          context.params['fields'],
+          'WhatsAppGroup',
+          KNOWN_FIELDS,
+          EXPANDABLE,
+        )) {
+          const read = FIELDS.get(field.name);
+          if (read === undefined) continue;
+          let value = await read(group, readParticipants);
+          if (Array.isArray(value)) {
+            if (field.limit !== undefined) value = value.slice(0, field.limit);
+            const subfields = field.subfields;
+            if (subfields !== undefined) {
+              const keep = new Set(subfields);
+              value = value.map((item) => pick(item, keep) as { wa_id: string });
+            }
+          }
+          body[field.name] = value;
         }
         return { body: JSON.stringify(body) };
       },

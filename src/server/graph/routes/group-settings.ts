@@ -41,21 +41,41 @@ export function checkedSubject(raw: string): string {
 }
 
 export function readSettingsChange(params: GraphParams): SettingsChange {
-  const { file, ...fields } = params;
+  const { file, profile_picture_file: pictureParam, ...fields } = params;
   const body = validateSettingsBody(fields);
-  if (body.profile_picture_file !== undefined) {
-    throw invalidParameter(
-      'Param profile_picture_file names a file on your machine, which Groupgate cannot read: send the picture as a multipart/form-data part named file (curl -F file=@photo.jpg).',
-    );
+  if (file !== undefined && pictureParam !== undefined) {
+    throw invalidParameter('Send the picture once: as file or as profile_picture_file, not both');
   }
+  const picture = file ?? pictureBytes(pictureParam);
   const change: SettingsChange = {};
   if (body.subject !== undefined) change.subject = checkedSubject(body.subject);
   if (body.description !== undefined) change.description = body.description;
-  if (file !== undefined) change.photo = { sha256: checkedPhoto(file) };
+  if (picture !== undefined) change.photo = { sha256: checkedPhoto(picture) };
   if (change.subject === undefined && change.description === undefined && change.photo === undefined) {
     throw invalidParameter('Nothing to update: send subject, description or a profile picture (file)');
   }
   return change;
+}
+
+const DATA_URL = /^data:image\/jpeg;base64,/i;
+const BASE64 = /^[A-Za-z0-9+/\r\n]+={0,2}$/;
+
+/**
+ * `profile_picture_file` as pywa and the C# client send it, a multipart file part, or as Meta's spec has it in JSON,
+ * a string its docs call a file path. A path names a file on the caller's machine, which a server cannot read; the
+ * string is taken as the picture itself when it is the JPEG in base64 (plain or as a `data:image/jpeg;base64,` URL).
+ */
+function pictureBytes(value: unknown): unknown {
+  if (value === undefined || value instanceof Buffer) return value;
+  if (typeof value !== 'string') throw invalidParameter('Param profile_picture_file must be a string');
+  const text = value.replace(DATA_URL, '');
+  if (BASE64.test(text)) {
+    const bytes = Buffer.from(text, 'base64');
+    if (bytes[0] === 0xff && bytes[1] === 0xd8) return bytes;
+  }
+  throw invalidParameter(
+    'Param profile_picture_file must be the picture itself: a multipart/form-data file part (profile_picture_file or file), or the JPEG in base64 in JSON. A path names a file on your machine, which Groupgate cannot read.',
+  );
 }
 
 /** Returns the picture's SHA-256 (hex) once it passes Meta's checks; its size was capped by the multipart parser. */

@@ -21,6 +21,7 @@ import { GraphError } from '../../graph-error.js';
 import { operation, registerEdge, type EdgeDependencies, type EdgeHandler } from '../edge-router.js';
 import { baseUrl, buildPaging, positionOf, readPageRequest } from '../paging.js';
 import { compileParams } from '../params.js';
+import { parseFields, pick } from '../fields.js';
 import { resolvePhoneNumber } from '../resolve-node.js';
 import { PAGING_SCHEMA } from '../response-schemas.js';
 import { lazySerializer } from '../lazy-serializer.js';
@@ -64,6 +65,9 @@ const validateCreateBody = compileParams<CreateGroupBody>({
     join_approval_mode: { type: 'string', enum: ['approval_required', 'auto_approve'], nullable: true },
   },
 } as JSONSchemaType<CreateGroupBody>);
+
+/** The fields of a group as the list has them (Meta's spec lists these three). */
+const GROUP_SUMMARY_FIELDS: ReadonlySet<string> = new Set(['id', 'subject', 'created_at']);
 
 export interface GroupRouteOptions {
   publicUrl: string | undefined;
@@ -113,13 +117,18 @@ export function registerGroupRoutes(
 
   const list: EdgeHandler = async (context) => {
     resolvePhoneNumber(context);
+    const asked = parseFields(context.params['fields'], 'WhatsAppGroup', GROUP_SUMMARY_FIELDS);
+    const fields = asked.length === 0 ? undefined : new Set(asked.map((field) => field.name));
     const business = context.caller.business;
     const pageRequest = readPageRequest(context, 'groups', business.phoneNumberId);
     const page = await store.listGroups(business.pk, pageRequest.query);
     const edgeUrl = `${baseUrl(context, options.publicUrl)}/${context.version}/${business.phoneNumberId}/groups`;
     const position = positionOf(page, (group: GroupRecord) => group.pk);
     const paging = position && buildPaging(context, position, pageRequest, edgeUrl);
-    const groups = page.items.map(groupSummary);
+    const groups =
+      fields === undefined
+        ? page.items.map(groupSummary)
+        : page.items.map((group) => pick(groupSummary(group), fields, 'id'));
     return {
       body: serializeGroups(paging === undefined ? { data: { groups } } : { data: { groups }, paging }),
     };

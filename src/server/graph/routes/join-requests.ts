@@ -18,6 +18,7 @@ import {
 } from '../edge-router.js';
 import { baseUrl, buildPaging, keysetQueryOf, pageRequestFor, readPageParams } from '../paging.js';
 import { compileParams } from '../params.js';
+import { parseFields, pick } from '../fields.js';
 import { accessibleGroup, objectNotFound, resolveGroup } from '../resolve-node.js';
 import { participantsJoined } from '../../../domain/webhook-items.js';
 import { outboxOf } from '../../webhook-events.js';
@@ -61,6 +62,28 @@ const validateDecideBody = compileParams<DecideJoinRequestsBody>({
   },
 } as JSONSchemaType<DecideJoinRequestsBody>);
 
+/** A join request's fields, the BSUID ones included (present when the user has them). */
+const JOIN_REQUEST_FIELDS: ReadonlySet<string> = new Set([
+  'join_request_id',
+  'wa_id',
+  'user_id',
+  'parent_user_id',
+  'username',
+  'creation_timestamp',
+]);
+
+/** The fields asked for, as on a node; undefined for none (`fields=`), which is the default item. */
+function selectedJoinRequestFields(context: GraphContext): ReadonlySet<string> | undefined {
+  const fields = parseFields(context.params['fields'], 'WhatsAppGroupJoinRequest', JOIN_REQUEST_FIELDS);
+  return fields.length === 0 ? undefined : new Set(fields.map((field) => field.name));
+}
+
+/** The stored items with only the fields asked for; the id is always kept. Off the hot path. */
+function selectFields(itemsJson: string, keep: ReadonlySet<string>): string {
+  const items = JSON.parse(`[${itemsJson}]`) as Record<string, unknown>[];
+  return items.map((item) => JSON.stringify(pick(item, keep, 'join_request_id'))).join(',');
+}
+
 export interface JoinRequestRouteOptions {
   publicUrl: string | undefined;
   maxParticipants: number;
@@ -75,6 +98,8 @@ export function registerJoinRequestRoutes(
 
   const list: EdgeHandler = async (context: GraphContext) => {
     const params = readPageParams(context, 'join_requests');
+    // Absent on the hot path: one property read.
+    const fields = context.params['fields'] === undefined ? undefined : selectedJoinRequestFields(context);
     // An unknown group answers 100/33 before a bad cursor answers 131059, as when the group is looked up first.
     if (params.cursor === null) await resolveGroup(context, store);
     const found = await store.listPendingJoinRequestsOfGroup(
@@ -92,7 +117,8 @@ export function registerJoinRequestRoutes(
     const paging = buildPaging(context, page, pageRequest, edgeUrl);
     // The store renders the items; only the envelope and paging are assembled here. Native JSON.stringify beats a
     // compiled serialiser on this small object, whose long URLs the latter escapes a character at a time.
-    return { body: `{"data":[${page.itemsJson}],"paging":${JSON.stringify(paging)}}` };
+    const items = fields === undefined ? page.itemsJson : selectFields(page.itemsJson, fields);
+    return { body: `{"data":[${items}],"paging":${JSON.stringify(paging)}}` };
   };
 
   const decide = (decision: Decision): EdgeMethod =>
