@@ -17,6 +17,8 @@ import { registerInviteLinkRoutes } from './graph/routes/invite-link.js';
 import { registerJoinRequestRoutes } from './graph/routes/join-requests.js';
 import { registerParticipantRoutes } from './graph/routes/participants.js';
 import { GroupRateLimiter } from './group-rate-limit.js';
+import { FaultRegistry } from './faults/fault-registry.js';
+import { FaultStage, registerFaultStage } from './faults/fault-stage.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { registerCharsetGuard } from './plugins/charset-guard.js';
 import { ConnectionGuard } from './plugins/connection-guard.js';
@@ -63,6 +65,7 @@ export type AppConfig = Pick<
   | 'webhookPollMs'
   | 'webhookLogRetentionMs'
   | 'groupRateLimit'
+  | 'faultHeader'
 >;
 
 export async function buildApp(config: AppConfig, deps: AppDependencies): Promise<FastifyInstance> {
@@ -112,6 +115,11 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   });
   registerMultipartBody(app);
   registerTextGuard(app);
+  // Fault rules live in this instance's memory (docs/decisions.md): the control API edits them, the Graph call
+  // stage and the webhook dispatcher consult them.
+  const faults = new FaultRegistry();
+  const faultStage = new FaultStage(faults, { header: config.faultHeader });
+  registerFaultStage(app, faultStage);
   const dispatcher = new WebhookDispatcher(deps.store, {
     retry: {
       baseDelayMs: config.webhookRetryBaseMs,
@@ -128,6 +136,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
         ? undefined
         : { callbackUrl: config.webhookUrl, fields: config.webhookFields },
     onError: (error) => app.log.error({ err: error }, 'webhook dispatcher'),
+    faults,
   });
   if (deps.deliverWebhooks !== false) {
     app.addHook('onReady', async () => dispatcher.start());
@@ -137,7 +146,8 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     store: deps.store,
     clock,
     // The call stages, in the order every Graph call meets them (edge-router.ts).
-    stages: [new GroupRateLimiter(config.groupRateLimit)],
+    // Faults first: a call a fault refuses did not run, so it is not counted against a limit.
+    stages: [faultStage, new GroupRateLimiter(config.groupRateLimit)],
   };
   registerJoinRequestRoutes(app, edgeDeps, {
     publicUrl: config.publicUrl,
@@ -160,6 +170,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     maxParticipants: config.maxParticipants,
     webhookTimeoutMs: config.webhookTimeoutMs,
     webhookAllowHosts: config.webhookAllowHosts,
+    faults,
   });
   return app;
 }

@@ -184,6 +184,7 @@ export class Harness {
         webhookPollMs: 50,
         webhookLogRetentionMs: 7 * 24 * 3_600_000,
         groupRateLimit: undefined,
+        faultHeader: true,
         ...options.config,
       },
       {

@@ -44,6 +44,8 @@ export interface ServeFlags {
   webhookRetryWindow?: string;
   groupRateLimit?: string;
   demo: boolean;
+  /** commander's `--no-fault-header`: false when given. */
+  faultHeader?: boolean;
 }
 
 export function toOverrides(flags: ServeFlags): ConfigOverrides {
@@ -105,6 +107,7 @@ export function toOverrides(flags: ServeFlags): ConfigOverrides {
   }
   if (flags.groupRateLimit !== undefined)
     overrides.groupRateLimit = parseGroupRateLimit(flags.groupRateLimit);
+  if (flags.faultHeader === false) overrides.faultHeader = false;
   return overrides;
 }
 
@@ -257,6 +260,10 @@ export function registerServe(program: Command, run: (flags: ServeFlags) => Prom
     .option(
       '--request-timeout <seconds>',
       `a whole request, body included, must arrive within this, else 408; default ${NUMERIC_DEFAULTS.requestTimeoutMs / 1000} (env GROUPGATE_REQUEST_TIMEOUT_MS, in ms)`,
+    )
+    .option(
+      '--no-fault-header',
+      'ignore the X-Groupgate-Fault header on Graph calls (fault rules of the control API still apply) (env GROUPGATE_FAULT_HEADER=off)',
     )
     .option('--no-demo', 'do not create or print the demo business and group (created by default)')
     .addHelpText(

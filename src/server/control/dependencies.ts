@@ -3,6 +3,7 @@
  * route modules depend on it, not on each other.
  */
 import type { Store } from '../../storage/store.js';
+import type { FaultRegistry } from '../faults/fault-registry.js';
 
 export interface ControlDependencies {
   store: Store;
@@ -12,4 +13,6 @@ export interface ControlDependencies {
   webhookTimeoutMs: number;
   /** Host names callback URLs may point at; undefined: any. */
   webhookAllowHosts: readonly string[] | undefined;
+  /** This instance's fault rules. */
+  faults: FaultRegistry;
 }

@@ -36,6 +36,7 @@ import {
 import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
 import { registerSimulationRoutes } from './simulation-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
+import { registerFaultRoutes } from './fault-routes.js';
 import type { ControlDependencies } from './dependencies.js';
 
 /**
@@ -424,19 +425,21 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       schema: {
         tags: TAGS,
         summary:
-          'Empty every table: businesses, tokens, groups, requests, webhook settings and the delivery log. The admin token stays.',
+          "Empty every table: businesses, tokens, groups, requests, webhook settings and the delivery log; and remove this instance's fault rules. The admin token stays.",
         security: SECURED,
         response: { 200: { type: 'object', properties: { success: { type: 'boolean' } } } },
       },
     },
     async () => {
       await store.reset();
+      deps.faults.clear();
       return { success: true } satisfies ControlSuccess;
     },
   );
 
   registerSimulationRoutes(app, deps);
   registerWebhookRoutes(app, deps);
+  registerFaultRoutes(app, deps);
 
   let document: Promise<unknown> | undefined;
   app.get('/openapi.json', { schema: { hide: true } }, async () => (document ??= buildOpenApiDocument(deps)));
