@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerAdmin } from './commands/admin.js';
+import { registerFaults } from './commands/faults.js';
 import { registerGroups } from './commands/groups.js';
 import { registerJoinRequests } from './commands/join-requests.js';
 import { registerServe } from './commands/serve.js';
@@ -24,7 +25,7 @@ const program = new Command()
     'after',
     `
 The API commands work against Groupgate (default http://127.0.0.1:4004) or Meta (--base-url https://graph.facebook.com),
-with the token from --token or WHATSAPP_ACCESS_TOKEN. simulate, webhooks and admin use Groupgate's control API.`,
+with the token from --token or WHATSAPP_ACCESS_TOKEN. simulate, webhooks, faults and admin use Groupgate's control API.`,
   );
 registerServe(program);
 registerJoinRequests(program);
@@ -32,6 +33,7 @@ registerGroups(program);
 registerSimulate(program);
 registerWebhooks(program);
 registerAdmin(program);
+registerFaults(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`groupgate: ${describeError(error)}\n`);

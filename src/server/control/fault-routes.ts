@@ -12,6 +12,7 @@ import { ERROR_RESPONSE, SECURED, TAGS } from './schemas.js';
 
 const MATCH = {
   type: 'object',
+  additionalProperties: false,
   description:
     'Every key given must match. Graph rules: method, edge, group_id, waba_id, phone_number_id, wa_id. Webhook rules: webhook_field, event_type, group_id, waba_id, phone_number_id.',
   properties: {
@@ -27,6 +28,7 @@ const MATCH = {
 };
 const ERROR = {
   type: 'object',
+  additionalProperties: false,
   properties: {
     code: { type: 'integer' },
     error_subcode: { type: 'integer' },
@@ -40,8 +42,9 @@ const ERROR = {
 };
 const RULE_BODY = {
   type: 'object',
-  // Checked by domain/faults.ts, which says which field is wrong and why; the schema is for the OpenAPI document.
-  additionalProperties: true,
+  // Checked by domain/faults.ts, which says which field is wrong and why (an unknown one too); the schema is for
+  // the OpenAPI document.
+  additionalProperties: false,
   properties: {
     on: { type: 'string', enum: ['graph', 'webhook'], default: 'graph' },
     match: MATCH,

@@ -127,6 +127,8 @@ describe('control API', () => {
       '/_groupgate/apps/{app_id}/webhook',
       '/_groupgate/businesses',
       '/_groupgate/businesses/{waba_id}/tokens',
+      '/_groupgate/faults',
+      '/_groupgate/faults/{id}',
       '/_groupgate/groups/{group_id}',
       '/_groupgate/groups/{group_id}/clear_suspension',
       '/_groupgate/groups/{group_id}/suspend',

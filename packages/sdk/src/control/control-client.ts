@@ -1,14 +1,16 @@
 /**
  * @module control/control-client — Groupgate's control API (`/_groupgate/…`, admin token): sandbox businesses and
- * tokens, simulated WhatsApp users, suspensions, bulk simulations, webhook settings, the delivery log, reset. Its
- * errors use the Graph envelope, so they surface as the SDK's typed errors (NotFoundError, InvalidParameterError,
- * AuthenticationError …). Groupgate only: Meta has no such API.
+ * tokens, simulated WhatsApp users, suspensions, bulk simulations, webhook settings, the delivery log, fault rules,
+ * reset. Its errors use the Graph envelope, so they surface as the SDK's typed errors (NotFoundError,
+ * InvalidParameterError, AuthenticationError …). Groupgate only: Meta has no such API.
  */
 import type {
   AppWebhookSettings,
   ControlList,
   ControlSuccess,
   CreateSandboxBusinessBody,
+  FaultRule,
+  FaultRuleBody,
   Health,
   IssuedToken,
   IssueTokenBody,
@@ -173,6 +175,27 @@ export class ControlClient {
   /** The control API's OpenAPI 3 document; needs no token. */
   openApiDocument(): Promise<Record<string, unknown>> {
     return this.#call('GET', '/openapi.json');
+  }
+
+  /**
+   * Adds a fault rule to the server (the instance this client reaches): a `match`, one effect (`error`, `delay_ms`,
+   * `network`; for `on: 'webhook'` rules `webhook` or `delay_ms`), and `times` / `after` / `probability` + `seed`.
+   */
+  addFault(rule: FaultRuleBody): Promise<FaultRule> {
+    return this.#call('POST', '/faults', rule);
+  }
+
+  /** The server's fault rules, oldest first, with how often each matched (`matched`) and fired (`hits`). */
+  async faults(): Promise<FaultRule[]> {
+    return (await this.#call<ControlList<FaultRule>>('GET', '/faults')).data;
+  }
+
+  removeFault(id: string): Promise<ControlSuccess> {
+    return this.#call('DELETE', `/faults/${segment(id)}`);
+  }
+
+  clearFaults(): Promise<ControlSuccess> {
+    return this.#call('DELETE', '/faults');
   }
 
   /** Empties every table on the server: every business, group and delivery, not only yours. */
