@@ -9,6 +9,7 @@ import {
   FAULT_WEBHOOK_EFFECTS,
   WEBHOOK_FIELDS,
   type FaultEdge,
+  type FaultEffectBody,
   type FaultError,
   type FaultMatch,
   type FaultNetworkEffect,
@@ -158,7 +159,8 @@ export function readFaultError(value: unknown, name = 'error'): FaultError {
 }
 
 /** A rule as the control API stores it, before its id and counters. */
-export type FaultRuleSpec = Omit<FaultRule, 'id' | 'matched' | 'hits' | 'created_at'>;
+export type FaultRuleSpec = Omit<FaultRule, 'id' | 'matched' | 'hits' | 'created_at' | 'effect'> &
+  FaultEffectBody;
 
 /** Reads a posted rule, or throws FaultRuleProblem naming the first bad field. */
 export function readFaultRule(body: unknown, drawSeed: () => number): FaultRuleSpec {

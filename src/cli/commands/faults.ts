@@ -78,14 +78,14 @@ export function ruleOf(flags: AddFlags): FaultRuleBody {
   return rule;
 }
 
-function describeEffect(rule: FaultRule): string {
-  if (rule.error !== undefined) {
-    const sub = rule.error.error_subcode === undefined ? '' : `/${rule.error.error_subcode}`;
-    return `error ${rule.error.code}${sub}`;
+function describeEffect({ effect }: FaultRule): string {
+  if (effect.error !== undefined) {
+    const sub = effect.error.error_subcode === undefined ? '' : `/${effect.error.error_subcode}`;
+    return `error ${effect.error.code}${sub}`;
   }
-  if (rule.network !== undefined) return `network ${rule.network}`;
-  if (rule.webhook !== undefined) return `webhook ${rule.webhook}`;
-  return `delay ${rule.delay_ms ?? 0} ms`;
+  if (effect.network !== undefined) return `network ${effect.network}`;
+  if (effect.webhook !== undefined) return `webhook ${effect.webhook}`;
+  return `delay ${effect.delay_ms ?? 0} ms`;
 }
 
 function describeMatch(match: FaultMatch): string {

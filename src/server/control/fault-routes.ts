@@ -58,10 +58,20 @@ const RULE_BODY = {
     seed: { type: 'integer', minimum: 0 },
   },
 };
+const EFFECT_KEYS = ['error', 'delay_ms', 'network', 'webhook'] as const;
 const RULE = {
   type: 'object',
   properties: {
-    ...RULE_BODY.properties,
+    ...Object.fromEntries(
+      Object.entries(RULE_BODY.properties).filter(
+        ([key]) => !(EFFECT_KEYS as readonly string[]).includes(key),
+      ),
+    ),
+    effect: {
+      type: 'object',
+      description: 'The one effect, nested: a top-level `error` key would read as a Graph error envelope.',
+      properties: Object.fromEntries(EFFECT_KEYS.map((key) => [key, RULE_BODY.properties[key]])),
+    },
     id: { type: 'string' },
     times: { type: ['integer', 'null'] },
     seed: { type: ['integer', 'null'] },

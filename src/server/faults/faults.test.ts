@@ -71,6 +71,8 @@ describe('fault rules: the control API', () => {
   it('adds, lists with hits, removes one and clears all; reset clears them too', async () => {
     const first = await addFault({ error: { code: 130429 } });
     assert.match(first.id, /^fault_\d+$/);
+    assert.deepEqual((first as Record<string, unknown>)['effect'], { error: { code: 130429 } });
+    assert.equal('error' in first, false, 'no top-level error key: it would read as a Graph error envelope');
     const second = await addFault({ delay_ms: 0, match: { method: 'POST' } });
     await listJoinRequests();
     const listed = await listFaults();

@@ -252,14 +252,23 @@ export interface FaultRuleBody {
   seed?: number;
 }
 
-export interface FaultRule {
-  id: string;
-  on: 'graph' | 'webhook';
-  match: FaultMatch;
+/** A rule's one effect, as listed: the keys of `FaultRuleBody` that carry it. */
+export interface FaultEffectBody {
   error?: FaultError;
   delay_ms?: number;
   network?: FaultNetworkEffect;
   webhook?: FaultWebhookEffect;
+}
+
+/**
+ * A rule as the control API answers it. The effect is nested under `effect`: a top-level `error` key would read as
+ * a Graph error envelope to every client that checks for one (the SDK's among them).
+ */
+export interface FaultRule {
+  id: string;
+  on: 'graph' | 'webhook';
+  match: FaultMatch;
+  effect: FaultEffectBody;
   times: number | null;
   after: number;
   probability: number;
