@@ -263,7 +263,7 @@ export function registerServe(program: Command, run: (flags: ServeFlags) => Prom
     )
     .option(
       '--no-fault-header',
-      'ignore the X-Groupgate-Fault header on Graph calls (fault rules of the control API still apply) (env GROUPGATE_FAULT_HEADER=off)',
+      'ignore the X-Groupgate-Fault header on Graph calls (fault rules of the control API still apply); read by default (env GROUPGATE_FAULT_HEADER=off)',
     )
     .option('--no-demo', 'do not create or print the demo business and group (created by default)')
     .addHelpText(
