@@ -2,7 +2,7 @@
  * @module server/graph/edge-router — mounts one Graph path for every HTTP method, so that the rules Graph applies
  * to all of them live in one place: version resolution, the `method=` override on POST, "Unsupported <method>
  * request" for the rest, and authentication before any handler runs. It is also the one seam for behaviour every
- * call passes through: the call stages (the group rate limit; fault injection next) run here, between a call's
+ * call passes through: the call stages (fault injection, the group rate limit) run here, between a call's
  * `check` and its `apply`, never by hand in a handler. A request journal, which must also record the calls refused
  * before any stage (a bad token, a bad input), belongs around the whole route registered here, e.g. as a
  * route-level onResponse hook, not among the stages (docs/architecture.md).
