@@ -3,7 +3,8 @@
  * every Graph route (reads too), after authentication and the route's `check`, so a call refused by `check` (an
  * unknown group, a bad input) never reaches a fault. With no rule and no `X-Groupgate-Fault` header a call pays one
  * length check and one header lookup. When a fault fires, `request.groupgateFault` says which rule and what it did,
- * for the request journal.
+ * for the request journal (a call whose connection was cut never finishes its response, so `onResponse` hooks do not
+ * see it: its response's 'close' event does).
  *
  * Effects: an error (thrown as a GraphError, rendered by the error handler); a delay (then the call runs); a reset
  * (the socket is destroyed with an RST, before the call runs); a hang (no answer until the client gives up, the

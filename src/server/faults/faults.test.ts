@@ -164,7 +164,12 @@ describe('fault rules: effects on Graph calls', () => {
     for (const [code, subcode, status, transient, message] of expected) {
       await h.control('DELETE', '/_groupgate/faults');
       await addFault({ error: { code, ...(subcode !== undefined && { error_subcode: subcode }) } });
-      const answered = await listJoinRequests();
+      // Through the harness: the answer must also validate against Meta's OpenAPI document.
+      const answered = await h.graph<ErrorBody>({
+        method: 'GET',
+        url: `/${V}/${group.groupId}/join_requests`,
+        token: business.access_token,
+      });
       assert.equal(answered.status, status, `code ${code}`);
       assert.equal(answered.body.error.code, code);
       assert.equal(answered.body.error.error_subcode, subcode);
