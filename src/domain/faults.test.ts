@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FaultRuleState, mulberry32, readFaultHeader, readFaultRule } from './faults.js';
+import {
+  FaultRuleState,
+  matchesGraphCall,
+  matchesWebhookEvent,
+  mulberry32,
+  readFaultHeader,
+  readFaultRule,
+} from './faults.js';
 
 const noSeed = () => assert.fail('no seed is drawn');
 
@@ -65,5 +72,47 @@ describe('fault rules', () => {
     // Pinned: a change to the generator would break the replay of seeds users wrote into their tests.
     const next = mulberry32(0);
     assert.equal(Math.round(next() * 1e9), 266_429_209);
+  });
+
+  it('matches a webhook event on every key given', () => {
+    const event = {
+      field: 'group_participants_update',
+      type: 'group_participants_add',
+      groupId: 'G',
+      wabaId: 'W',
+      phoneNumberId: 'P',
+    };
+    const table: [Record<string, string>, boolean][] = [
+      [{}, true],
+      [{ webhook_field: 'group_participants_update' }, true],
+      [{ webhook_field: 'group_lifecycle_update' }, false],
+      [{ event_type: 'group_participants_add' }, true],
+      [{ event_type: 'group_create' }, false],
+      [{ group_id: 'G', waba_id: 'W', phone_number_id: 'P' }, true],
+      [{ group_id: 'G', waba_id: 'X' }, false],
+      [{ phone_number_id: 'Q' }, false],
+    ];
+    for (const [match, expected] of table)
+      assert.equal(matchesWebhookEvent(match, event), expected, JSON.stringify(match));
+  });
+
+  it('reads the users of a call only when a rule names one', () => {
+    let read = 0;
+    const call = {
+      method: 'POST',
+      edge: 'participants' as const,
+      groupId: 'G',
+      wabaId: 'W',
+      phoneNumberId: 'P',
+      waIds: () => {
+        read++;
+        return ['16505550001'];
+      },
+    };
+    assert.equal(matchesGraphCall({ method: 'POST', edge: 'participants' }, call), true);
+    assert.equal(read, 0);
+    assert.equal(matchesGraphCall({ wa_id: '16505550001' }, call), true);
+    assert.equal(matchesGraphCall({ wa_id: '16505550002' }, call), false);
+    assert.equal(read, 2);
   });
 });
