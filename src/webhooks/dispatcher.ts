@@ -3,7 +3,9 @@
  * the store's claims (a claimed event is leased to one dispatcher), so no event is sent by two instances at once.
  * Delivery is at least once: an instance that dies mid-delivery leaves a lease that expires, and the event is sent
  * again. A dispatcher wakes when its own instance's store commits events (it subscribes to the outbox's signal),
- * when a retry falls due, and on a slow poll for what other instances queued.
+ * when a retry falls due, and on a slow poll for what other instances queued. Fault rules (the `faults` option,
+ * docs/faults.md) may send an event twice, hold it back while the group's later events go out, or count an attempt
+ * as timed out without sending it.
  */
 import type { Store } from '../storage/store.js';
 import type { AttemptVerdict, ClaimedWebhookEvent, WebhookAttempt, WebhookField } from '../domain/records.js';
