@@ -509,7 +509,7 @@ describe('webhook faults', () => {
     await addFault({
       on: 'webhook',
       match: { event_type: 'group_join_request_created' },
-      delay_ms: 300,
+      delay_ms: 1500,
       times: 1,
     });
     const alice = ALICE;
