@@ -171,6 +171,11 @@ export interface Config {
   readonly journalSize: number;
   /** 131208 threshold per phone number and instance; undefined: off. (`GROUPGATE_GROUP_RATE_LIMIT`, e.g. 30/60) */
   readonly groupRateLimit: GroupRateLimit | undefined;
+  /**
+   * Whether Graph calls may ask for a fault with the `X-Groupgate-Fault` header. @default true
+   * (`--no-fault-header`; `GROUPGATE_FAULT_HEADER=off`)
+   */
+  readonly faultHeader: boolean;
 }
 
 export type ConfigOverrides = Partial<{ -readonly [K in keyof Config]: Config[K] }>;
@@ -297,6 +302,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     throw new Error(`GROUPGATE_WEBHOOK_URL ${webhookUrlProblem}`);
   }
   const rateLimit = readEnv(env, 'GROUPGATE_GROUP_RATE_LIMIT');
+  const faultHeader = readEnv(env, 'GROUPGATE_FAULT_HEADER')?.toLowerCase();
+  if (faultHeader !== undefined && !['on', 'off', 'true', 'false', '1', '0'].includes(faultHeader)) {
+    throw new Error(`GROUPGATE_FAULT_HEADER must be on or off, got "${faultHeader}"`);
+  }
   const headersTimeoutMs = numeric('headersTimeoutMs');
   const requestTimeoutMs = numeric('requestTimeoutMs');
   if (headersTimeoutMs > requestTimeoutMs) {
@@ -345,6 +354,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
         : rateLimit === undefined
           ? undefined
           : parseGroupRateLimit(rateLimit),
+    faultHeader: overrides.faultHeader ?? !['off', 'false', '0'].includes(faultHeader ?? 'on'),
   });
 }
 

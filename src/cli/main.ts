@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerAdmin } from './commands/admin.js';
 import { registerClock } from './commands/clock.js';
+import { registerFaults } from './commands/faults.js';
 import { registerGroups } from './commands/groups.js';
 import { registerJoinRequests } from './commands/join-requests.js';
 import { registerLimits } from './commands/limits.js';
@@ -27,7 +28,7 @@ const program = new Command()
     'after',
     `
 The API commands work against Groupgate (default http://127.0.0.1:4004) or Meta (--base-url https://graph.facebook.com),
-with the token from --token or WHATSAPP_ACCESS_TOKEN. simulate, webhooks, limits, requests, clock and admin use Groupgate's control API.`,
+with the token from --token or WHATSAPP_ACCESS_TOKEN. simulate, webhooks, faults, limits, requests, clock and admin use Groupgate's control API.`,
   );
 registerServe(program);
 registerJoinRequests(program);
@@ -38,6 +39,7 @@ registerAdmin(program);
 registerLimits(program);
 registerRequests(program);
 registerClock(program);
+registerFaults(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`groupgate: ${describeError(error)}\n`);

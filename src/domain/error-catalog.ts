@@ -15,6 +15,9 @@ export interface ErrorTemplate {
   /** The Cloud API title used when the error is reported per item or in webhooks. */
   readonly title: string;
   readonly isTransient?: boolean;
+  /** Graph's `error_user_title` / `error_user_msg`, text meant for the app's user; sent only when set. */
+  readonly userTitle?: string;
+  readonly userMessage?: string;
   /** Reported only inside webhooks, never as a Graph answer: its message is Meta's sample sentence, not "(#code) title". */
   readonly webhookOnly?: true;
 }
@@ -262,6 +265,89 @@ export const GRAPH_ERRORS = Object.freeze({
     title: 'Service temporarily unavailable',
     isTransient: true,
   }),
+  // Meta's codes a real client must handle, answered by Groupgate only when a fault rule asks for them
+  // (docs/errors.md, "Codes for fault injection").
+  PASSWORD_CHANGED_TOKEN: template({
+    status: 401,
+    code: 190,
+    subcode: 460,
+    type: 'OAuthException',
+    message:
+      'Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.',
+    title: 'Access token invalidated',
+  }),
+  PERMISSION_DENIED: template({
+    status: 403,
+    code: 10,
+    type: 'OAuthException',
+    message: '(#10) Application does not have permission for this action',
+    title: 'Permission Denied',
+    isTransient: false,
+  }),
+  INVALID_PARAMETER_PLAIN: template({
+    status: 400,
+    code: 100,
+    type: 'OAuthException',
+    message: '(#100) Invalid parameter',
+    title: 'Invalid parameter',
+    isTransient: false,
+  }),
+  API_PERMISSION: template({
+    status: 403,
+    code: 200,
+    type: 'OAuthException',
+    message: '(#200) Permissions error',
+    title: 'API Permission',
+    isTransient: false,
+  }),
+  POLICY_BLOCK: template({
+    status: 403,
+    code: 368,
+    type: 'OAuthException',
+    message: '(#368) Temporarily blocked for policies violations',
+    title: 'Temporarily blocked for policies violations',
+    isTransient: false,
+  }),
+  THROUGHPUT_RATE_LIMIT: template({
+    status: 429,
+    code: 130429,
+    type: 'OAuthException',
+    message: '(#130429) Rate limit hit',
+    title: 'Rate limit hit',
+    isTransient: true,
+  }),
+  SOMETHING_WENT_WRONG: template({
+    status: 500,
+    code: 131000,
+    type: 'OAuthException',
+    message: '(#131000) Something went wrong',
+    title: 'Something went wrong',
+    isTransient: true,
+  }),
+  ACCESS_DENIED: template({
+    status: 403,
+    code: 131005,
+    type: 'OAuthException',
+    message: '(#131005) Access denied',
+    title: 'Access denied',
+    isTransient: false,
+  }),
+  WHATSAPP_SERVICE_UNAVAILABLE: template({
+    status: 503,
+    code: 131016,
+    type: 'OAuthException',
+    message: '(#131016) Service unavailable',
+    title: 'Service unavailable',
+    isTransient: true,
+  }),
+  PAIR_RATE_LIMIT: template({
+    status: 429,
+    code: 131056,
+    type: 'OAuthException',
+    message: '(#131056) (Business Account, Consumer Account) pair rate limit hit',
+    title: '(Business Account, Consumer Account) pair rate limit hit',
+    isTransient: true,
+  }),
   // The control API has no Meta counterpart; it keeps the envelope so one parser serves both surfaces.
   ADMIN_TOKEN_REQUIRED: template({
     status: 401,
@@ -302,6 +388,59 @@ export const GRAPH_ERRORS = Object.freeze({
 } satisfies Record<string, ErrorTemplate>);
 
 export type GraphErrorName = keyof typeof GRAPH_ERRORS;
+
+/**
+ * The template a fault rule's `{code, error_subcode}` renders with: Meta's own status, type, message and
+ * `is_transient`. One per code (and subcode), the plain form where Groupgate has several (code 100).
+ */
+const FAULT_TEMPLATES: ReadonlyMap<string, ErrorTemplate> = new Map(
+  (
+    [
+      GRAPH_ERRORS.UNKNOWN_ERROR,
+      GRAPH_ERRORS.SERVICE_UNAVAILABLE,
+      GRAPH_ERRORS.APP_RATE_LIMIT,
+      GRAPH_ERRORS.PERMISSION_DENIED,
+      GRAPH_ERRORS.INVALID_PARAMETER_PLAIN,
+      GRAPH_ERRORS.OBJECT_NOT_FOUND,
+      GRAPH_ERRORS.ACCESS_TOKEN_REQUIRED,
+      GRAPH_ERRORS.INVALID_ACCESS_TOKEN,
+      GRAPH_ERRORS.PASSWORD_CHANGED_TOKEN,
+      GRAPH_ERRORS.EXPIRED_ACCESS_TOKEN,
+      GRAPH_ERRORS.REVOKED_ACCESS_TOKEN,
+      GRAPH_ERRORS.API_PERMISSION,
+      GRAPH_ERRORS.POLICY_BLOCK,
+      GRAPH_ERRORS.UNKNOWN_PATH,
+      GRAPH_ERRORS.WABA_RATE_LIMIT,
+      GRAPH_ERRORS.THROUGHPUT_RATE_LIMIT,
+      GRAPH_ERRORS.SOMETHING_WENT_WRONG,
+      GRAPH_ERRORS.ACCESS_DENIED,
+      GRAPH_ERRORS.WHATSAPP_SERVICE_UNAVAILABLE,
+      GRAPH_ERRORS.PAIR_RATE_LIMIT,
+      GRAPH_ERRORS.INVALID_CURSOR,
+      GRAPH_ERRORS.PARTICIPANT_OVER_LIMIT,
+      GRAPH_ERRORS.GROUP_SUSPENDED,
+      GRAPH_ERRORS.GROUP_RATE_LIMIT,
+      GRAPH_ERRORS.PHOTO_NOT_SQUARE,
+      GRAPH_ERRORS.PHOTO_TOO_SMALL,
+      GRAPH_ERRORS.GROUP_CREATE_LIMIT,
+      GRAPH_ERRORS.PARTICIPANT_NOT_IN_GROUP,
+      GRAPH_ERRORS.JOIN_REQUEST_NOT_FOUND,
+    ] as const
+  ).map((t) => [faultKey(t.code, t.subcode), t]),
+);
+
+function faultKey(code: number, subcode: number | undefined): string {
+  return subcode === undefined ? String(code) : `${code}/${subcode}`;
+}
+
+/** The catalogue's template for a code (and subcode), or undefined when Groupgate does not know it. */
+export function faultTemplate(code: number, subcode?: number): ErrorTemplate | undefined {
+  const exact = FAULT_TEMPLATES.get(faultKey(code, subcode));
+  if (exact !== undefined || subcode !== undefined) return exact;
+  // A code Meta always sends with one subcode (4 and 80007 come with 2446079): the code alone names it.
+  const withSubcode = [...FAULT_TEMPLATES.values()].filter((t) => t.code === code);
+  return withSubcode.length === 1 ? withSubcode[0] : undefined;
+}
 
 export function formatMessage(message: string, params: Readonly<Record<string, string | number>>): string {
   return message.replace(/\{(\w+)\}/g, (whole, name: string) => {

@@ -20,6 +20,8 @@ import { registerParticipantRoutes } from './graph/routes/participants.js';
 import { CallLimiter } from './call-limits.js';
 import { SYSTEM_CLOCK, WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { VirtualClock } from './clock/virtual-clock.js';
+import { FaultRegistry } from './faults/fault-registry.js';
+import { FaultStage, registerFaultStage } from './faults/fault-stage.js';
 import { registerCharsetGuard } from './plugins/charset-guard.js';
 import { ConnectionGuard } from './plugins/connection-guard.js';
 import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
@@ -80,6 +82,7 @@ export type AppConfig = Pick<
   | 'webhookLogRetentionMs'
   | 'groupRateLimit'
   | 'journalSize'
+  | 'faultHeader'
 >;
 
 export async function buildApp(config: AppConfig, deps: AppDependencies): Promise<FastifyInstance> {
@@ -142,6 +145,11 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   });
   registerMultipartBody(app);
   registerTextGuard(app);
+  // Fault rules live in this instance's memory (docs/decisions.md): the control API edits them, the Graph call
+  // stage and the webhook dispatcher consult them.
+  const faults = new FaultRegistry();
+  const faultStage = new FaultStage(faults, { header: config.faultHeader });
+  registerFaultStage(app, faultStage);
   const dispatcher = new WebhookDispatcher(deps.store, {
     retry: {
       baseDelayMs: config.webhookRetryBaseMs,
@@ -160,6 +168,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     onError: (error) => app.log.error({ err: error }, 'webhook dispatcher'),
     // Timers wait on the wall clock: a retry the virtual clock jumps past is sent when it moves (clockMoved).
     clock: { now: clockMs, setTimer: SYSTEM_CLOCK.setTimer },
+    faults,
   });
   if (deps.deliverWebhooks !== false) {
     virtualClock.onChange(() => dispatcher.clockMoved());
@@ -186,7 +195,8 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     clockMs,
     versionRoot: batch.handle,
     // The call stages, in the order every Graph call meets them (edge-router.ts).
-    stages: [limiter],
+    // Faults first: a call a fault refuses did not run, so it is not counted against a limit.
+    stages: [faultStage, limiter],
   };
   registerJoinRequestRoutes(app, edgeDeps, {
     publicUrl: config.publicUrl,
@@ -214,6 +224,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     publicUrl: config.publicUrl,
     groupOperationsDefault,
     journal,
+    faults,
   });
   return app;
 }

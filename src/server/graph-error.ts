@@ -36,6 +36,8 @@ export class GraphError extends Error {
         ...(this.details !== undefined && {
           error_data: { messaging_product: 'whatsapp', details: this.details },
         }),
+        ...(t.userTitle !== undefined && { error_user_title: t.userTitle }),
+        ...(t.userMessage !== undefined && { error_user_msg: t.userMessage }),
         ...(t.isTransient !== undefined && { is_transient: t.isTransient }),
         fbtrace_id: fbtraceId,
       },

@@ -195,6 +195,7 @@ export class Harness {
         webhookLogRetentionMs: 7 * 24 * 3_600_000,
         groupRateLimit: undefined,
         journalSize: 10_000,
+        faultHeader: true,
         ...options.config,
       },
       {

@@ -3,7 +3,9 @@
  * the store's claims (a claimed event is leased to one dispatcher), so no event is sent by two instances at once.
  * Delivery is at least once: an instance that dies mid-delivery leaves a lease that expires, and the event is sent
  * again. A dispatcher wakes when its own instance's store commits events (it subscribes to the outbox's signal),
- * when a retry falls due, and on a slow poll for what other instances queued.
+ * when a retry falls due, and on a slow poll for what other instances queued. Fault rules (the `faults` option,
+ * docs/faults.md) may send an event twice, hold it back while the group's later events go out, or count an attempt
+ * as timed out without sending it.
  */
 import type { Store } from '../storage/store.js';
 import type { AttemptVerdict, ClaimedWebhookEvent, WebhookAttempt, WebhookField } from '../domain/records.js';
@@ -11,6 +13,7 @@ import { requestCallback } from './callback-request.js';
 import { renderEnvelope } from './envelope.js';
 import { verdictAfterFailure, type RetryPolicy } from './retry-policy.js';
 import { signatureOf } from './signature.js';
+import type { FaultEffect, WebhookEventFacts } from '../domain/faults.js';
 
 /** Where events go when an app has no settings of its own (`groupgate serve --webhook-url`). */
 export interface DefaultSubscription {
@@ -35,6 +38,14 @@ export interface DispatcherOptions {
   onError: (error: unknown) => void;
   /** Time and timers of the delivery schedule; tests pass a manual one. @default SYSTEM_CLOCK */
   clock?: DispatcherClock;
+  /** Fault rules for webhook events (the server's fault registry); none when absent. */
+  faults?: WebhookFaults;
+}
+
+/** What the dispatcher asks of fault rules: whether one fires on an event about to be sent. */
+export interface WebhookFaults {
+  readonly webhookRuleCount: number;
+  decideWebhookEvent(event: WebhookEventFacts): { ruleId: string; effect: FaultEffect } | undefined;
 }
 
 /** The dispatcher's time source and its one kind of timer. */
@@ -92,6 +103,8 @@ export class WebhookDispatcher {
   #stopped = true;
   #pruneTimer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
+  /** Events a fault rule delays, by id, with their timers (see #holdBack). */
+  readonly #heldBack = new Map<number, { cancel(): void }>();
 
   constructor(store: Store, options: DispatcherOptions) {
     this.#store = store;
@@ -151,6 +164,16 @@ export class WebhookDispatcher {
     this.#timer?.cancel();
     this.#timer = undefined;
     await this.settled();
+    // Held back by a fault rule and not sent yet: queued again, so another start (or instance) sends them.
+    for (const [id, timer] of this.#heldBack) {
+      timer.cancel();
+      try {
+        await this.#store.replayWebhookEvent(id, this.#clock.now());
+      } catch (error) {
+        this.#options.onError(error);
+      }
+    }
+    this.#heldBack.clear();
   }
 
   /** Resolves once no claim and no delivery is under way; the timer for the next one may be set. */
@@ -294,6 +317,45 @@ export class WebhookDispatcher {
       });
       return;
     }
+    const fault = this.#faultFor(event);
+    if (fault?.effect.webhook === 'timeout') {
+      // Counted as an attempt that timed out, without sending it: the event is retried on the usual schedule.
+      const record: WebhookAttempt = {
+        eventId: event.id,
+        attempt,
+        startedAt,
+        durationMs: 0,
+        url: subscription.callbackUrl,
+        statusCode: null,
+        error: `timed out after ${this.#options.timeoutMs} ms (injected by fault rule ${fault.ruleId}; not sent)`,
+      };
+      const verdict = verdictAfterFailure(attempt, event.createdAt, startedAt, this.#options.retry);
+      await this.#record({ record, verdict, leaseUntil });
+      return;
+    }
+    const delayMs = fault?.effect.delayMs;
+    if (fault !== undefined && delayMs !== undefined) {
+      await this.#holdBack(event, subscription, attempt, startedAt, delayMs, fault.ruleId, leaseUntil);
+      return;
+    }
+    const sent = await this.#send(event, subscription, attempt);
+    await this.#record({ ...sent, leaseUntil });
+    if (fault?.effect.webhook === 'duplicate' && sent.verdict.state === 'delivered') {
+      // The same body and signature again, as Meta's at-least-once delivery may send it; logged as its own attempt.
+      const again = await this.#send(event, subscription, attempt + 1);
+      await this.#record({ record: again.record, verdict: { state: 'delivered' }, leaseUntil });
+    }
+  }
+
+  /** Sends one attempt and says where it leaves the event; never throws for the receiver's failures. */
+  async #send(
+    event: ClaimedWebhookEvent,
+    subscription: DefaultSubscription,
+    attempt: number,
+  ): Promise<{ record: WebhookAttempt; verdict: AttemptVerdict }> {
+    const startedAt = this.#clock.now();
+    // The virtual clock may jump during the attempt; its duration is measured on the wall clock.
+    const startedAtReal = performance.now();
     const body = renderEnvelope(event);
     let statusCode: number | null = null;
     let error: string | null = null;
@@ -332,7 +394,68 @@ export class WebhookDispatcher {
       statusCode === 200
         ? { state: 'delivered' as const }
         : verdictAfterFailure(attempt, event.createdAt, finishedAt, this.#options.retry);
-    await this.#record({ record, verdict, leaseUntil });
+    return { record, verdict };
+  }
+
+  /** The fault rule that fires on this event, if any; no rule costs one length check. */
+  #faultFor(event: ClaimedWebhookEvent): { ruleId: string; effect: FaultEffect } | undefined {
+    const faults = this.#options.faults;
+    if (faults === undefined || faults.webhookRuleCount === 0) return undefined;
+    let item: { type?: unknown; group_id?: unknown } = {};
+    try {
+      item = JSON.parse(event.itemJson) as typeof item;
+    } catch {
+      // An item is always JSON; a rule matching on its type or group simply does not match otherwise.
+    }
+    return faults.decideWebhookEvent({
+      field: event.field,
+      type: typeof item.type === 'string' ? item.type : undefined,
+      groupId: typeof item.group_id === 'string' ? item.group_id : undefined,
+      wabaId: event.wabaId,
+      phoneNumberId: event.phoneNumberId,
+    });
+  }
+
+  /**
+   * A delayed event: the store keeps a group's events in order (an older pending event holds the later ones back),
+   * so the event leaves the pending state, logged `skipped` with the reason, and is held here; the group's later
+   * events go out meanwhile. When the delay ends it is sent as the next attempt, and from then on delivered or
+   * retried like any other. Stopping the dispatcher queues held events again in the store, so none is lost.
+   */
+  async #holdBack(
+    event: ClaimedWebhookEvent,
+    subscription: DefaultSubscription,
+    attempt: number,
+    startedAt: number,
+    delayMs: number,
+    ruleId: string,
+    leaseUntil: number,
+  ): Promise<void> {
+    await this.#record({
+      record: {
+        eventId: event.id,
+        attempt,
+        startedAt,
+        durationMs: 0,
+        url: subscription.callbackUrl,
+        statusCode: null,
+        error: `held back ${delayMs} ms by fault rule ${ruleId}, not sent yet: later events of the group may overtake it`,
+      },
+      verdict: { state: 'skipped' },
+      leaseUntil,
+    });
+    const timer = this.#clock.setTimer(() => {
+      this.#heldBack.delete(event.id);
+      if (this.#stopped) return;
+      this.#track(
+        (async () => {
+          const sent = await this.#send(event, subscription, attempt + 1);
+          const until = this.#clock.now() + 2 * this.#options.timeoutMs + 5_000;
+          await this.#record({ ...sent, leaseUntil: until });
+        })(),
+      );
+    }, delayMs);
+    this.#heldBack.set(event.id, timer);
   }
 }
 

@@ -69,6 +69,7 @@ const REACHES: Readonly<Record<string, [string[], (config: Config) => void]>> = 
     (c) => assert.deepEqual(c.groupRateLimit, { operations: 30, windowSeconds: 60 }),
   ],
   '--no-demo': [['--no-demo'], (c) => assert.equal(c.seedDemo, false)],
+  '--no-fault-header': [['--no-fault-header'], (c) => assert.equal(c.faultHeader, false)],
 };
 
 /** The flags the README's "Running it" table lists. */
@@ -129,6 +130,16 @@ describe('groupgate serve flags', () => {
 
   it('without --no-demo the demo is seeded', async () => {
     assert.equal((await configFor([])).seedDemo, true);
+  });
+
+  it('without --no-fault-header the header is read; GROUPGATE_FAULT_HEADER=off turns it off too', async () => {
+    assert.equal((await configFor([])).faultHeader, true);
+    assert.equal(loadConfig({}, { GROUPGATE_FAULT_HEADER: 'off' }).faultHeader, false);
+    assert.equal(loadConfig({}, { GROUPGATE_FAULT_HEADER: 'on' }).faultHeader, true);
+    assert.throws(
+      () => loadConfig({}, { GROUPGATE_FAULT_HEADER: 'maybe' }),
+      /GROUPGATE_FAULT_HEADER must be on or off/,
+    );
   });
 
   const refused: [string, string][] = [

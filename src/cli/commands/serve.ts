@@ -45,6 +45,8 @@ export interface ServeFlags {
   groupRateLimit?: string;
   journalSize?: string;
   demo: boolean;
+  /** commander's `--no-fault-header`: false when given. */
+  faultHeader?: boolean;
 }
 
 export function toOverrides(flags: ServeFlags): ConfigOverrides {
@@ -109,6 +111,7 @@ export function toOverrides(flags: ServeFlags): ConfigOverrides {
   }
   if (flags.groupRateLimit !== undefined)
     overrides.groupRateLimit = parseGroupRateLimit(flags.groupRateLimit);
+  if (flags.faultHeader === false) overrides.faultHeader = false;
   return overrides;
 }
 
@@ -272,6 +275,10 @@ export function registerServe(program: Command, run: (flags: ServeFlags) => Prom
     .option(
       '--request-timeout <seconds>',
       `a whole request, body included, must arrive within this, else 408; default ${NUMERIC_DEFAULTS.requestTimeoutMs / 1000} (env GROUPGATE_REQUEST_TIMEOUT_MS, in ms)`,
+    )
+    .option(
+      '--no-fault-header',
+      'ignore the X-Groupgate-Fault header on Graph calls (fault rules of the control API still apply); read by default (env GROUPGATE_FAULT_HEADER=off)',
     )
     .option('--no-demo', 'do not create or print the demo business and group (created by default)')
     .addHelpText(

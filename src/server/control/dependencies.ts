@@ -13,6 +13,7 @@ export interface JournalBuffer {
   /** Drops what is not yet written, and waits for a write under way. */
   discardPending(): Promise<void>;
 }
+import type { FaultRegistry } from '../faults/fault-registry.js';
 
 export interface ControlDependencies {
   store: Store;
@@ -33,4 +34,6 @@ export interface ControlDependencies {
   groupOperationsDefault: RateLimit | undefined;
   /** The request journal; undefined when it is off (`--journal-size 0`). */
   journal: JournalBuffer | undefined;
+  /** This instance's fault rules. */
+  faults: FaultRegistry;
 }

@@ -98,6 +98,20 @@ const CLOCK = {
   frozen_at: null,
 };
 
+const FAULT_RULE = {
+  id: 'f_3',
+  on: 'graph',
+  match: { method: 'POST', edge: 'join_requests', group_id: GROUP_ID },
+  effect: { error: { code: 130429 } },
+  times: 2,
+  after: 0,
+  probability: 1,
+  seed: null,
+  matched: 1,
+  hits: 1,
+  created_at: 1790000000000,
+};
+
 /** Keyed by `METHOD /path`, the path as the document writes it (`{param}`). */
 export const CONTROL_OPERATIONS: Readonly<Record<string, ControlOperation>> = {
   'GET /_groupgate/health': {
@@ -196,6 +210,14 @@ export const CONTROL_OPERATIONS: Readonly<Record<string, ControlOperation>> = {
     operationId: 'resetClock',
     responseExample: { ...CLOCK, now: 1790000000, now_iso: '2026-09-21T12:53:20.000Z', offset_seconds: 0 },
   },
+  'POST /_groupgate/faults': {
+    operationId: 'addFault',
+    requestExample: { match: { method: 'POST', edge: 'join_requests' }, error: { code: 130429 }, times: 2 },
+    responseExample: { ...FAULT_RULE, matched: 0, hits: 0 },
+  },
+  'GET /_groupgate/faults': { operationId: 'listFaults', responseExample: { data: [FAULT_RULE] } },
+  'DELETE /_groupgate/faults/{id}': { operationId: 'removeFault', responseExample: { success: true } },
+  'DELETE /_groupgate/faults': { operationId: 'clearFaults', responseExample: { success: true } },
   'POST /_groupgate/reset': { operationId: 'reset', responseExample: { success: true } },
   'POST /_groupgate/simulations': {
     operationId: 'startSimulation',

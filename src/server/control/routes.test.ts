@@ -131,6 +131,8 @@ describe('control API', () => {
       '/_groupgate/businesses/{waba_id}/tokens',
       '/_groupgate/clock',
       '/_groupgate/clock/advance',
+      '/_groupgate/faults',
+      '/_groupgate/faults/{id}',
       '/_groupgate/groups/{group_id}',
       '/_groupgate/groups/{group_id}/clear_suspension',
       '/_groupgate/groups/{group_id}/suspend',

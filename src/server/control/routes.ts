@@ -41,6 +41,7 @@ import { registerLimitRoutes } from './limit-routes.js';
 import { registerJournalRoutes } from './journal-routes.js';
 import { registerClockRoutes } from './clock-routes.js';
 import { registerAppRoutes } from './app-routes.js';
+import { registerFaultRoutes } from './fault-routes.js';
 import type { ControlDependencies } from './dependencies.js';
 
 // Request validation with ajv loaded and schemas compiled on first use, not at start-up. Path and query values
@@ -404,7 +405,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       schema: {
         tags: TAGS,
         summary:
-          'Empty every table: businesses (with their rate limits and counts), tokens, groups, requests, webhook settings, the delivery log and the request journal, and return the virtual clock to real time. The admin token stays.',
+          "Empty every table: businesses (with their rate limits and counts), tokens, groups, requests, webhook settings, the delivery log and the request journal; return the virtual clock to real time and remove this instance's fault rules. The admin token stays.",
         security: SECURED,
         response: { 200: { type: 'object', properties: { success: { type: 'boolean' } } } },
       },
@@ -415,6 +416,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       await store.reset();
       // A fresh instance runs on real time; every instance hears of it, this one before answering.
       await deps.virtualClock.reload();
+      deps.faults.clear();
       return { success: true } satisfies ControlSuccess;
     },
   );
@@ -425,6 +427,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
   registerJournalRoutes(app, deps);
   registerClockRoutes(app, deps);
   registerAppRoutes(app, deps);
+  registerFaultRoutes(app, deps);
 
   let document: Promise<Record<string, unknown>> | undefined;
   app.get('/openapi.json', { schema: { hide: true } }, async (request) => {

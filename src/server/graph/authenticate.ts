@@ -35,7 +35,7 @@ const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** Graph's own date style in token errors: `Tuesday, 24-Nov-26 10:00:00 UTC`. */
-function graphDate(unixSeconds: number): string {
+export function graphDate(unixSeconds: number): string {
   const d = new Date(unixSeconds * 1000);
   const two = (n: number) => String(n).padStart(2, '0');
   return `${DAYS[d.getUTCDay()]}, ${two(d.getUTCDate())}-${MONTHS[d.getUTCMonth()]}-${two(d.getUTCFullYear() % 100)} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC`;

@@ -2,10 +2,10 @@
  * @module server/graph/edge-router — mounts one Graph path for every HTTP method, so that the rules Graph applies
  * to all of them live in one place: version resolution, the `method=` override on POST, "Unsupported <method>
  * request" for the rest, and authentication before any handler runs. It is also the one seam for behaviour every
- * call passes through: the call stages (server/call-limits; fault injection next) run here, between a call's
- * `check` and its `apply`, never by hand in a handler. The request journal, which must also record the calls
- * refused before any route (an unknown path) or stage (a bad token, a bad input), is an app-level onResponse hook
- * (server/journal), not a stage; the router only names the edge and the method served for it.
+ * call passes through: the call stages (fault injection, then the limits of server/call-limits) run here, between
+ * a call's `check` and its `apply`, never by hand in a handler. The request journal, which must also record the
+ * calls refused before any route (an unknown path) or stage (a bad token, a bad input), is an app-level onResponse
+ * hook (server/journal), not a stage; the router only names the edge and the method served for it.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';

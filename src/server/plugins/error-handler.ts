@@ -10,6 +10,7 @@ import { isTransientStoreError } from '../../storage/transient-errors.js';
 import { GraphError, invalidParameter } from '../graph-error.js';
 import { unknownPathError } from '../graph/edge-router.js';
 import { errorShapingParams, shapeAnswer } from '../graph/output-options.js';
+import { isConnectionCut } from '../faults/fault-stage.js';
 import { isControlPath } from '../surface.js';
 import { setGraphHeaders } from './graph-headers.js';
 
@@ -152,8 +153,13 @@ export function frameworkErrorHandler(
 
 export function registerErrorHandler(app: FastifyInstance, bodyLimit: number, clock: () => number): void {
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    // An injected network fault cut the connection: there is no one left to answer.
+    if (isConnectionCut(error)) return reply.hijack();
     const graphError = toGraphError(error, request, bodyLimit);
-    if (graphError.status === 503)
+    // An error a fault rule asked for is the test's doing, not the server's: no error-level log line.
+    if (request.groupgateFault !== undefined)
+      request.log.info({ fault: request.groupgateFault }, 'fault injected');
+    else if (graphError.status === 503)
       request.log.warn({ err: error, fbtrace_id: request.id }, 'store unavailable');
     else if (graphError.status >= 500)
       request.log.error({ err: error, fbtrace_id: request.id }, 'unhandled error');

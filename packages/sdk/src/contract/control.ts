@@ -360,3 +360,93 @@ export interface FreezeClockBody {
 
 /** The most one call may move the virtual clock: ten years, as far as a token's `expires_in` reaches. */
 export const MAX_CLOCK_STEP_SECONDS = 315_360_000;
+/** Graph edges a fault rule can name: the edge after the node, or `group` for the group node itself. */
+export const FAULT_EDGES = ['join_requests', 'groups', 'group', 'invite_link', 'participants'] as const;
+export type FaultEdge = (typeof FAULT_EDGES)[number];
+export const FAULT_NETWORK_EFFECTS = ['reset', 'hang', 'drop_reply'] as const;
+export type FaultNetworkEffect = (typeof FAULT_NETWORK_EFFECTS)[number];
+export const FAULT_WEBHOOK_EFFECTS = ['duplicate', 'timeout'] as const;
+export type FaultWebhookEffect = (typeof FAULT_WEBHOOK_EFFECTS)[number];
+
+/** Which calls (`on: "graph"`) or webhook events (`on: "webhook"`) a rule applies to; every key given must match. */
+export interface FaultMatch {
+  /** Graph rules only: the method served (after a `method=` override). */
+  method?: 'GET' | 'POST' | 'DELETE';
+  /** Graph rules only. */
+  edge?: FaultEdge;
+  group_id?: string;
+  waba_id?: string;
+  phone_number_id?: string;
+  /** Graph rules only: a user the call concerns (a join request decided, a participant removed). */
+  wa_id?: string;
+  /** Webhook rules only: the subscription field the event is sent under. */
+  webhook_field?: WebhookField;
+  /** Webhook rules only: the `type` of the groups[] item (`group_participants_add` …). */
+  event_type?: string;
+}
+
+/** The Graph error a rule answers with: Meta's status, type, message and `is_transient` for the code, overridable. */
+export interface FaultError {
+  code: number;
+  error_subcode?: number;
+  /** Required, with `message`, for a code the catalogue does not know. */
+  http_status?: number;
+  message?: string;
+  type?: 'OAuthException' | 'GraphMethodException';
+  is_transient?: boolean;
+  error_user_title?: string;
+  error_user_msg?: string;
+}
+
+/** `POST /_groupgate/faults`: a match, exactly one effect, and when it fires. */
+export interface FaultRuleBody {
+  /** @default 'graph' */
+  on?: 'graph' | 'webhook';
+  match?: FaultMatch;
+  /** Graph rules: answer this error instead of running the call. */
+  error?: FaultError;
+  /** Graph rules: hold the call this long, then run it. Webhook rules: send the event this late. */
+  delay_ms?: number;
+  /** Graph rules: cut the connection (before the call runs: reset, hang; after it is committed: drop_reply). */
+  network?: FaultNetworkEffect;
+  /** Webhook rules: send the event twice, or count the attempt as timed out (unsent) so it is retried. */
+  webhook?: FaultWebhookEffect;
+  /** Fires this many times, then stays. @default unlimited */
+  times?: number;
+  /** Lets the first N matches through. @default 0 */
+  after?: number;
+  /** 0–1: the chance a match fires. @default 1 */
+  probability?: number;
+  /** Seeds the rule's own random sequence, so a flaky run replays; drawn when absent and shown in the rule. */
+  seed?: number;
+}
+
+/** A rule's one effect, as listed: the keys of `FaultRuleBody` that carry it. */
+export interface FaultEffectBody {
+  error?: FaultError;
+  delay_ms?: number;
+  network?: FaultNetworkEffect;
+  webhook?: FaultWebhookEffect;
+}
+
+/**
+ * A rule as the control API answers it. The effect is nested under `effect`: a top-level `error` key would read as
+ * a Graph error envelope to every client that checks for one (the SDK's among them).
+ */
+export interface FaultRule {
+  id: string;
+  on: 'graph' | 'webhook';
+  match: FaultMatch;
+  effect: FaultEffectBody;
+  times: number | null;
+  after: number;
+  probability: number;
+  /** Null when `probability` is 1 (nothing is drawn). */
+  seed: number | null;
+  /** Calls or events the rule matched, whether or not it fired. */
+  matched: number;
+  /** Times it fired. */
+  hits: number;
+  /** Unix milliseconds. */
+  created_at: number;
+}

@@ -1,8 +1,9 @@
 /**
  * @module control/control-client — Groupgate's control API (`/_groupgate/…`, admin token): sandbox businesses and
  * tokens, simulated WhatsApp users, suspensions, bulk simulations, webhook settings, the delivery log, the request
- * journal, rate limits, the virtual clock, reset. Its errors use the Graph envelope, so they surface as the SDK's
- * typed errors (NotFoundError, InvalidParameterError, AuthenticationError …). Groupgate only: Meta has no such API.
+ * journal, rate limits, the virtual clock, fault rules, reset. Its errors use the Graph envelope, so they surface as
+ * the SDK's typed errors (NotFoundError, InvalidParameterError, AuthenticationError …). Groupgate only: Meta has no
+ * such API.
  */
 import type {
   AppSettings,
@@ -13,6 +14,8 @@ import type {
   ControlList,
   ControlSuccess,
   CreateSandboxBusinessBody,
+  FaultRule,
+  FaultRuleBody,
   Health,
   IssuedToken,
   IssueTokenBody,
@@ -212,7 +215,27 @@ export class ControlClient {
     return this.#call('PUT', `/businesses/${segment(wabaId)}/limits`, limits);
   }
 
-  /** Empties every table on the server: every business, group and delivery, not only yours. */
+  /**
+   * Adds a fault rule to the server (the instance this client reaches): a `match`, one effect (`error`, `delay_ms`,
+   * `network`; for `on: 'webhook'` rules `webhook` or `delay_ms`), and `times` / `after` / `probability` + `seed`.
+   */
+  addFault(rule: FaultRuleBody): Promise<FaultRule> {
+    return this.#call('POST', '/faults', rule);
+  }
+
+  /** The server's fault rules, oldest first, with how often each matched (`matched`) and fired (`hits`). */
+  async faults(): Promise<FaultRule[]> {
+    return (await this.#call<ControlList<FaultRule>>('GET', '/faults')).data;
+  }
+
+  removeFault(id: string): Promise<ControlSuccess> {
+    return this.#call('DELETE', `/faults/${segment(id)}`);
+  }
+
+  clearFaults(): Promise<ControlSuccess> {
+    return this.#call('DELETE', '/faults');
+  }
+
   /** The virtual clock every time the server reads comes from (creation timestamps, token expiry, webhook retries). */
   clock(): Promise<ClockReading> {
     return this.#call('GET', '/clock');
