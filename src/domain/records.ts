@@ -27,7 +27,10 @@ export interface BusinessRecord {
 }
 
 /** A new business's app starts with the default settings. */
-export type NewBusiness = Omit<BusinessRecord, 'pk' | 'limits' | 'requireAppsecretProof' | 'defaultApiVersion'>;
+export type NewBusiness = Omit<
+  BusinessRecord,
+  'pk' | 'limits' | 'requireAppsecretProof' | 'defaultApiVersion'
+>;
 
 /** A change to an app's settings; absent fields stay as they are. */
 export interface AppSettingsPatch {

@@ -294,8 +294,6 @@ export class WebhookDispatcher {
   async #deliver(event: ClaimedWebhookEvent, leaseUntil: number): Promise<void> {
     const attempt = event.attempts + 1;
     const startedAt = this.#clock.now();
-    // The duration on the wall clock: the schedule's clock may jump, or stand still, while the receiver answers.
-    const startedAtReal = performance.now();
     const subscription = event.settings ?? this.#options.defaultSubscription;
     if (subscription === undefined || !subscription.fields.includes(event.field)) {
       // As at Meta: an app that does not subscribe to the field is not sent the event, now or later.
@@ -354,7 +352,7 @@ export class WebhookDispatcher {
     attempt: number,
   ): Promise<{ record: WebhookAttempt; verdict: AttemptVerdict }> {
     const startedAt = this.#clock.now();
-    // The virtual clock may jump during the attempt; its duration is measured on the wall clock.
+    // The duration on the wall clock: the schedule's clock may jump, or stand still, while the receiver answers.
     const startedAtReal = performance.now();
     const body = renderEnvelope(event);
     let statusCode: number | null = null;
