@@ -17,6 +17,7 @@ import { registerInviteLinkRoutes } from './graph/routes/invite-link.js';
 import { registerJoinRequestRoutes } from './graph/routes/join-requests.js';
 import { registerParticipantRoutes } from './graph/routes/participants.js';
 import { GroupRateLimiter } from './group-rate-limit.js';
+import { SimulatedConditions } from './simulated-conditions.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { registerCharsetGuard } from './plugins/charset-guard.js';
 import { ConnectionGuard } from './plugins/connection-guard.js';
@@ -139,17 +140,21 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     // The call stages, in the order every Graph call meets them (edge-router.ts).
     stages: [new GroupRateLimiter(config.groupRateLimit)],
   };
+  // The states tests put businesses and users in through the control API (eligibility, armed failures, terms).
+  const conditions = new SimulatedConditions();
   registerJoinRequestRoutes(app, edgeDeps, {
     publicUrl: config.publicUrl,
     maxParticipants: config.maxParticipants,
+    conditions,
   });
   registerGroupRoutes(app, edgeDeps, {
     publicUrl: config.publicUrl,
     maxGroupsPerPhoneNumber: config.maxGroupsPerPhoneNumber,
+    conditions,
   });
   registerInviteLinkRoutes(app, edgeDeps);
   registerParticipantRoutes(app, edgeDeps);
-  registerGroupNodeRoutes(app, edgeDeps);
+  registerGroupNodeRoutes(app, edgeDeps, { conditions });
 
   await app.register(consoleRoutes);
   await app.register(controlRoutes, {
@@ -160,6 +165,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     maxParticipants: config.maxParticipants,
     webhookTimeoutMs: config.webhookTimeoutMs,
     webhookAllowHosts: config.webhookAllowHosts,
+    conditions,
   });
   return app;
 }

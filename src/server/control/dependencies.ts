@@ -3,6 +3,7 @@
  * route modules depend on it, not on each other.
  */
 import type { Store } from '../../storage/store.js';
+import type { SimulatedConditions } from '../simulated-conditions.js';
 
 export interface ControlDependencies {
   store: Store;
@@ -12,4 +13,6 @@ export interface ControlDependencies {
   webhookTimeoutMs: number;
   /** Host names callback URLs may point at; undefined: any. */
   webhookAllowHosts: readonly string[] | undefined;
+  /** Switches for the states Meta's errors describe (eligibility, armed failures, terms); emptied by reset. */
+  conditions: SimulatedConditions;
 }

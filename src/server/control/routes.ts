@@ -34,6 +34,7 @@ import {
   simulateJoin,
 } from './sandbox.js';
 import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
+import { registerConditionRoutes } from './condition-routes.js';
 import { registerSimulationRoutes } from './simulation-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
 import type { ControlDependencies } from './dependencies.js';
@@ -424,18 +425,20 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       schema: {
         tags: TAGS,
         summary:
-          'Empty every table: businesses, tokens, groups, requests, webhook settings and the delivery log. The admin token stays.',
+          'Empty every table: businesses, tokens, groups, requests, webhook settings and the delivery log; clear every simulated condition, armed failure and terms setting. The admin token stays.',
         security: SECURED,
         response: { 200: { type: 'object', properties: { success: { type: 'boolean' } } } },
       },
     },
     async () => {
       await store.reset();
+      deps.conditions.reset();
       return { success: true } satisfies ControlSuccess;
     },
   );
 
   registerSimulationRoutes(app, deps);
+  registerConditionRoutes(app, deps);
   registerWebhookRoutes(app, deps);
 
   let document: Promise<unknown> | undefined;
