@@ -343,7 +343,8 @@ export type GraphErrorName = keyof typeof GRAPH_ERRORS;
  */
 export function webhookErrorTemplate(code: number): ErrorTemplate | undefined {
   for (const t of Object.values(GRAPH_ERRORS) as ErrorTemplate[]) {
-    if (t.code === code && t.code >= 131000 && t.webhookOnly !== true && t.type === 'OAuthException') return t;
+    if (t.code === code && t.code >= 131000 && t.webhookOnly !== true && t.type === 'OAuthException')
+      return t;
   }
   return undefined;
 }

@@ -33,7 +33,13 @@ afterEach(async () => {
 });
 
 interface ErrorBody {
-  error: { code: number; message: string; type: string; error_subcode?: number; error_data?: { details: string } };
+  error: {
+    code: number;
+    message: string;
+    type: string;
+    error_subcode?: number;
+    error_data?: { details: string };
+  };
 }
 
 function graph<T = ErrorBody>(method: 'GET' | 'POST' | 'DELETE', url: string, json?: unknown) {
@@ -177,7 +183,9 @@ describe('approving join requests', () => {
             code: 131203,
             message: '(#131203) Recipient has not accepted our new Terms of Service and Privacy Policy.',
             title: 'Unable to add participant to group',
-            error_data: { details: 'Recipient has not accepted our new Terms of Service and Privacy Policy.' },
+            error_data: {
+              details: 'Recipient has not accepted our new Terms of Service and Privacy Policy.',
+            },
           },
         ],
       },
@@ -318,7 +326,10 @@ describe('failure webhooks', () => {
     await arm({ operation: 'group_settings_update', code: 131209 });
     await graph('POST', group.groupId, { messaging_product: 'whatsapp', subject: 'Renamed' });
     const [failed] = await items(2, 1);
-    const subject = failed?.item['group_subject'] as { update_successful: boolean; errors: { code: number }[] };
+    const subject = failed?.item['group_subject'] as {
+      update_successful: boolean;
+      errors: { code: number }[];
+    };
     assert.equal(subject.update_successful, false);
     assert.deepEqual(
       (failed?.item['errors'] as { code: number }[]).map((e) => e.code),
@@ -333,12 +344,13 @@ describe('webhook details', () => {
   it('sends display_phone_number as digits, description on group_create, and the picture’s sha256 in base64', async () => {
     await createGroup({ description: 'Everyone shipping v2' });
     const [webhook] = await receiver.waitForWebhooks(1);
+    assert.ok(webhook);
     assert.equal(
       webhook?.body.entry[0]?.changes[0]?.value.metadata?.display_phone_number,
       business.display_phone_number.replace(/\D/g, ''),
     );
     assert.match(String(webhook?.body.entry[0]?.changes[0]?.value.metadata?.display_phone_number), /^\d+$/);
-    assert.equal(onlyItem(webhook!).item['description'], 'Everyone shipping v2');
+    assert.equal(onlyItem(webhook).item['description'], 'Everyone shipping v2');
     const plain = await h.createGroup(business);
     const [, second] = await items(2);
     assert.equal(second?.item['description'], undefined, 'left out when the group has none');
@@ -347,7 +359,10 @@ describe('webhook details', () => {
       method: 'POST',
       url: `/${V}/${plain.groupId}`,
       token: business.access_token,
-      multipart: { messaging_product: 'whatsapp', file: { data: picture, filename: 'p.jpg', contentType: 'image/jpeg' } },
+      multipart: {
+        messaging_product: 'whatsapp',
+        file: { data: picture, filename: 'p.jpg', contentType: 'image/jpeg' },
+      },
     });
     const [, , settings] = await items(3);
     const sha = (settings?.item['profile_picture'] as { sha256: string }).sha256;

@@ -85,7 +85,8 @@ export function registerConditionRoutes(app: FastifyInstance, deps: ControlDepen
     {
       schema: {
         tags: TAGS,
-        summary: "The business's simulated conditions (eligibility, paused creation, 206 on partial success).",
+        summary:
+          "The business's simulated conditions (eligibility, paused creation, 206 on partial success).",
         security: SECURED,
         params: WABA_PARAMS,
         response: { 200: CONDITIONS, '4xx': ERROR_RESPONSE },

@@ -126,6 +126,8 @@ describe('control API', () => {
     assert.deepEqual(Object.keys(doc.paths).sort(), [
       '/_groupgate/apps/{app_id}/webhook',
       '/_groupgate/businesses',
+      '/_groupgate/businesses/{waba_id}/conditions',
+      '/_groupgate/businesses/{waba_id}/failures',
       '/_groupgate/businesses/{waba_id}/tokens',
       '/_groupgate/groups/{group_id}',
       '/_groupgate/groups/{group_id}/clear_suspension',
@@ -139,6 +141,7 @@ describe('control API', () => {
       '/_groupgate/users/{wa_id}/cancel_join',
       '/_groupgate/users/{wa_id}/join',
       '/_groupgate/users/{wa_id}/leave',
+      '/_groupgate/users/{wa_id}/terms',
       '/_groupgate/webhooks/deliveries',
       '/_groupgate/webhooks/deliveries/{id}',
       '/_groupgate/webhooks/deliveries/{id}/replay',

@@ -80,7 +80,11 @@ export interface GroupRouteOptions {
 }
 
 /** 131215 (not eligible) or 131214 (creation paused), when the control API put the business in that state. */
-function refuseByConditions(context: GraphContext, conditions: SimulatedConditions, operation: 'create' | 'list') {
+function refuseByConditions(
+  context: GraphContext,
+  conditions: SimulatedConditions,
+  operation: 'create' | 'list',
+) {
   const refusal = groupsEdgeRefusal(conditions.of(context.caller.business.pk), operation);
   if (refusal === undefined) return;
   throw new GraphError(refusal, {

@@ -129,8 +129,14 @@ export function registerJoinRequestRoutes(
         // 200 unless the business asked for 206 on partial success (domain/conditions.ts).
         const status = decisionStatus(outcomes, options.conditions.of(group.businessPk));
         return decision === 'approve'
-          ? { status, body: serializeApproved(decisionResponse('approve', outcomes, options.maxParticipants)) }
-          : { status, body: serializeRejected(decisionResponse('reject', outcomes, options.maxParticipants)) };
+          ? {
+              status,
+              body: serializeApproved(decisionResponse('approve', outcomes, options.maxParticipants)),
+            }
+          : {
+              status,
+              body: serializeRejected(decisionResponse('reject', outcomes, options.maxParticipants)),
+            };
       },
     });
 
