@@ -72,6 +72,30 @@ const cases: {
     decided: [a, b],
   },
   {
+    name: 'fails an approval of a user who has not accepted the terms (131203); the request stays pending',
+    facts: {
+      decision: 'approve',
+      ids: ['A', 'B'],
+      pending: [a, b],
+      participantCount: 0,
+      termsNotAccepted: new Set([a.waId]),
+    },
+    outcomes: [{ joinRequestId: 'A', result: 'terms_not_accepted', waId: a.waId }, decided(b)],
+    decided: [b],
+  },
+  {
+    name: 'rejects a user who has not accepted the terms: rejecting adds nobody',
+    facts: {
+      decision: 'reject',
+      ids: ['A'],
+      pending: [a],
+      participantCount: 0,
+      termsNotAccepted: new Set([a.waId]),
+    },
+    outcomes: [decided(a)],
+    decided: [a],
+  },
+  {
     name: 'decides nothing when nothing asked is pending',
     facts: { decision: 'reject', ids: ['X', 'Y'], pending: [], participantCount: 0 },
     outcomes: [notPending('X'), notPending('Y')],

@@ -1,7 +1,8 @@
 /**
  * @module domain/decision-plan — what approving or rejecting a batch of join requests does, given what the store
  * found under its lock: each id asked is decided once if still pending and, for approvals, while the group has room;
- * the rest fail item by item (131213 not pending, 131204 over the cap). A backend reads the facts, calls this, and
+ * the rest fail item by item (131213 not pending, 131203 a user who has not accepted WhatsApp's terms, 131204
+ * over the cap). A backend reads the facts, calls this, and
  * writes the plan.
  */
 import type { Decision, DecisionOutcome } from './records.js';
@@ -30,6 +31,8 @@ export interface DecisionFacts {
   participantCount: number;
   /** Most participants a group may hold, the business not counted. */
   maxParticipants: number;
+  /** Users who have not accepted WhatsApp's new terms: they cannot be added (131203). */
+  termsNotAccepted?: ReadonlySet<string> | undefined;
 }
 
 export interface DecisionPlan {
@@ -50,6 +53,9 @@ export function planDecision(facts: DecisionFacts): DecisionPlan {
     const request = pending.get(joinRequestId);
     if (request === undefined) {
       outcomes.push({ joinRequestId, result: 'not_pending' });
+    } else if (facts.decision === 'approve' && facts.termsNotAccepted?.has(request.waId) === true) {
+      // The user cannot be added; the request stays pending, to be approved once they accept.
+      outcomes.push({ joinRequestId, result: 'terms_not_accepted', waId: request.waId });
     } else if (room <= 0) {
       // A full group leaves the request pending: it can still be approved once someone leaves.
       outcomes.push({ joinRequestId, result: 'group_full' });

@@ -18,7 +18,10 @@ export interface ErrorTemplate {
   /** Graph's `error_user_title` / `error_user_msg`, text meant for the app's user; sent only when set. */
   readonly userTitle?: string;
   readonly userMessage?: string;
-  /** Reported only inside webhooks, never as a Graph answer: its message is Meta's sample sentence, not "(#code) title". */
+  /**
+   * Reported only inside webhooks or as an item's error, never as a Graph envelope: its message may be Meta's
+   * sample sentence rather than "(#code) title", and its status need not be an error status (131201 is 206).
+   */
   readonly webhookOnly?: true;
 }
 
@@ -232,6 +235,73 @@ export const GRAPH_ERRORS = Object.freeze({
     title: 'Not All Participants Remove Succeeded',
     webhookOnly: true,
   }),
+  // 131041: a group id minted for the caller's own phone number that names no active group (never created, failed
+  // to create, or deleted). Ids of other numbers stay 100/33, so nothing can be probed (docs/errors.md).
+  GROUP_UNKNOWN: template({
+    status: 400,
+    code: 131041,
+    type: 'OAuthException',
+    message: '(#131041) Group unknown',
+    title: 'Group unknown',
+  }),
+  // 131020: the group holds only the business, so there is nobody to act on (removing participants).
+  BAD_GROUP: template({
+    status: 400,
+    code: 131020,
+    type: 'OAuthException',
+    message: '(#131020) Bad group',
+    title: 'Bad group',
+  }),
+  // 131201: Meta's "Request partially succeeded" (HTTP 206): the top-level error of a settings update some of whose
+  // fields failed, and of an approval some of whose items failed when the business asked for 206 answers.
+  PARTIAL_SUCCESS: template({
+    status: 206,
+    code: 131201,
+    type: 'OAuthException',
+    message: '(#131201) Request partially succeeded',
+    title: 'Request partially succeeded',
+    webhookOnly: true,
+  }),
+  DUPLICATE_PARTICIPANT: template({
+    status: 400,
+    code: 131202,
+    type: 'OAuthException',
+    message: '(#131202) Duplicate participant in input',
+    title: 'Duplicate participant in input',
+  }),
+  // Meta's own approve example, word for word: the per-item error of a user who has not accepted WhatsApp's new
+  // terms. Only ever an item's error, never a Graph answer.
+  TERMS_NOT_ACCEPTED: template({
+    status: 400,
+    code: 131203,
+    type: 'OAuthException',
+    message: '(#131203) Recipient has not accepted our new Terms of Service and Privacy Policy.',
+    title: 'Unable to add participant to group',
+    webhookOnly: true,
+  }),
+  GROUP_CREATION_DISABLED: template({
+    status: 400,
+    code: 131214,
+    type: 'OAuthException',
+    message: '(#131214) Group creation temporarily disabled',
+    title: 'Group creation temporarily disabled',
+  }),
+  NOT_ELIGIBLE_FOR_GROUPS: template({
+    status: 400,
+    code: 131215,
+    type: 'OAuthException',
+    message: '(#131215) Phone number not eligible for Groups API',
+    title: 'Phone number not eligible for Groups API',
+  }),
+  // Cloud API's generic failure, the default error of an asynchronous failure armed through the control API.
+  SOMETHING_WENT_WRONG: template({
+    status: 500,
+    code: 131000,
+    type: 'OAuthException',
+    message: '(#131000) Something went wrong',
+    title: 'Something went wrong',
+    isTransient: true,
+  }),
   NO_INVITE_LINK: template({
     status: 400,
     code: 100,
@@ -314,14 +384,6 @@ export const GRAPH_ERRORS = Object.freeze({
     type: 'OAuthException',
     message: '(#130429) Rate limit hit',
     title: 'Rate limit hit',
-    isTransient: true,
-  }),
-  SOMETHING_WENT_WRONG: template({
-    status: 500,
-    code: 131000,
-    type: 'OAuthException',
-    message: '(#131000) Something went wrong',
-    title: 'Something went wrong',
     isTransient: true,
   }),
   ACCESS_DENIED: template({
@@ -440,6 +502,18 @@ export function faultTemplate(code: number, subcode?: number): ErrorTemplate | u
   // A code Meta always sends with one subcode (4 and 80007 come with 2446079): the code alone names it.
   const withSubcode = [...FAULT_TEMPLATES.values()].filter((t) => t.code === code);
   return withSubcode.length === 1 ? withSubcode[0] : undefined;
+}
+
+/**
+ * The templates an asynchronous failure may report in a webhook's `errors[]`, by code: the WhatsApp codes (131xxx)
+ * of the catalog, each once (the webhook-only summaries are not errors of their own).
+ */
+export function webhookErrorTemplate(code: number): ErrorTemplate | undefined {
+  for (const t of Object.values(GRAPH_ERRORS) as ErrorTemplate[]) {
+    if (t.code === code && t.code >= 131000 && t.webhookOnly !== true && t.type === 'OAuthException')
+      return t;
+  }
+  return undefined;
 }
 
 export function formatMessage(message: string, params: Readonly<Record<string, string | number>>): string {

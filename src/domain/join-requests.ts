@@ -31,6 +31,11 @@ function failureFor(
         GRAPH_ERRORS.JOIN_REQUEST_NOT_FOUND,
         `Join request ${outcome.joinRequestId} is not pending for this group: it is unknown, already decided, withdrawn by the user, or belongs to another group.`,
       );
+    case 'terms_not_accepted':
+      return itemError(
+        GRAPH_ERRORS.TERMS_NOT_ACCEPTED,
+        'Recipient has not accepted our new Terms of Service and Privacy Policy.',
+      );
     case 'group_full':
       return itemError(
         GRAPH_ERRORS.PARTICIPANT_OVER_LIMIT,

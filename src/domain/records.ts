@@ -134,12 +134,15 @@ export type Decision = 'approve' | 'reject';
 export type DecisionOutcome =
   | { joinRequestId: string; result: 'decided'; waId: string }
   | { joinRequestId: string; result: 'not_pending' }
-  | { joinRequestId: string; result: 'group_full' };
+  | { joinRequestId: string; result: 'group_full' }
+  | { joinRequestId: string; result: 'terms_not_accepted'; waId: string };
 
 export interface DecideOptions {
   now: number;
   /** Most participants a group may hold, the business not counted. */
   maxParticipants: number;
+  /** Simulated users who have not accepted WhatsApp's new terms: approving them fails (131203). */
+  termsNotAccepted?: ReadonlySet<string>;
 }
 
 /** One `value.groups[]` item to deliver, queued in the same transaction as the change it reports. */

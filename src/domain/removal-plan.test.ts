@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planRemoval, type RemovalFacts, type RemovalPlan } from './removal-plan.js';
+import { GRAPH_ERRORS } from './error-catalog.js';
+import { planRemoval, removalRefusal, type RemovalFacts, type RemovalPlan } from './removal-plan.js';
 
 const cases: { name: string; facts: RemovalFacts; plan: RemovalPlan }[] = [
   {
@@ -45,4 +46,38 @@ describe('planRemoval', () => {
   for (const { name, facts, plan } of cases) {
     it(name, () => assert.deepEqual(planRemoval(facts), plan));
   }
+});
+
+describe('removalRefusal', () => {
+  const cases: { name: string; asked: string[]; count: number; code: number | undefined; waId?: string }[] = [
+    {
+      name: 'lets distinct users through a group with participants',
+      asked: ['1', '2'],
+      count: 1,
+      code: undefined,
+    },
+    {
+      name: 'refuses a user named twice (131202)',
+      asked: ['1', '2', '1'],
+      count: 3,
+      code: 131202,
+      waId: '1',
+    },
+    { name: 'refuses a group of the business alone (131020)', asked: ['1'], count: 0, code: 131020 },
+    {
+      name: 'names the duplicate before the empty group',
+      asked: ['1', '1'],
+      count: 0,
+      code: 131202,
+      waId: '1',
+    },
+  ];
+  for (const { name, asked, count, code, waId } of cases) {
+    it(name, () => {
+      const refusal = removalRefusal(asked, count);
+      assert.equal(refusal?.template.code, code);
+      assert.equal(refusal?.waId, waId);
+    });
+  }
+  it('uses the catalog', () => assert.equal(removalRefusal(['1'], 0)?.template, GRAPH_ERRORS.BAD_GROUP));
 });

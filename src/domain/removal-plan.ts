@@ -3,6 +3,7 @@
  * participants under its lock: each user asked is handled once, participants leave, and a business's removal bans
  * every user asked from the invite link, participant or not.
  */
+import { GRAPH_ERRORS, type ErrorTemplate } from './error-catalog.js';
 import type { RemovalOutcome, RemoveOptions } from './records.js';
 
 export interface RemovalFacts {
@@ -40,4 +41,22 @@ export function planRemoval(facts: RemovalFacts): RemovalPlan {
     }
   }
   return { outcomes, remove, ban: facts.options.ban ? users : [] };
+}
+
+/**
+ * Why a removal is refused before anything changes: the same user named twice (131202; `+1 650-555-0001` and
+ * `16505550001` are one user), or a group that holds only the business (131020: there is nobody to remove).
+ * Returns the template and the user concerned, if any.
+ */
+export function removalRefusal(
+  asked: readonly string[],
+  participantCount: number,
+): { template: ErrorTemplate; waId?: string } | undefined {
+  const seen = new Set<string>();
+  for (const waId of asked) {
+    if (seen.has(waId)) return { template: GRAPH_ERRORS.DUPLICATE_PARTICIPANT, waId };
+    seen.add(waId);
+  }
+  if (participantCount === 0) return { template: GRAPH_ERRORS.BAD_GROUP };
+  return undefined;
 }

@@ -3,7 +3,8 @@
  * show them (reference §3; the choices where the spec and the docs disagree are in docs/webhooks.md). Pure: the
  * server stamps and queues them.
  */
-import type { JoinApprovalMode } from '@groupgate/sdk/contract';
+import type { ItemError, JoinApprovalMode } from '@groupgate/sdk/contract';
+import type { SettingsField } from './conditions.js';
 import { GRAPH_ERRORS } from './error-catalog.js';
 import { webhookError } from './item-errors.js';
 import type { GroupRecord, WebhookField } from './records.js';
@@ -19,6 +20,7 @@ function stamp(now: number): string {
   return String(now);
 }
 
+/** `description` goes out when the group has one, as in the spec's example and Meta's failure sample. */
 export function groupCreated(group: GroupRecord, inviteLink: string, now: number): WebhookItem {
   return {
     field: 'group_lifecycle_update',
@@ -28,16 +30,48 @@ export function groupCreated(group: GroupRecord, inviteLink: string, now: number
       type: 'group_create',
       request_id: group.requestId,
       subject: group.subject,
+      ...(group.description !== '' && { description: group.description }),
       invite_link: inviteLink,
       join_approval_mode: group.joinApprovalMode satisfies JoinApprovalMode,
     },
   };
 }
 
-export function groupDeleted(group: GroupRecord, requestId: string, now: number): WebhookItem {
+/**
+ * Creation failed after the call was accepted: Meta's failure sample (reference §3.2) — the subject and
+ * description asked for, the request id, and `errors[]`; no invite link, since there is no group to join.
+ */
+export function groupCreateFailed(group: GroupRecord, error: ItemError, now: number): WebhookItem {
   return {
     field: 'group_lifecycle_update',
-    item: { timestamp: stamp(now), group_id: group.groupId, type: 'group_delete', request_id: requestId },
+    item: {
+      timestamp: stamp(now),
+      type: 'group_create',
+      subject: group.subject,
+      ...(group.description !== '' && { description: group.description }),
+      request_id: group.requestId,
+      group_id: group.groupId,
+      errors: [error],
+    },
+  };
+}
+
+/** `errors` present when the deletion failed and the group is still there. */
+export function groupDeleted(
+  group: GroupRecord,
+  requestId: string,
+  now: number,
+  error?: ItemError,
+): WebhookItem {
+  return {
+    field: 'group_lifecycle_update',
+    item: {
+      timestamp: stamp(now),
+      group_id: group.groupId,
+      type: 'group_delete',
+      request_id: requestId,
+      ...(error !== undefined && { errors: [error] }),
+    },
   };
 }
 
@@ -134,32 +168,66 @@ export function participantLeft(group: GroupRecord, waId: string, now: number): 
 export interface SettingsChange {
   subject?: string;
   description?: string;
+  /** `sha256`: hex, as stored; the webhook carries it in base64, as Meta's media hashes are. */
   photo?: { sha256: string };
 }
 
-/** One sub-object per field the call changed; unchanged fields are left out (reference §3.4). */
+/** What failed in a settings update: the fields, and the error each reports. */
+export interface SettingsFailure {
+  fields: readonly SettingsField[];
+  error: ItemError;
+}
+
+/**
+ * One sub-object per field the call asked to change; unchanged fields are left out (reference §3.4). A field that
+ * failed has `update_successful: false` and its own `errors[]`, and the item then has a top-level `errors[]`: the
+ * field's error when every field failed, 131201 "Request partially succeeded" when some went through.
+ */
 export function settingsUpdated(
   group: GroupRecord,
   requestId: string,
   change: SettingsChange,
   now: number,
+  failure?: SettingsFailure,
 ): WebhookItem {
+  const failed = new Set<SettingsField>(failure?.fields ?? []);
+  const outcome = (field: SettingsField) =>
+    failed.has(field) && failure !== undefined
+      ? { update_successful: false, errors: [failure.error] }
+      : { update_successful: true };
   const item: Record<string, unknown> = {
     timestamp: stamp(now),
     group_id: group.groupId,
     type: 'group_settings_update',
     request_id: requestId,
   };
+  let asked = 0;
   if (change.photo !== undefined) {
+    asked++;
     item['profile_picture'] = {
       mime_type: 'image/jpeg',
-      sha256: change.photo.sha256,
-      update_successful: true,
+      sha256: Buffer.from(change.photo.sha256, 'hex').toString('base64'),
+      ...outcome('profile_picture'),
     };
   }
-  if (change.subject !== undefined) item['group_subject'] = { text: change.subject, update_successful: true };
+  if (change.subject !== undefined) {
+    asked++;
+    item['group_subject'] = { text: change.subject, ...outcome('subject') };
+  }
   if (change.description !== undefined) {
-    item['group_description'] = { text: change.description, update_successful: true };
+    asked++;
+    item['group_description'] = { text: change.description, ...outcome('description') };
+  }
+  if (failure !== undefined && failed.size > 0) {
+    item['errors'] =
+      failed.size < asked
+        ? [
+            webhookError(
+              GRAPH_ERRORS.PARTIAL_SUCCESS,
+              `${failed.size} of ${asked} settings were not updated: ${[...failed].join(', ')}.`,
+            ),
+          ]
+        : [failure.error];
   }
   return { field: 'group_settings_update', item };
 }

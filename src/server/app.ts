@@ -22,6 +22,7 @@ import { SYSTEM_CLOCK, WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { VirtualClock } from './clock/virtual-clock.js';
 import { FaultRegistry } from './faults/fault-registry.js';
 import { FaultStage, registerFaultStage } from './faults/fault-stage.js';
+import { SimulatedConditions } from './simulated-conditions.js';
 import { registerCharsetGuard } from './plugins/charset-guard.js';
 import { ConnectionGuard } from './plugins/connection-guard.js';
 import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
@@ -198,17 +199,21 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     // Faults first: a call a fault refuses did not run, so it is not counted against a limit.
     stages: [faultStage, limiter],
   };
+  // The states tests put businesses and users in through the control API (eligibility, armed failures, terms).
+  const conditions = new SimulatedConditions();
   registerJoinRequestRoutes(app, edgeDeps, {
     publicUrl: config.publicUrl,
     maxParticipants: config.maxParticipants,
+    conditions,
   });
   registerGroupRoutes(app, edgeDeps, {
     publicUrl: config.publicUrl,
     maxGroupsPerPhoneNumber: config.maxGroupsPerPhoneNumber,
+    conditions,
   });
   registerInviteLinkRoutes(app, edgeDeps);
   registerParticipantRoutes(app, edgeDeps);
-  registerGroupNodeRoutes(app, edgeDeps);
+  registerGroupNodeRoutes(app, edgeDeps, { conditions });
 
   await app.register(consoleRoutes);
   await app.register(controlRoutes, {
@@ -225,6 +230,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     groupOperationsDefault,
     journal,
     faults,
+    conditions,
   });
   return app;
 }

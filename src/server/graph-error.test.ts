@@ -9,7 +9,8 @@ describe('the error catalog', () => {
 
   it('gives every entry a 4xx or 5xx status, a type and a title', () => {
     for (const [name, t] of entries) {
-      assert.ok(t.status >= 400 && t.status <= 599, name);
+      // 131201 is Meta's "partially succeeded", whose documented status is 206; it is never an envelope.
+      assert.ok((t.status >= 400 && t.status <= 599) || (t.code === 131201 && t.status === 206), name);
       assert.ok(t.title.length > 0, name);
       assert.ok(Object.isFrozen(t), `${name} is frozen`);
     }
@@ -22,7 +23,7 @@ describe('the error catalog', () => {
   });
 
   it("serialises every entry into a body that matches Meta's GraphAPIError", () => {
-    for (const [name, t] of entries) {
+    for (const [name, t] of entries.filter(([, t]) => t.status >= 400)) {
       const body = new GraphError(t, {
         params: {
           details: 'd',

@@ -253,7 +253,8 @@ describe('webhook payloads', () => {
     assert.equal(webhook.body.object, 'whatsapp_business_account');
     assert.equal(webhook.body.entry[0]?.id, business.waba_id);
     assert.deepEqual(webhook.body.entry[0]?.changes[0]?.value.metadata, {
-      display_phone_number: business.display_phone_number,
+      // Digits only, as in Meta's examples, though the control API shows the number formatted.
+      display_phone_number: business.display_phone_number.replace(/\D/g, ''),
       phone_number_id: business.phone_number_id,
     });
     assert.equal(webhook.body.entry[0]?.changes[0]?.value.messaging_product, 'whatsapp');

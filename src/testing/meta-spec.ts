@@ -89,7 +89,11 @@ function responseSchema(path: SpecPath, method: string, status: number): { schem
   const operation = item[operationMethod] as JsonObject | undefined;
   if (operation === undefined) throw new Error(`Meta's spec has no ${method.toUpperCase()} ${path}`);
   const responses = operation['responses'] as JsonObject;
-  const response = (responses[String(status)] ?? responses['default']) as JsonObject | undefined;
+  // 206 (131201, partial success: opt-in on approve/reject) is in Meta's error table, not in its spec; the body is
+  // the one the spec gives for 200.
+  const response = (responses[String(status)] ??
+    (status === 206 ? responses['200'] : undefined) ??
+    responses['default']) as JsonObject | undefined;
   if (response === undefined)
     throw new Error(`Meta's spec has no ${status} for ${method.toUpperCase()} ${path}`);
   const content = (response['content'] as JsonObject | undefined)?.['application/json'] as

@@ -7,7 +7,8 @@ import type { ClaimedWebhookEvent } from '../domain/records.js';
 
 export function renderEnvelope(event: ClaimedWebhookEvent): string {
   const metadata = JSON.stringify({
-    display_phone_number: event.displayPhoneNumber,
+    // Digits only, as in every example of Meta's spec ('15550783881'), whatever the business shows elsewhere.
+    display_phone_number: event.displayPhoneNumber.replace(/\D/g, ''),
     phone_number_id: event.phoneNumberId,
   });
   return (

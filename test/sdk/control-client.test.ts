@@ -253,6 +253,37 @@ describe('ControlClient', () => {
     assert.ok(Date.now() - started < 2000);
   });
 
+  it("sets business conditions, arms and disarms failures, and sets a user's terms", async () => {
+    const other = await control.businesses.create({ name: 'Conditions' });
+    assert.equal((await control.businesses.getConditions(other.waba_id)).eligible_for_groups, true);
+    const set = await control.businesses.setConditions(other.waba_id, { group_creation_disabled: true });
+    assert.deepEqual(set, {
+      waba_id: other.waba_id,
+      eligible_for_groups: true,
+      group_creation_disabled: true,
+      partial_success_status: 200,
+    });
+    await assert.rejects(control.createGroup(other, { subject: 'Paused' }), /131214/);
+    await control.businesses.setConditions(other.waba_id, { group_creation_disabled: false });
+    const armed = await control.businesses.armFailure(other.waba_id, {
+      operation: 'group_create',
+      code: 131215,
+    });
+    assert.deepEqual(armed.failures, [{ operation: 'group_create', code: 131215 }]);
+    assert.equal((await control.businesses.armedFailures(other.waba_id)).failures.length, 1);
+    await assert.rejects(control.createGroup(other, { subject: 'Fails' }), /was not created.*131215/);
+    await control.businesses.armFailure(other.waba_id, { operation: 'group_delete' });
+    assert.deepEqual((await control.businesses.disarmFailures(other.waba_id)).failures, []);
+    await assert.rejects(
+      control.businesses.armFailure(other.waba_id, { operation: 'group_create', code: 1 }),
+      InvalidParameterError,
+    );
+    assert.deepEqual(await control.users.setTermsAccepted('16505550777', false), {
+      wa_id: '16505550777',
+      accepted: false,
+    });
+  });
+
   it('resets everything', async () => {
     assert.deepEqual(await control.reset(), { success: true });
     await assert.rejects(control.tokens.create(business.waba_id), NotFoundError);

@@ -14,6 +14,7 @@ export interface JournalBuffer {
   discardPending(): Promise<void>;
 }
 import type { FaultRegistry } from '../faults/fault-registry.js';
+import type { SimulatedConditions } from '../simulated-conditions.js';
 
 export interface ControlDependencies {
   store: Store;
@@ -36,4 +37,6 @@ export interface ControlDependencies {
   journal: JournalBuffer | undefined;
   /** This instance's fault rules. */
   faults: FaultRegistry;
+  /** Switches for the states Meta's errors describe (eligibility, armed failures, terms); emptied by reset. */
+  conditions: SimulatedConditions;
 }

@@ -112,6 +112,18 @@ const FAULT_RULE = {
   created_at: 1790000000000,
 };
 
+const CONDITIONS = {
+  waba_id: WABA_ID,
+  eligible_for_groups: true,
+  group_creation_disabled: false,
+  partial_success_status: 200,
+};
+
+const ARMED = {
+  waba_id: WABA_ID,
+  failures: [{ operation: 'group_settings_update', code: 131000, fields: ['subject'] }],
+};
+
 /** Keyed by `METHOD /path`, the path as the document writes it (`{param}`). */
 export const CONTROL_OPERATIONS: Readonly<Record<string, ControlOperation>> = {
   'GET /_groupgate/health': {
@@ -147,6 +159,33 @@ export const CONTROL_OPERATIONS: Readonly<Record<string, ControlOperation>> = {
       waba_calls: { max: 100, per_seconds: 60 },
     },
     responseExample: LIMITS_STATE,
+  },
+  'GET /_groupgate/businesses/{waba_id}/conditions': {
+    operationId: 'getConditions',
+    responseExample: CONDITIONS,
+  },
+  'PUT /_groupgate/businesses/{waba_id}/conditions': {
+    operationId: 'setConditions',
+    requestExample: { eligible_for_groups: false },
+    responseExample: { ...CONDITIONS, eligible_for_groups: false },
+  },
+  'GET /_groupgate/businesses/{waba_id}/failures': {
+    operationId: 'listArmedFailures',
+    responseExample: ARMED,
+  },
+  'POST /_groupgate/businesses/{waba_id}/failures': {
+    operationId: 'armFailure',
+    requestExample: { operation: 'group_settings_update', code: 131000, fields: ['subject'] },
+    responseExample: ARMED,
+  },
+  'DELETE /_groupgate/businesses/{waba_id}/failures': {
+    operationId: 'disarmFailures',
+    responseExample: { waba_id: WABA_ID, failures: [] },
+  },
+  'PUT /_groupgate/users/{wa_id}/terms': {
+    operationId: 'setTermsAccepted',
+    requestExample: { accepted: false },
+    responseExample: { wa_id: '16505550123', accepted: false },
   },
   'DELETE /_groupgate/tokens/{token}': { operationId: 'revokeToken', responseExample: { success: true } },
   'POST /_groupgate/users/{wa_id}/join': {

@@ -123,34 +123,9 @@ describe('control API', () => {
     assert.equal(res.statusCode, 200);
     const doc = res.json() as { openapi: string; paths: Record<string, unknown> };
     assert.match(doc.openapi, /^3\./);
-    assert.deepEqual(Object.keys(doc.paths).sort(), [
-      '/_groupgate/apps/{app_id}/settings',
-      '/_groupgate/apps/{app_id}/webhook',
-      '/_groupgate/businesses',
-      '/_groupgate/businesses/{waba_id}/limits',
-      '/_groupgate/businesses/{waba_id}/tokens',
-      '/_groupgate/clock',
-      '/_groupgate/clock/advance',
-      '/_groupgate/faults',
-      '/_groupgate/faults/{id}',
-      '/_groupgate/groups/{group_id}',
-      '/_groupgate/groups/{group_id}/clear_suspension',
-      '/_groupgate/groups/{group_id}/suspend',
-      '/_groupgate/health',
-      '/_groupgate/health/live',
-      '/_groupgate/requests',
-      '/_groupgate/requests/count',
-      '/_groupgate/reset',
-      '/_groupgate/simulations',
-      '/_groupgate/simulations/{id}',
-      '/_groupgate/tokens/{token}',
-      '/_groupgate/users/{wa_id}/cancel_join',
-      '/_groupgate/users/{wa_id}/join',
-      '/_groupgate/users/{wa_id}/leave',
-      '/_groupgate/webhooks/deliveries',
-      '/_groupgate/webhooks/deliveries/{id}',
-      '/_groupgate/webhooks/deliveries/{id}/replay',
-    ]);
+    // Every path is the control API's; openapi.test.ts checks the document against the routes one by one.
+    assert.ok(Object.keys(doc.paths).every((path) => path.startsWith('/_groupgate/')));
+    assert.ok(!Object.keys(doc.paths).some((path) => /^\/v\d/.test(path)), 'no Graph path');
   });
 
   it('answers an unknown control path with a 404 envelope', async () => {

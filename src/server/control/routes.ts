@@ -35,6 +35,7 @@ import {
 } from './sandbox.js';
 import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
 import { buildOpenApiDocument, withServer } from './openapi.js';
+import { registerConditionRoutes } from './condition-routes.js';
 import { registerSimulationRoutes } from './simulation-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
 import { registerLimitRoutes } from './limit-routes.js';
@@ -405,7 +406,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       schema: {
         tags: TAGS,
         summary:
-          "Empty every table: businesses (with their rate limits and counts), tokens, groups, requests, webhook settings, the delivery log and the request journal; return the virtual clock to real time and remove this instance's fault rules. The admin token stays.",
+          "Empty every table: businesses (with their rate limits and counts), tokens, groups, requests, webhook settings, the delivery log and the request journal; return the virtual clock to real time; remove this instance's fault rules and clear its simulated conditions, armed failures and terms. The admin token stays.",
         security: SECURED,
         response: { 200: { type: 'object', properties: { success: { type: 'boolean' } } } },
       },
@@ -417,11 +418,13 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
       // A fresh instance runs on real time; every instance hears of it, this one before answering.
       await deps.virtualClock.reload();
       deps.faults.clear();
+      deps.conditions.reset();
       return { success: true } satisfies ControlSuccess;
     },
   );
 
   registerSimulationRoutes(app, deps);
+  registerConditionRoutes(app, deps);
   registerWebhookRoutes(app, deps);
   registerLimitRoutes(app, deps);
   registerJournalRoutes(app, deps);

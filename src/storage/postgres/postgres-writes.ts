@@ -190,6 +190,7 @@ export class PostgresWrites {
         pending: pending.rows,
         participantCount,
         maxParticipants: options.maxParticipants,
+        termsNotAccepted: options.termsNotAccepted,
       });
       if (plan.decided.length === 0) return plan.outcomes;
       // One statement for the whole decision (three round trips were three of an approval's eight): the group row

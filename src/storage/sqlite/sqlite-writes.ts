@@ -80,6 +80,7 @@ export class SqliteWrites {
             pending: s.pendingAmong.all({ groupPk, ids: JSON.stringify(ids) }),
             participantCount: decision === 'approve' ? (s.participantCount.get(groupPk) ?? 0) : 0,
             maxParticipants: options.maxParticipants,
+            termsNotAccepted: options.termsNotAccepted,
           });
           if (plan.decided.length === 0) return plan.outcomes;
           const status = decision === 'approve' ? 'approved' : 'rejected';

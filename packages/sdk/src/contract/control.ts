@@ -450,3 +450,53 @@ export interface FaultRule {
   /** Unix milliseconds. */
   created_at: number;
 }
+
+/**
+ * `GET|PUT /_groupgate/businesses/{waba_id}/conditions`: states Meta reports with an error, which no Graph call can
+ * cause. Each PUT field is optional; those left out keep their value.
+ */
+export interface SetBusinessConditionsBody {
+  /** false: every call on `/{phone_number_id}/groups` answers 131215. @default true */
+  eligible_for_groups?: boolean;
+  /** true: creating a group answers 131214. @default false */
+  group_creation_disabled?: boolean;
+  /** 206: an approve or reject some (not all) of whose ids failed answers HTTP 206 (Meta's 131201). @default 200 */
+  partial_success_status?: 200 | 206;
+}
+
+export interface BusinessConditionsState {
+  waba_id: string;
+  eligible_for_groups: boolean;
+  group_creation_disabled: boolean;
+  partial_success_status: 200 | 206;
+}
+
+/** The operations whose outcome arrives by webhook, which a failure can be armed for. */
+export type FailingOperation = 'group_create' | 'group_delete' | 'group_settings_update';
+export type SettingsFieldName = 'subject' | 'description' | 'profile_picture';
+
+/** `POST /_groupgate/businesses/{waba_id}/failures`: the business's next call of `operation` fails by webhook. */
+export interface ArmFailureBody {
+  operation: FailingOperation;
+  /** A WhatsApp code (131xxx) Groupgate knows. @default 131000 */
+  code?: number;
+  /** group_settings_update only: the fields that fail. @default every field the call changes */
+  fields?: SettingsFieldName[];
+}
+
+export interface ArmedFailures {
+  waba_id: string;
+  /** Oldest first; each fails one call. */
+  failures: { operation: FailingOperation; code: number; fields?: SettingsFieldName[] }[];
+}
+
+/** `PUT /_groupgate/users/{wa_id}/terms` */
+export interface SetTermsBody {
+  /** false: approving the user's join requests fails with 131203 until they accept. */
+  accepted: boolean;
+}
+
+export interface TermsState {
+  wa_id: string;
+  accepted: boolean;
+}

@@ -11,6 +11,11 @@ import type {
   AppWebhookSettings,
   BusinessLimitsState,
   ClockReading,
+  ArmedFailures,
+  ArmFailureBody,
+  BusinessConditionsState,
+  SetBusinessConditionsBody,
+  TermsState,
   ControlList,
   ControlSuccess,
   CreateSandboxBusinessBody,
@@ -82,6 +87,15 @@ export class ControlClient {
   readonly businesses: {
     /** A WABA with one phone number, its app (id and secret) and an access token. */
     create(body?: CreateSandboxBusinessBody): Promise<SandboxBusiness>;
+    /** Its simulated conditions: eligibility (131215), paused creation (131214), 206 on partial success. */
+    getConditions(wabaId: string): Promise<BusinessConditionsState>;
+    /** Changes the conditions named; the others keep their value. */
+    setConditions(wabaId: string, body: SetBusinessConditionsBody): Promise<BusinessConditionsState>;
+    /** The business's next call of `operation` is accepted, then fails in its webhook (`errors[]`). */
+    armFailure(wabaId: string, body: ArmFailureBody): Promise<ArmedFailures>;
+    /** The failures armed and not yet used, oldest first. */
+    armedFailures(wabaId: string): Promise<ArmedFailures>;
+    disarmFailures(wabaId: string): Promise<ArmedFailures>;
   };
   readonly tokens: {
     /** Another access token for the business; `expires_in` seconds, or never. */
@@ -96,6 +110,8 @@ export class ControlClient {
     cancelJoin(waId: string, groupId: string): Promise<SimulatedCancel>;
     /** The participant leaves the group. */
     leave(waId: string, groupId: string): Promise<SimulatedLeave>;
+    /** Whether the user accepted WhatsApp's new terms; while not, approving them fails with 131203. */
+    setTermsAccepted(waId: string, accepted: boolean): Promise<TermsState>;
   };
   readonly groups: {
     /** Everything Groupgate knows about a group: participants, invite link, suspension, request id. */
@@ -144,6 +160,11 @@ export class ControlClient {
     const call = this.#call.bind(this);
     this.businesses = {
       create: (body = {}) => call('POST', '/businesses', body),
+      getConditions: (wabaId) => call('GET', `/businesses/${segment(wabaId)}/conditions`),
+      setConditions: (wabaId, body) => call('PUT', `/businesses/${segment(wabaId)}/conditions`, body),
+      armFailure: (wabaId, body) => call('POST', `/businesses/${segment(wabaId)}/failures`, body),
+      armedFailures: (wabaId) => call('GET', `/businesses/${segment(wabaId)}/failures`),
+      disarmFailures: (wabaId) => call('DELETE', `/businesses/${segment(wabaId)}/failures`),
     };
     this.tokens = {
       create: (wabaId, body = {}) => call('POST', `/businesses/${segment(wabaId)}/tokens`, body),
@@ -154,6 +175,7 @@ export class ControlClient {
       cancelJoin: (waId, groupId) =>
         call('POST', `/users/${segment(waId)}/cancel_join`, { group_id: groupId }),
       leave: (waId, groupId) => call('POST', `/users/${segment(waId)}/leave`, { group_id: groupId }),
+      setTermsAccepted: (waId, accepted) => call('PUT', `/users/${segment(waId)}/terms`, { accepted }),
     };
     this.groups = {
       get: (groupId) => call('GET', `/groups/${segment(groupId)}`),

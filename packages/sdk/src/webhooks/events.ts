@@ -23,6 +23,8 @@ export interface GroupCreateEvent extends EventBase {
   type: 'group_create';
   requestId: string;
   subject: string;
+  /** Sent when the group has one (and in a failure, when one was asked for). */
+  description: string | undefined;
   inviteLink: string | undefined;
   joinApprovalMode: JoinApprovalMode | undefined;
   /** Present when creation failed after it was accepted. */
@@ -121,6 +123,7 @@ function toEvent(base: EventBase, item: Item): GroupEvent | UnknownGroupEvent {
         type,
         requestId: str(item, 'request_id') ?? '',
         subject: str(item, 'subject') ?? '',
+        description: str(item, 'description'),
         inviteLink: str(item, 'invite_link'),
         joinApprovalMode: str(item, 'join_approval_mode') as JoinApprovalMode | undefined,
         errors: errorsOf(item),

@@ -9,12 +9,18 @@ import type { FastifyInstance } from 'fastify';
 import type { GroupRecord } from '../../../domain/records.js';
 import { operation, registerEdge, type EdgeDependencies } from '../edge-router.js';
 import { parseFields, pick } from '../fields.js';
-import { objectNotFound, resolveGroup } from '../resolve-node.js';
+import { groupNotFound, resolveGroup } from '../resolve-node.js';
 import { newRequestId } from '../../../domain/ids.js';
 import { participantItem } from '../../../domain/wire.js';
 import { groupDeleted, settingsUpdated } from '../../../domain/webhook-items.js';
 import { outboxOf } from '../../webhook-events.js';
 import { readSettingsChange } from './group-settings.js';
+import { armedFailureError, planSettingsUpdate } from '../../../domain/conditions.js';
+import type { SimulatedConditions } from '../../simulated-conditions.js';
+
+export interface GroupNodeRouteOptions {
+  conditions: SimulatedConditions;
+}
 
 type FieldValue = string | number | boolean | { wa_id: string }[];
 
@@ -53,7 +59,11 @@ const EXPANDABLE = new Map([
   ],
 ]);
 
-export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependencies): void {
+export function registerGroupNodeRoutes(
+  app: FastifyInstance,
+  deps: EdgeDependencies,
+  options: GroupNodeRouteOptions,
+): void {
   const { store } = deps;
   registerEdge(app, deps, {
     handlers: {
@@ -65,15 +75,27 @@ export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependen
         }),
         apply: async (context, { group, change }) => {
           const requestId = newRequestId();
+          // A failure armed through the control API fails some or all of the fields: they are not applied, and
+          // the webhook reports them with update_successful: false (an empty patch still queues the webhook).
+          const armed = options.conditions.take(group.businessPk, 'group_settings_update');
+          const { apply, failed } = planSettingsUpdate(change, armed);
+          const failure =
+            armed === undefined || failed.length === 0
+              ? undefined
+              : { fields: failed, error: armedFailureError(armed, `Failed to update ${failed.join(', ')}.`) };
           const patch = {
-            ...(change.subject !== undefined && { subject: change.subject }),
-            ...(change.description !== undefined && { description: change.description }),
-            ...(change.photo !== undefined && { photoSha256: change.photo.sha256 }),
+            ...(apply.subject !== undefined && { subject: apply.subject }),
+            ...(apply.description !== undefined && { description: apply.description }),
+            ...(apply.photo !== undefined && { photoSha256: apply.photo.sha256 }),
           };
           const updated = await store.updateGroup(group.pk, patch, (changed) =>
-            outboxOf(changed, deps.clockMs(), settingsUpdated(changed, requestId, change, context.now)),
+            outboxOf(
+              changed,
+              deps.clockMs(),
+              settingsUpdated(changed, requestId, change, context.now, failure),
+            ),
           );
-          if (updated === undefined) throw objectNotFound(context);
+          if (updated === undefined) throw groupNotFound(context);
           // Meta documents no body; the request_id is the one the group_settings_update webhook carries.
           return { body: JSON.stringify({ success: true, request_id: requestId }) };
         },
@@ -83,10 +105,21 @@ export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependen
         check: (context) => resolveGroup(context, store, { allowSuspended: true }),
         apply: async (context, group) => {
           const requestId = newRequestId();
+          const armed = options.conditions.take(group.businessPk, 'group_delete');
+          if (armed !== undefined) {
+            // Accepted, then failed, as the control API armed: the group stays, and the group_delete webhook
+            // carries the error. Queued through an update that changes nothing, in one transaction.
+            const error = armedFailureError(armed, 'The group could not be deleted.');
+            const kept = await store.updateGroup(group.pk, {}, (same) =>
+              outboxOf(same, deps.clockMs(), groupDeleted(same, requestId, context.now, error)),
+            );
+            if (kept === undefined) throw groupNotFound(context);
+            return { body: `{"success":true,"request_id":"${requestId}"}` };
+          }
           const deleted = await store.deleteGroup(group.pk, context.now, (gone) =>
             outboxOf(gone, deps.clockMs(), groupDeleted(gone, requestId, context.now)),
           );
-          if (!deleted) throw objectNotFound(context);
+          if (!deleted) throw groupNotFound(context);
           // Meta's spec shows {success:true}; the request_id is the one the group_delete webhook carries.
           return { body: `{"success":true,"request_id":"${requestId}"}` };
         },

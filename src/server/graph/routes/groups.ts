@@ -9,8 +9,10 @@ import type { FastifyInstance } from 'fastify';
 import type { CreateGroupBody } from '@groupgate/sdk/contract';
 import { MAX_DESCRIPTION_LENGTH, MAX_SUBJECT_LENGTH } from '@groupgate/sdk/contract';
 import { GRAPH_ERRORS } from '../../../domain/error-catalog.js';
+import { armedFailureError, groupsEdgeRefusal } from '../../../domain/conditions.js';
 import { mintGroup } from '../../../domain/groups.js';
-import { groupCreated } from '../../../domain/webhook-items.js';
+import { groupCreated, groupCreateFailed } from '../../../domain/webhook-items.js';
+import type { SimulatedConditions } from '../../simulated-conditions.js';
 import { outboxOf } from '../../webhook-events.js';
 import { checkedSubject } from './group-settings.js';
 import { inviteLinkFor } from './invite-link.js';
@@ -18,7 +20,13 @@ import type { GroupRecord } from '../../../domain/records.js';
 import { groupSummary } from '../../../domain/wire.js';
 import { withFreshIds } from '../../../storage/with-fresh-ids.js';
 import { GraphError } from '../../graph-error.js';
-import { operation, registerEdge, type EdgeDependencies, type EdgeHandler } from '../edge-router.js';
+import {
+  operation,
+  registerEdge,
+  type EdgeDependencies,
+  type EdgeHandler,
+  type GraphContext,
+} from '../edge-router.js';
 import { baseUrl, buildPaging, positionOf, readPageRequest } from '../paging.js';
 import { compileParams } from '../params.js';
 import { parseFields, pick } from '../fields.js';
@@ -72,6 +80,23 @@ const GROUP_SUMMARY_FIELDS: ReadonlySet<string> = new Set(['id', 'subject', 'cre
 export interface GroupRouteOptions {
   publicUrl: string | undefined;
   maxGroupsPerPhoneNumber: number;
+  conditions: SimulatedConditions;
+}
+
+/** 131215 (not eligible) or 131214 (creation paused), when the control API put the business in that state. */
+function refuseByConditions(
+  context: GraphContext,
+  conditions: SimulatedConditions,
+  operation: 'create' | 'list',
+) {
+  const refusal = groupsEdgeRefusal(conditions.of(context.caller.business.pk), operation);
+  if (refusal === undefined) return;
+  throw new GraphError(refusal, {
+    details:
+      refusal === GRAPH_ERRORS.NOT_ELIGIBLE_FOR_GROUPS
+        ? 'This phone number is not eligible for the Groups API (simulated through the control API).'
+        : 'Group creation is temporarily disabled for this business: too many marketing messages were sent within the customer service window in the past 7 days (simulated through the control API).',
+  });
 }
 
 export function registerGroupRoutes(
@@ -85,6 +110,7 @@ export function registerGroupRoutes(
     limit: 'group_operations',
     check: async (context) => {
       resolvePhoneNumber(context);
+      refuseByConditions(context, options.conditions, 'create');
       const body = validateCreateBody(context.params);
       return {
         subject: checkedSubject(body.subject),
@@ -93,23 +119,39 @@ export function registerGroupRoutes(
       };
     },
     apply: async (context, settings) => {
+      const business = context.caller.business;
+      // Taken before the change, so that two racing creates cannot both claim one armed failure.
+      const failure = options.conditions.take(business.pk, 'group_create');
       const created = await withFreshIds(() =>
         store.createGroup(
-          mintGroup(context.caller.business, settings, context.now),
+          mintGroup(business, settings, context.now),
           options.maxGroupsPerPhoneNumber,
           // The group id and invite link reach the caller only through this webhook, as at Meta.
+          // A creation armed to fail sends its failure instead, below.
           (group) =>
-            outboxOf(
-              group,
-              deps.clockMs(),
-              groupCreated(group, inviteLinkFor(group.inviteCode), context.now),
-            ),
+            failure !== undefined
+              ? []
+              : outboxOf(
+                  group,
+                  deps.clockMs(),
+                  groupCreated(group, inviteLinkFor(group.inviteCode), context.now),
+                ),
         ),
       );
       if (created === 'limit_reached') {
+        if (failure !== undefined) options.conditions.arm(business.pk, failure);
         throw new GraphError(GRAPH_ERRORS.GROUP_CREATE_LIMIT, {
           details: `This phone number already has ${options.maxGroupsPerPhoneNumber} active groups.`,
         });
+      }
+      if (failure !== undefined) {
+        // Accepted, then failed, as the control API armed: the call still answers its request_id, and the
+        // group_create webhook carries the error. The group's row stays, deleted, as the anchor of that webhook
+        // (and its id answers 131041). Two steps: a crash between them leaves the group created, unannounced.
+        const error = armedFailureError(failure, 'The group could not be created.');
+        await store.deleteGroup(created.pk, context.now, (gone) =>
+          outboxOf(gone, deps.clockMs(), groupCreateFailed(gone, error, context.now)),
+        );
       }
       return { body: serializeCreated({ messaging_product: 'whatsapp', request_id: created.requestId }) };
     },
@@ -119,6 +161,7 @@ export function registerGroupRoutes(
     resolvePhoneNumber(context);
     const asked = parseFields(context.params['fields'], 'WhatsAppGroup', GROUP_SUMMARY_FIELDS);
     const fields = asked.length === 0 ? undefined : new Set(asked.map((field) => field.name));
+    refuseByConditions(context, options.conditions, 'list');
     const business = context.caller.business;
     const pageRequest = readPageRequest(context, 'groups', business.phoneNumberId);
     const page = await store.listGroups(business.pk, pageRequest.query);

@@ -13,7 +13,7 @@ import { withFreshIds } from '../../../storage/with-fresh-ids.js';
 import { GraphError } from '../../graph-error.js';
 import { operation, registerEdge, type EdgeDependencies, type GraphContext } from '../edge-router.js';
 import { compileParams } from '../params.js';
-import { objectNotFound, resolveGroup } from '../resolve-node.js';
+import { groupNotFound, resolveGroup } from '../resolve-node.js';
 import { lazySerializer } from '../lazy-serializer.js';
 
 const serializeInviteLink = lazySerializer({
@@ -58,7 +58,7 @@ export function registerInviteLinkRoutes(app: FastifyInstance, deps: EdgeDepende
     code: () => string | null,
   ): Promise<GroupRecord> => {
     const changed = await withFreshIds(() => store.setInviteCode(group.pk, code()));
-    if (changed === undefined) throw objectNotFound(context);
+    if (changed === undefined) throw groupNotFound(context);
     return changed;
   };
   registerEdge(app, deps, {

@@ -6,7 +6,9 @@ import type { JSONSchemaType } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import type { DecideJoinRequestsBody } from '@groupgate/sdk/contract';
 import { MAX_JOIN_REQUESTS_PER_CALL } from '@groupgate/sdk/contract';
+import { decisionStatus } from '../../../domain/conditions.js';
 import { decisionResponse, uniqueIds } from '../../../domain/join-requests.js';
+import type { SimulatedConditions } from '../../simulated-conditions.js';
 import type { Decision } from '../../../domain/records.js';
 import {
   operation,
@@ -19,7 +21,7 @@ import {
 import { baseUrl, buildPaging, keysetQueryOf, pageRequestFor, readPageParams } from '../paging.js';
 import { compileParams } from '../params.js';
 import { parseFields, pick } from '../fields.js';
-import { accessibleGroup, objectNotFound, resolveGroup } from '../resolve-node.js';
+import { accessibleGroup, groupNotFound, resolveGroup } from '../resolve-node.js';
 import { participantsJoined } from '../../../domain/webhook-items.js';
 import { outboxOf } from '../../webhook-events.js';
 import { ITEM_ERROR_SCHEMA } from '../response-schemas.js';
@@ -87,6 +89,7 @@ function selectFields(itemsJson: string, keep: ReadonlySet<string>): string {
 export interface JoinRequestRouteOptions {
   publicUrl: string | undefined;
   maxParticipants: number;
+  conditions: SimulatedConditions;
 }
 
 export function registerJoinRequestRoutes(
@@ -107,7 +110,7 @@ export function registerJoinRequestRoutes(
       context.caller.business.pk,
       keysetQueryOf(params),
     );
-    if (found === undefined) throw objectNotFound(context);
+    if (found === undefined) throw groupNotFound(context);
     const { page } = found;
     const group = accessibleGroup(context, found.group);
     // The page was read by the cursor's key; only now is its group known, to refuse a cursor of another group.
@@ -133,7 +136,13 @@ export function registerJoinRequestRoutes(
           group.pk,
           uniqueIds(body.join_requests),
           decision,
-          { now: context.now, maxParticipants: options.maxParticipants },
+          {
+            now: context.now,
+            maxParticipants: options.maxParticipants,
+            ...(options.conditions.termsNotAccepted !== undefined && {
+              termsNotAccepted: options.conditions.termsNotAccepted,
+            }),
+          },
           // One webhook for a whole bulk approval; a rejection sends none (reference §1.8).
           (outcomes) => {
             if (decision === 'reject') return [];
@@ -143,9 +152,17 @@ export function registerJoinRequestRoutes(
               : outboxOf(group, deps.clockMs(), participantsJoined(group, added, true, context.now));
           },
         );
+        // 200 unless the business asked for 206 on partial success (domain/conditions.ts).
+        const status = decisionStatus(outcomes, options.conditions.of(group.businessPk));
         return decision === 'approve'
-          ? { body: serializeApproved(decisionResponse('approve', outcomes, options.maxParticipants)) }
-          : { body: serializeRejected(decisionResponse('reject', outcomes, options.maxParticipants)) };
+          ? {
+              status,
+              body: serializeApproved(decisionResponse('approve', outcomes, options.maxParticipants)),
+            }
+          : {
+              status,
+              body: serializeRejected(decisionResponse('reject', outcomes, options.maxParticipants)),
+            };
       },
     });
 

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { MAX_PARTICIPANTS_PER_CALL } from '@groupgate/sdk/contract';
 import { GRAPH_ERRORS } from '../../../domain/error-catalog.js';
 import { newRequestId } from '../../../domain/ids.js';
+import { removalRefusal } from '../../../domain/removal-plan.js';
 import { participantsRemovedByBusiness } from '../../../domain/webhook-items.js';
 import { GraphError, invalidParameter } from '../../graph-error.js';
 import { outboxOf } from '../../webhook-events.js';
@@ -63,11 +64,18 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: EdgeDepend
           const group = await resolveGroup(context, store);
           const body = validateParticipantsBody(context.params);
           // `input` in the webhook echoes what the caller sent, for each user.
-          const inputs = new Map<string, string>();
-          for (const { user } of body.participants) {
-            const waId = waIdOf(user);
-            if (!inputs.has(waId)) inputs.set(waId, user);
+          const asked = body.participants.map(({ user }) => waIdOf(user));
+          const refusal = removalRefusal(asked, group.participantCount);
+          if (refusal !== undefined) {
+            throw new GraphError(refusal.template, {
+              details:
+                refusal.waId === undefined
+                  ? 'The group has no participants but the business: there is nobody to remove.'
+                  : `The user ${refusal.waId} is named more than once in participants.`,
+            });
           }
+          const inputs = new Map<string, string>();
+          body.participants.forEach(({ user }, i) => inputs.set(asked[i] ?? user, user));
           return { group, inputs };
         },
         apply: async (context, { group, inputs }) => {
