@@ -265,7 +265,11 @@ describe('failure webhooks', () => {
     const res = await graph<{ success: boolean; request_id: string }>('DELETE', group.groupId);
     assert.deepEqual([res.status, res.body.success], [200, true]);
     const [failed] = await items(2, 1);
-    assert.equal(failed?.item['request_id'], res.body.request_id, 'the failure webhook carries the answered request_id');
+    assert.equal(
+      failed?.item['request_id'],
+      res.body.request_id,
+      'the failure webhook carries the answered request_id',
+    );
     assert.deepEqual(failed?.item, {
       timestamp: String(h.now),
       group_id: group.groupId,
