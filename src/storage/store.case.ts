@@ -367,6 +367,107 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
       });
     });
 
+    describe('deleting a business', () => {
+      /** A business with a token, a group, a participant, a pending and a decided request, settings and events. */
+      async function populated(owner: BusinessRecord) {
+        const token = `EAAGtoken${owner.wabaId}`;
+        await store.createAccessToken({ token, businessPk: owner.pk, createdAt: NOW, expiresAt: null });
+        const created = await store.createGroup(
+          mintGroup(owner, { subject: 'G', description: '', joinApprovalMode: 'approval_required' }, NOW),
+          10_000,
+          (g) => [
+            {
+              businessPk: owner.pk,
+              groupPk: g.pk,
+              field: 'group_lifecycle_update',
+              itemJson: '{}',
+              createdAt: NOW,
+            },
+          ],
+        );
+        const group = created as GroupRecord;
+        const join = (waId: string) =>
+          store.requestToJoin(
+            group,
+            { waId, joinRequestId: joinRequestIdFor(waId, group.groupNumber), now: NOW, maxParticipants: 8 },
+            NO_EVENTS,
+          );
+        for (const waId of ['16505550001', '16505550002', '16505550003']) await join(waId);
+        await store.decideJoinRequests(
+          group.pk,
+          ['16505550001', '16505550003'].map((waId) => joinRequestIdFor(waId, group.groupNumber)),
+          'approve',
+          CAP,
+          NO_EVENTS,
+        );
+        // A removed (banned) user: a row of its own table.
+        await store.removeParticipants(group.pk, ['16505550003'], { now: NOW, ban: true }, NO_EVENTS);
+        await store.saveWebhookSettings({
+          appId: owner.appId,
+          callbackUrl: 'https://example.test/hook',
+          verifyToken: 'v',
+          fields: ['group_lifecycle_update'],
+          updatedAt: NOW,
+        });
+        return { token, group };
+      }
+
+      it('removes the business and all it owns, and nothing of another business', async () => {
+        const other = await store.createBusiness(mintBusiness('Other', NOW));
+        const mine = await populated(business);
+        const theirs = await populated(other);
+        // Read once so that a backend that caches has the records cached.
+        assert.ok(await store.findAccessToken(mine.token));
+        assert.ok(await store.findGroupById(mine.group.groupId));
+
+        assert.equal(await store.deleteBusiness(business.wabaId), true);
+
+        assert.equal(await store.findBusinessByWabaId(business.wabaId), undefined);
+        assert.equal(await store.findBusinessByAppId(business.appId), undefined);
+        assert.equal(await store.findAccessToken(mine.token), undefined);
+        assert.equal(await store.findGroupById(mine.group.groupId), undefined);
+        assert.equal(await store.findGroupByInviteCode(mine.group.inviteCode), undefined);
+        assert.deepEqual(await store.listParticipants(mine.group.pk), []);
+        assert.deepEqual((await pending(mine.group)).items, []);
+        assert.equal(await store.findWebhookSettings(business.appId), undefined);
+        assert.deepEqual(await store.listWebhookEvents({ appId: business.appId, limit: 10 }), []);
+        assert.equal((await store.listGroups(business.pk, { limit: 10 })).items.length, 0);
+
+        assert.deepEqual(await store.findBusinessByWabaId(other.wabaId), other);
+        assert.equal((await store.findAccessToken(theirs.token))?.business.wabaId, other.wabaId);
+        assert.deepEqual(await store.listParticipants(theirs.group.pk), ['16505550001']);
+        assert.equal((await pending(theirs.group)).items.length, 1);
+        assert.ok(await store.findWebhookSettings(other.appId));
+        assert.equal((await store.listWebhookEvents({ appId: other.appId, limit: 10 })).length, 1);
+      });
+
+      it('answers false for a business that does not exist, or no longer does', async () => {
+        assert.equal(await store.deleteBusiness('999999999999999'), false);
+        assert.equal(await store.deleteBusiness(business.wabaId), true);
+        assert.equal(await store.deleteBusiness(business.wabaId), false);
+      });
+
+      it('lets the same ids be used again by a new business', async () => {
+        await store.deleteBusiness(business.wabaId);
+        const again = await store.createBusiness({ ...mintBusiness('Again', NOW), wabaId: business.wabaId });
+        assert.equal((await store.findBusinessByWabaId(business.wabaId))?.pk, again.pk);
+      });
+
+      it('lists businesses oldest first, a page at a time', async () => {
+        const second = await store.createBusiness(mintBusiness('Second', NOW));
+        const third = await store.createBusiness(mintBusiness('Third', NOW));
+        assert.deepEqual(
+          (await store.listBusinesses({ limit: 10 })).map((b) => b.wabaId),
+          [business.wabaId, second.wabaId, third.wabaId],
+        );
+        const firstPage = await store.listBusinesses({ limit: 2 });
+        assert.deepEqual(firstPage, [business, second]);
+        assert.deepEqual(await store.listBusinesses({ afterPk: second.pk, limit: 2 }), [third]);
+        await store.deleteBusiness(second.wabaId);
+        assert.deepEqual(await store.listBusinesses({ limit: 10 }), [business, third]);
+      });
+    });
+
     it('reset empties everything', async () => {
       const group = await newGroup();
       await ask(group, '16505550001');

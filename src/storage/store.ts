@@ -41,6 +41,15 @@ export interface Store {
   findBusinessByAppId(appId: string): Promise<BusinessRecord | undefined>;
   /** The oldest business with this name, if any (the demo seed finds its own business this way). */
   findBusinessByName(name: string): Promise<BusinessRecord | undefined>;
+  /** Businesses in the order they were created, from the one after `afterPk`, at most `limit`. */
+  listBusinesses(query: { afterPk?: number; limit: number }): Promise<BusinessRecord[]>;
+  /**
+   * Deletes the business and everything it owns, in one transaction that takes the locks its writes take: tokens,
+   * groups with their participants, join requests and removed users, its app's webhook settings, its outbox rows and
+   * their delivery attempts. False when there was no such business. A call racing it either ran before or finds
+   * its token or group gone (a write that loses the race fails on a foreign key: storage/vanished-rows).
+   */
+  deleteBusiness(wabaId: string): Promise<boolean>;
 
   createAccessToken(token: NewAccessToken): Promise<void>;
   findAccessToken(token: string): Promise<TokenLookup | undefined>;

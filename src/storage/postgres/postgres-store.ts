@@ -58,7 +58,7 @@ import {
   type GroupRow,
   type TokenRow,
 } from '../rows.js';
-import { resilientPoolConfig, withClient } from './pool.js';
+import { inTransaction, resilientPoolConfig, withClient } from './pool.js';
 import { HEALTH_PROBE_SQL } from '../health-probe.js';
 
 export interface PostgresStoreOptions {
@@ -82,6 +82,16 @@ const types = {
 
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof pg.DatabaseError && error.code === '23505';
+}
+
+const DELETE_ATTEMPTS = 3;
+
+/**
+ * What else a business owns that its row's cascade does not reach: the one place later per-business state (limits,
+ * the request journal) is dropped, inside the delete's transaction.
+ */
+async function dropBusinessExtras(_client: pg.PoolClient, _businessPk: number): Promise<void> {
+  // Nothing yet beyond the cascade.
 }
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -206,6 +216,54 @@ export class PostgresStore implements Store {
       [name],
     );
     return row && toBusiness(row);
+  }
+
+  async listBusinesses(query: { afterPk?: number; limit: number }): Promise<BusinessRecord[]> {
+    const rows = await this.#pool.query<BusinessRow>(
+      `SELECT ${BUSINESS_COLUMNS} FROM businesses WHERE pk > $1 ORDER BY pk LIMIT $2`,
+      [query.afterPk ?? 0, query.limit],
+    );
+    return rows.rows.map(toBusiness);
+  }
+
+  async deleteBusiness(wabaId: string): Promise<boolean> {
+    // A deadlock is possible only with a group created and decided on while the delete waits for the business:
+    // PostgreSQL breaks it by failing one side; when that is this side, the delete is tried again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#deleteBusinessOnce(wabaId);
+      } catch (error) {
+        if (attempt >= DELETE_ATTEMPTS || !(error instanceof pg.DatabaseError) || error.code !== '40P01') {
+          throw error;
+        }
+      } finally {
+        this.#tokens.clear();
+        this.#groups.clear();
+      }
+    }
+  }
+
+  async #deleteBusinessOnce(wabaId: string): Promise<boolean> {
+    return inTransaction(this.#pool, async (client) => {
+      const found = await client.query<{ pk: number; app_id: string }>(
+        'SELECT pk, app_id FROM businesses WHERE waba_id = $1',
+        [wabaId],
+      );
+      const business = found.rows[0];
+      if (business === undefined) return false;
+      // The locks the writes take, in their order: a decision or a join locks its group, then (its outbox row's
+      // foreign key) shares the business; group creation locks the business. Calls under way finish first; calls
+      // that come after find nothing.
+      await client.query('SELECT pk FROM groups WHERE business_pk = $1 ORDER BY pk FOR UPDATE', [
+        business.pk,
+      ]);
+      await client.query('SELECT pk FROM businesses WHERE pk = $1 FOR UPDATE', [business.pk]);
+      await client.query('DELETE FROM webhook_settings WHERE app_id = $1', [business.app_id]);
+      await dropBusinessExtras(client, business.pk);
+      // Cascades to tokens, groups (and their participants, join requests, removed users), outbox rows, attempts.
+      await client.query('DELETE FROM businesses WHERE pk = $1', [business.pk]);
+      return true;
+    });
   }
 
   async createAccessToken(token: NewAccessToken): Promise<void> {

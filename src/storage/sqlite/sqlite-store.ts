@@ -73,6 +73,14 @@ function isUniqueViolation(error: unknown): boolean {
   );
 }
 
+/**
+ * What else a business owns that its row's cascade does not reach: the one place later per-business state (limits,
+ * the request journal) is dropped, inside the delete's transaction.
+ */
+function dropBusinessExtras(_db: Database.Database, _businessPk: number): void {
+  // Nothing yet beyond the cascade.
+}
+
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   if (options.path !== ':memory:' && options.path !== '') makePrivate(options.path);
   const db = new Database(options.path);
@@ -165,6 +173,28 @@ export class SqliteStore implements Store {
   async findBusinessByName(name: string): Promise<BusinessRecord | undefined> {
     const row = this.#statements.businessByName.get(name);
     return row && toBusiness(row);
+  }
+
+  async listBusinesses(query: { afterPk?: number; limit: number }): Promise<BusinessRecord[]> {
+    return this.#statements.businessesAfter.all(query.afterPk ?? 0, query.limit).map(toBusiness);
+  }
+
+  async deleteBusiness(wabaId: string): Promise<boolean> {
+    const s = this.#statements;
+    const deleted = this.#db
+      .transaction(() => {
+        const row = s.businessBy.waba_id.get(wabaId);
+        if (row === undefined) return false;
+        s.deleteWebhookSettings.run(row.app_id);
+        dropBusinessExtras(this.#db, row.pk);
+        s.deleteBusiness.run(row.pk);
+        return true;
+      })
+      .immediate();
+    // Cached tokens and groups carry the business; which ones are its is not worth finding out.
+    this.#tokens?.clear();
+    this.#groups?.clear();
+    return deleted;
   }
 
   async createAccessToken(token: NewAccessToken): Promise<void> {
