@@ -7,12 +7,15 @@
 import type {
   AppWebhookSettings,
   ControlList,
+  ControlPagedList,
   ControlSuccess,
   CreateSandboxBusinessBody,
   Health,
   IssuedToken,
   IssueTokenBody,
   SandboxBusiness,
+  SandboxBusinessesQuery,
+  SandboxBusinessSummary,
   SandboxGroup,
   SetWebhookBody,
   SimulatedCancel,
@@ -69,6 +72,15 @@ export class ControlClient {
   readonly businesses: {
     /** A WABA with one phone number, its app (id and secret) and an access token. */
     create(body?: CreateSandboxBusinessBody): Promise<SandboxBusiness>;
+    /** One page of the businesses, oldest first (ids and names; never tokens or secrets). */
+    list(query?: SandboxBusinessesQuery): Promise<ControlPagedList<SandboxBusinessSummary>>;
+    /** Every business, following the pages. */
+    listAll(): Promise<SandboxBusinessSummary[]>;
+    /**
+     * Deletes the business and all it owns (tokens, groups, requests, participants, webhook settings, deliveries);
+     * the others are untouched. A per-test or per-worker clean-up that needs no global reset.
+     */
+    delete(wabaId: string): Promise<ControlSuccess>;
   };
   readonly tokens: {
     /** Another access token for the business; `expires_in` seconds, or never. */
@@ -125,6 +137,19 @@ export class ControlClient {
     const call = this.#call.bind(this);
     this.businesses = {
       create: (body = {}) => call('POST', '/businesses', body),
+      list: (query = {}) =>
+        call('GET', '/businesses', undefined, query as Record<string, string | number | undefined>),
+      listAll: async () => {
+        const all: SandboxBusinessSummary[] = [];
+        let after: string | undefined;
+        do {
+          const page = await this.businesses.list({ limit: 500, ...(after !== undefined && { after }) });
+          all.push(...page.data);
+          after = page.paging.cursors.after;
+        } while (after !== undefined);
+        return all;
+      },
+      delete: (wabaId) => call('DELETE', `/businesses/${segment(wabaId)}`),
     };
     this.tokens = {
       create: (wabaId, body = {}) => call('POST', `/businesses/${segment(wabaId)}/tokens`, body),
