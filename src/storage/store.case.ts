@@ -468,6 +468,148 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
       });
     });
 
+    describe('state export and import', () => {
+      async function rich(): Promise<void> {
+        const other = await store.createBusiness(mintBusiness('Other', NOW));
+        await store.createAccessToken({
+          token: 'EAAGone',
+          businessPk: business.pk,
+          createdAt: NOW,
+          expiresAt: null,
+        });
+        await store.createAccessToken({
+          token: 'EAAGtwo',
+          businessPk: other.pk,
+          createdAt: NOW,
+          expiresAt: NOW + 60,
+        });
+        await store.revokeAccessToken('EAAGtwo', NOW + 1);
+        await store.saveWebhookSettings({
+          appId: business.appId,
+          callbackUrl: 'https://example.test/hook',
+          verifyToken: 'v',
+          fields: ['group_lifecycle_update'],
+          updatedAt: NOW * 1000,
+        });
+        const first = await newGroup();
+        const second = await newGroup('auto_approve');
+        const gone = await newGroup();
+        await store.deleteGroup(gone.pk, NOW + 5, NO_EVENTS);
+        for (const waId of ['16505550001', '16505550002', '16505550003', '16505550004'])
+          await ask(first, waId);
+        await store.decideJoinRequests(
+          first.pk,
+          [joinRequestIdFor('16505550001', first.groupNumber)],
+          'approve',
+          CAP,
+          NO_EVENTS,
+        );
+        await store.decideJoinRequests(
+          first.pk,
+          [joinRequestIdFor('16505550002', first.groupNumber)],
+          'reject',
+          CAP,
+          NO_EVENTS,
+        );
+        await store.cancelJoinRequest(
+          first.pk,
+          joinRequestIdFor('16505550003', first.groupNumber),
+          NOW,
+          NO_EVENTS,
+        );
+        await ask(first, '16505550002', NOW + 9); // asks again after the rejection
+        await store.removeParticipants(first.pk, ['16505550001'], { now: NOW, ban: true }, NO_EVENTS);
+        await store.requestToJoin(
+          second,
+          {
+            waId: '16505550009',
+            joinRequestId: joinRequestIdFor('16505550009', second.groupNumber),
+            now: NOW,
+            maxParticipants: 8,
+          },
+          NO_EVENTS,
+        );
+        await store.setSuspended(second.pk, true, NOW + 2, NO_EVENTS);
+        await store.setInviteCode(second.pk, null);
+      }
+
+      it('imports an export into a fresh store, which exports the same again', async () => {
+        await rich();
+        const exported = await store.exportState({});
+        assert.ok(exported);
+        assert.equal(exported.businesses.length, 2);
+        const fresh = await open();
+        try {
+          await fresh.importState(exported, {});
+          assert.deepEqual(await fresh.exportState({}), exported);
+          const [mine] = exported.businesses;
+          const group = mine?.groups[0];
+          assert.ok(group);
+          const found = await fresh.findGroupById(group.groupId);
+          assert.equal(found?.pk, group.key);
+          assert.equal(found?.participantCount, 0);
+          assert.deepEqual(
+            (await fresh.listPendingJoinRequests(found?.pk ?? 0, { limit: 10 })).itemsJson,
+            (await store.listPendingJoinRequests(found?.pk ?? 0, { limit: 10 })).itemsJson,
+          );
+          assert.equal((await fresh.findAccessToken('EAAGone'))?.business.wabaId, business.wabaId);
+          // New rows continue after the imported ones, as they would have in the original.
+          const next = await fresh.createGroup(
+            mintGroup(
+              (await fresh.findBusinessByWabaId(business.wabaId)) as BusinessRecord,
+              {
+                subject: 'N',
+                description: '',
+                joinApprovalMode: 'approval_required',
+              },
+              NOW,
+            ),
+            10_000,
+            NO_EVENTS,
+          );
+          assert.equal((next as GroupRecord).pk, exported.nextKeys.group);
+        } finally {
+          await fresh.close();
+        }
+      });
+
+      it('exports one business, and replaces just that one on import', async () => {
+        await rich();
+        const one = await store.exportState({ wabaId: business.wabaId });
+        assert.ok(one);
+        assert.deepEqual(one.nextKeys, {});
+        assert.deepEqual(
+          one.businesses.map((b) => b.wabaId),
+          [business.wabaId],
+        );
+        assert.equal(await store.exportState({ wabaId: '1' }), undefined);
+        const before = await store.exportState({});
+        // Replacing it with itself changes nothing of it, and nothing of the other.
+        await store.importState(one, { wabaId: business.wabaId });
+        const after = await store.exportState({});
+        assert.deepEqual(
+          after?.businesses.find((b) => b.wabaId === business.wabaId),
+          one.businesses[0],
+        );
+        assert.deepEqual(
+          after?.businesses.find((b) => b.wabaId !== business.wabaId),
+          before?.businesses.find((b) => b.wabaId !== business.wabaId),
+        );
+      });
+
+      it('refuses an import whose ids another business holds, and changes nothing', async () => {
+        await rich();
+        const one = await store.exportState({ wabaId: business.wabaId });
+        assert.ok(one);
+        const before = await store.exportState({});
+        const clash = structuredClone(one);
+        const other = before?.businesses.find((b) => b.wabaId !== business.wabaId);
+        (clash.businesses[0] as { appId: string }).appId = other?.appId ?? '';
+        await assert.rejects(store.importState(clash, { wabaId: business.wabaId }), StoreConflictError);
+        assert.deepEqual(await store.exportState({}), before);
+      });
+    });
+
     it('reset empties everything', async () => {
       const group = await newGroup();
       await ask(group, '16505550001');

@@ -30,6 +30,7 @@ import type {
   RenderedJoinRequestPage,
   TokenLookup,
 } from '../domain/records.js';
+import type { StateSnapshot } from '../domain/state.js';
 
 export interface Store {
   /** Which backend this is, for logs and the health endpoint. */
@@ -162,6 +163,17 @@ export interface Store {
 
   /** Answers a read and commits a write that changes nothing (storage/health-probe); throws when either fails. */
   checkHealth(): Promise<void>;
+  /**
+   * The state (domain/state): every business, or the one with this WABA id (undefined when there is none). Read in
+   * one transaction, so that it is consistent however many calls are under way.
+   */
+  exportState(filter: { wabaId?: string }): Promise<StateSnapshot | undefined>;
+  /**
+   * Replaces the state with the snapshot, atomically: all of it (the delivery log emptied too), or with `wabaId`
+   * just that business (deleted as deleteBusiness does, then the snapshot's businesses inserted). Takes the locks
+   * the writes take. Throws StoreConflictError when an id, token or invite code is taken by a business it keeps.
+   */
+  importState(snapshot: StateSnapshot, scope: { wabaId?: string }): Promise<void>;
   /** Empties every table; the schema stays. */
   reset(): Promise<void>;
   close(): Promise<void>;

@@ -60,6 +60,9 @@ import {
 } from '../rows.js';
 import { inTransaction, resilientPoolConfig, withClient } from './pool.js';
 import { HEALTH_PROBE_SQL } from '../health-probe.js';
+import type { StateSnapshot } from '../../domain/state.js';
+import { snapshotOfRows } from '../state-rows.js';
+import { insertState, nextKeys, readStateRows, STATE_TABLES } from './postgres-state.js';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -85,6 +88,26 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 const DELETE_ATTEMPTS = 3;
+
+/** Deletes the business and all it owns, inside the caller's transaction; false when there is none. */
+async function deleteBusinessRows(client: pg.PoolClient, wabaId: string): Promise<boolean> {
+  const found = await client.query<{ pk: number; app_id: string }>(
+    'SELECT pk, app_id FROM businesses WHERE waba_id = $1',
+    [wabaId],
+  );
+  const business = found.rows[0];
+  if (business === undefined) return false;
+  // The locks the writes take, in their order: a decision or a join locks its group, then (its outbox row's
+  // foreign key) shares the business; group creation locks the business. Calls under way finish first; calls
+  // that come after find nothing.
+  await client.query('SELECT pk FROM groups WHERE business_pk = $1 ORDER BY pk FOR UPDATE', [business.pk]);
+  await client.query('SELECT pk FROM businesses WHERE pk = $1 FOR UPDATE', [business.pk]);
+  await client.query('DELETE FROM webhook_settings WHERE app_id = $1', [business.app_id]);
+  await dropBusinessExtras(client, business.pk);
+  // Cascades to tokens, groups (and their participants, join requests, removed users), outbox rows, attempts.
+  await client.query('DELETE FROM businesses WHERE pk = $1', [business.pk]);
+  return true;
+}
 
 /**
  * What else a business owns that its row's cascade does not reach: the one place later per-business state (limits,
@@ -244,26 +267,48 @@ export class PostgresStore implements Store {
   }
 
   async #deleteBusinessOnce(wabaId: string): Promise<boolean> {
+    return inTransaction(this.#pool, (client) => deleteBusinessRows(client, wabaId));
+  }
+
+  async exportState(filter: { wabaId?: string }): Promise<StateSnapshot | undefined> {
     return inTransaction(this.#pool, async (client) => {
-      const found = await client.query<{ pk: number; app_id: string }>(
-        'SELECT pk, app_id FROM businesses WHERE waba_id = $1',
-        [wabaId],
-      );
-      const business = found.rows[0];
-      if (business === undefined) return false;
-      // The locks the writes take, in their order: a decision or a join locks its group, then (its outbox row's
-      // foreign key) shares the business; group creation locks the business. Calls under way finish first; calls
-      // that come after find nothing.
-      await client.query('SELECT pk FROM groups WHERE business_pk = $1 ORDER BY pk FOR UPDATE', [
-        business.pk,
-      ]);
-      await client.query('SELECT pk FROM businesses WHERE pk = $1 FOR UPDATE', [business.pk]);
-      await client.query('DELETE FROM webhook_settings WHERE app_id = $1', [business.app_id]);
-      await dropBusinessExtras(client, business.pk);
-      // Cascades to tokens, groups (and their participants, join requests, removed users), outbox rows, attempts.
-      await client.query('DELETE FROM businesses WHERE pk = $1', [business.pk]);
-      return true;
+      // One snapshot of the database for every read below, whatever commits meanwhile.
+      await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      let businessPk: number | undefined;
+      if (filter.wabaId !== undefined) {
+        const found = await client.query<{ pk: number }>('SELECT pk FROM businesses WHERE waba_id = $1', [
+          filter.wabaId,
+        ]);
+        businessPk = found.rows[0]?.pk;
+        if (businessPk === undefined) return undefined;
+      }
+      const keys = businessPk === undefined ? await nextKeys(client) : {};
+      return snapshotOfRows(await readStateRows(client, businessPk), keys);
     });
+  }
+
+  async importState(snapshot: StateSnapshot, scope: { wabaId?: string }): Promise<void> {
+    try {
+      await inTransaction(this.#pool, async (client) => {
+        if (scope.wabaId === undefined) {
+          // TRUNCATE waits for every transaction under way on these tables, and holds the others off until commit.
+          await client.query(`TRUNCATE ${STATE_TABLES}`);
+        } else {
+          await deleteBusinessRows(client, scope.wabaId);
+        }
+        await insertState(client, snapshot, scope.wabaId === undefined);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        // The constraint's name, never its detail: the detail quotes the value, which may be a token.
+        const constraint = (error as pg.DatabaseError).constraint ?? 'a unique key';
+        throw new StoreConflictError(`already taken by a business the import keeps (${constraint})`);
+      }
+      throw error;
+    } finally {
+      this.#tokens.clear();
+      this.#groups.clear();
+    }
   }
 
   async createAccessToken(token: NewAccessToken): Promise<void> {

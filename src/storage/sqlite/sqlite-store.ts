@@ -50,6 +50,9 @@ import { readKeysetPage } from '../keyset.js';
 import { EventsAppended } from '../events-appended.js';
 import { toBusiness, toGroup, toTokenLookup, type BusinessRow, type GroupRow } from '../rows.js';
 import { HEALTH_PROBE_SQL } from '../health-probe.js';
+import type { StateSnapshot } from '../../domain/state.js';
+import { snapshotOfRows } from '../state-rows.js';
+import { insertState, nextKeys, readStateRows, STATE_TABLES } from './sqlite-state.js';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for a throwaway store. */
@@ -180,21 +183,66 @@ export class SqliteStore implements Store {
   }
 
   async deleteBusiness(wabaId: string): Promise<boolean> {
+    try {
+      return this.#db.transaction(() => this.#deleteBusinessRows(wabaId)).immediate();
+    } finally {
+      this.#forgetAll();
+    }
+  }
+
+  /** Deletes the business and all it owns; inside the caller's transaction. */
+  #deleteBusinessRows(wabaId: string): boolean {
     const s = this.#statements;
-    const deleted = this.#db
-      .transaction(() => {
-        const row = s.businessBy.waba_id.get(wabaId);
-        if (row === undefined) return false;
-        s.deleteWebhookSettings.run(row.app_id);
-        dropBusinessExtras(this.#db, row.pk);
-        s.deleteBusiness.run(row.pk);
-        return true;
-      })
-      .immediate();
-    // Cached tokens and groups carry the business; which ones are its is not worth finding out.
+    const row = s.businessBy.waba_id.get(wabaId);
+    if (row === undefined) return false;
+    s.deleteWebhookSettings.run(row.app_id);
+    dropBusinessExtras(this.#db, row.pk);
+    s.deleteBusiness.run(row.pk);
+    return true;
+  }
+
+  /** Cached tokens and groups carry their business; which ones a change touched is not worth finding out. */
+  #forgetAll(): void {
     this.#tokens?.clear();
     this.#groups?.clear();
-    return deleted;
+  }
+
+  async exportState(filter: { wabaId?: string }): Promise<StateSnapshot | undefined> {
+    // One read transaction: a consistent picture while other calls write.
+    return this.#db.transaction(() => {
+      let businessPk: number | undefined;
+      if (filter.wabaId !== undefined) {
+        businessPk = this.#statements.businessBy.waba_id.get(filter.wabaId)?.pk;
+        if (businessPk === undefined) return undefined;
+      }
+      const keys = businessPk === undefined ? nextKeys(this.#db) : {};
+      return snapshotOfRows(readStateRows(this.#db, businessPk), keys);
+    })();
+  }
+
+  async importState(snapshot: StateSnapshot, scope: { wabaId?: string }): Promise<void> {
+    try {
+      this.#db
+        .transaction(() => {
+          if (scope.wabaId === undefined) {
+            for (const table of STATE_TABLES) this.#db.exec(`DELETE FROM ${table}`);
+          } else {
+            this.#deleteBusinessRows(scope.wabaId);
+          }
+          insertState(this.#db, snapshot);
+        })
+        .immediate();
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        // SQLite names the column ("UNIQUE constraint failed: businesses.app_id"), never the value.
+        throw new StoreConflictError(
+          `already taken by a business the import keeps (${(error as Error).message})`,
+        );
+      }
+      throw error;
+    } finally {
+      this.#forgetAll();
+    }
   }
 
   async createAccessToken(token: NewAccessToken): Promise<void> {
@@ -494,23 +542,10 @@ export class SqliteStore implements Store {
   }
 
   async reset(): Promise<void> {
-    this.#tokens?.clear();
-    this.#groups?.clear();
+    this.#forgetAll();
     this.#db
       .transaction(() => {
-        for (const table of [
-          'webhook_attempts',
-          'webhook_events',
-          'webhook_settings',
-          'removed_participants',
-          'join_requests',
-          'participants',
-          'groups',
-          'access_tokens',
-          'businesses',
-        ]) {
-          this.#db.exec(`DELETE FROM ${table}`);
-        }
+        for (const table of STATE_TABLES) this.#db.exec(`DELETE FROM ${table}`);
       })
       .immediate();
   }
