@@ -38,6 +38,7 @@ import {
 } from './sandbox.js';
 import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
 import { registerSimulationRoutes } from './simulation-routes.js';
+import { registerStateRoutes } from './state-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
 import type { ControlDependencies } from './dependencies.js';
 
@@ -541,6 +542,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
 
   registerSimulationRoutes(app, deps);
   registerWebhookRoutes(app, deps);
+  registerStateRoutes(app, deps);
 
   let document: Promise<unknown> | undefined;
   app.get('/openapi.json', { schema: { hide: true } }, async () => (document ??= buildOpenApiDocument(deps)));
