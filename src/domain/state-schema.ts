@@ -186,7 +186,7 @@ const BUSINESS = {
 
 export const STATE_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: 'https://github.com/groupgate/groupgate/docs/state.schema.json',
+  $id: 'urn:groupgate:state:1',
   title: 'Groupgate state document',
   description:
     'Everything a Groupgate instance answers Graph calls from: businesses with their ids, tokens and app, groups, participants and join requests. Exports contain access tokens and app secrets: treat them as secrets.',
