@@ -6,6 +6,7 @@ import { registerGroups } from './commands/groups.js';
 import { registerJoinRequests } from './commands/join-requests.js';
 import { registerServe } from './commands/serve.js';
 import { registerSimulate } from './commands/simulate.js';
+import { registerState } from './commands/state.js';
 import { registerWebhooks } from './commands/webhooks.js';
 import { describeError } from './output.js';
 
@@ -32,6 +33,7 @@ registerGroups(program);
 registerSimulate(program);
 registerWebhooks(program);
 registerAdmin(program);
+registerState(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`groupgate: ${describeError(error)}\n`);

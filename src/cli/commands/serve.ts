@@ -43,6 +43,7 @@ export interface ServeFlags {
   webhookAllowHosts?: string;
   webhookRetryWindow?: string;
   groupRateLimit?: string;
+  seed?: string;
   demo: boolean;
 }
 
@@ -105,6 +106,11 @@ export function toOverrides(flags: ServeFlags): ConfigOverrides {
   }
   if (flags.groupRateLimit !== undefined)
     overrides.groupRateLimit = parseGroupRateLimit(flags.groupRateLimit);
+  if (flags.seed !== undefined) {
+    overrides.seedState = text('seed', flags.seed);
+    // The seed is the state asked for: no demo business added to it.
+    overrides.seedDemo = false;
+  }
   return overrides;
 }
 
@@ -124,7 +130,9 @@ export async function serve(flags: ServeFlags): Promise<void> {
       ? 'Webhooks: no default callback URL (set one per app: PUT /_groupgate/apps/{app_id}/webhook, or --webhook-url)'
       : `Webhooks: ${config.webhookFields.join(', ')} -> ${config.webhookUrl} (verified)`,
   ];
-  if (config.seedDemo) {
+  if (config.seedState !== undefined) lines.push(`State: seeded from ${config.seedState}`);
+  // A seed is the state asked for, whether from --seed or GROUPGATE_SEED: no demo business is added to it.
+  if (config.seedDemo && config.seedState === undefined) {
     const demo = await seedDemo(
       store,
       Math.floor(Date.now() / 1000),
@@ -258,6 +266,10 @@ export function registerServe(program: Command, run: (flags: ServeFlags) => Prom
       '--request-timeout <seconds>',
       `a whole request, body included, must arrive within this, else 408; default ${NUMERIC_DEFAULTS.requestTimeoutMs / 1000} (env GROUPGATE_REQUEST_TIMEOUT_MS, in ms)`,
     )
+    .option(
+      '--seed <file>',
+      'a state document (JSON or YAML, docs/state.md) that replaces the stored state at start; implies --no-demo; default none (env GROUPGATE_SEED)',
+    )
     .option('--no-demo', 'do not create or print the demo business and group (created by default)')
     .addHelpText(
       'after',
@@ -265,6 +277,7 @@ export function registerServe(program: Command, run: (flags: ServeFlags) => Prom
 Examples:
   groupgate serve                         # http://127.0.0.1:4004, data in ./groupgate.sqlite
   groupgate serve --port 8080 --db :memory:
+  groupgate serve --db :memory: --seed fixtures/state.yaml   # start from a fixture
   GROUPGATE_ADMIN_TOKEN=secret groupgate serve --no-demo
   groupgate serve --webhook-url http://localhost:3000/webhook --webhook-verify-token my-token
   DATABASE_URL=postgres://groupgate@db:5432/groupgate groupgate serve --host 0.0.0.0   # one of several instances`,

@@ -126,6 +126,7 @@ describe('control API', () => {
     assert.deepEqual(Object.keys(doc.paths).sort(), [
       '/_groupgate/apps/{app_id}/webhook',
       '/_groupgate/businesses',
+      '/_groupgate/businesses/{waba_id}',
       '/_groupgate/businesses/{waba_id}/tokens',
       '/_groupgate/groups/{group_id}',
       '/_groupgate/groups/{group_id}/clear_suspension',
@@ -135,6 +136,7 @@ describe('control API', () => {
       '/_groupgate/reset',
       '/_groupgate/simulations',
       '/_groupgate/simulations/{id}',
+      '/_groupgate/state',
       '/_groupgate/tokens/{token}',
       '/_groupgate/users/{wa_id}/cancel_join',
       '/_groupgate/users/{wa_id}/join',

@@ -4,7 +4,7 @@
  * format, for test set-ups, behind the admin token like the rest of this API.
  */
 import type { ControlSuccess } from '@groupgate/sdk/contract';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import { documentFromSnapshot } from '../../domain/state.js';
 import { StoreConflictError } from '../../storage/store.js';
@@ -27,25 +27,31 @@ const WABA_QUERY = {
   },
 };
 
+function invalidDocument(error: unknown): unknown {
+  if (!(error instanceof StateDocumentError)) return error;
+  return controlError(GRAPH_ERRORS.CONTROL_INVALID_PARAMETER, `Invalid state document: ${error.message}`);
+}
+
 export function registerStateRoutes(app: FastifyInstance, deps: ControlDependencies): void {
   const { store } = deps;
 
-  // YAML is read on this route only; its text is parsed in the handler, where its errors can name a path.
+  // YAML is read on this route only, into the same value a JSON body gives.
   app.addContentTypeParser(
     YAML_TYPES,
     { parseAs: 'string', bodyLimit: STATE_BODY_LIMIT },
-    (request, body, done) => {
+    async (request: FastifyRequest, body: string | Buffer) => {
       if (request.routeOptions.url !== STATE_URL) {
         const details = 'The control API takes application/json; YAML only on PUT /_groupgate/state.';
-        done(
-          new GraphError(GRAPH_ERRORS.UNSUPPORTED_CONTENT_TYPE, {
-            params: { contentType: String(request.headers['content-type'] ?? '') },
-            details,
-          }),
-        );
-        return;
+        throw new GraphError(GRAPH_ERRORS.UNSUPPORTED_CONTENT_TYPE, {
+          params: { contentType: String(request.headers['content-type'] ?? '') },
+          details,
+        });
       }
-      done(null, { yaml: body as string });
+      try {
+        return await parseStateText(String(body), 'yaml');
+      } catch (error) {
+        throw invalidDocument(error);
+      }
     },
   );
 
@@ -90,7 +96,20 @@ export function registerStateRoutes(app: FastifyInstance, deps: ControlDependenc
           'Replace the state with a state document (docs/state.md, JSON or YAML), all or nothing: checked first, errors name the bad field (`businesses[0].groups[2].participants[1].wa_id`). With `waba_id`, the document holds that one business and only it is replaced; the others stay. The delivery log is emptied (for that business only, with `waba_id`).',
         security: SECURED,
         querystring: WABA_QUERY,
-        body: { type: 'object', description: 'A state document: docs/state.schema.json.' },
+        // The top level here; the whole document is checked against docs/state.schema.json by the handler, whose
+        // errors name the path in the document.
+        body: {
+          type: 'object',
+          description: 'A state document: docs/state.schema.json.',
+          additionalProperties: false,
+          required: ['groupgate_state'],
+          properties: {
+            groupgate_state: { type: 'integer' },
+            exported_at: { type: 'integer' },
+            next_keys: { type: 'object' },
+            businesses: { type: 'array', items: { type: 'object' } },
+          },
+        },
         response: {
           200: { type: 'object', properties: { success: { type: 'boolean' } } },
           '4xx': ERROR_RESPONSE,
@@ -99,13 +118,8 @@ export function registerStateRoutes(app: FastifyInstance, deps: ControlDependenc
     },
     async (request) => {
       const { waba_id: wabaId } = request.query as { waba_id?: string };
-      const body = request.body as { yaml?: unknown };
       try {
-        const value =
-          typeof body.yaml === 'string' && stateFormatOf(request.headers['content-type'] ?? '') === 'yaml'
-            ? await parseStateText(body.yaml, 'yaml')
-            : body;
-        await importStateDocument(store, value, {
+        await importStateDocument(store, request.body, {
           ...(wabaId !== undefined && { wabaId }),
           nowMs: deps.clock() * 1000,
         });

@@ -23,6 +23,7 @@ import type {
   SimulatedLeave,
   SimulationStatus,
   StartSimulationBody,
+  StateDocument,
   SuspensionState,
   WebhookDeliveriesQuery,
   WebhookDelivery,
@@ -123,6 +124,19 @@ export class ControlClient {
     replay(id: number): Promise<ControlSuccess>;
   };
 
+  readonly state: {
+    /**
+     * The state document (docs/state.md): every business, or with `wabaId` that one, with tokens and app secrets
+     * (treat it as a secret).
+     */
+    export(options?: { wabaId?: string }): Promise<StateDocument>;
+    /**
+     * Replaces the state with the document, all or nothing (an InvalidParameterError names the bad field). With
+     * `wabaId`, the document holds that one business and only it is replaced: a per-worker fixture.
+     */
+    import(document: StateDocument, options?: { wabaId?: string }): Promise<ControlSuccess>;
+  };
+
   readonly #transport: GraphTransport;
   readonly #options: ControlClientOptions;
 
@@ -187,6 +201,12 @@ export class ControlClient {
         ).data,
       get: (id) => call('GET', `/webhooks/deliveries/${segment(id)}`),
       replay: (id) => call('POST', `/webhooks/deliveries/${segment(id)}/replay`),
+    };
+    const wabaQuery = (options: { wabaId?: string } = {}) =>
+      options.wabaId === undefined ? undefined : { waba_id: options.wabaId };
+    this.state = {
+      export: (options) => call('GET', '/state', undefined, wabaQuery(options)),
+      import: (document, options) => call('PUT', '/state', document, wabaQuery(options)),
     };
   }
 
