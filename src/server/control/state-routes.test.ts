@@ -51,7 +51,9 @@ async function everyAnswer(harness: Harness, businesses: Business[], groups: Gro
     answers.push([group.groupId, res.status, res.body]);
   }
   // Trace ids are minted per answer, never the same twice.
-  return JSON.parse(JSON.stringify(answers).replace(/"fbtrace_id":"[^"]*"/g, '"fbtrace_id":"-"')) as unknown[];
+  return JSON.parse(
+    JSON.stringify(answers).replace(/"fbtrace_id":"[^"]*"/g, '"fbtrace_id":"-"'),
+  ) as unknown[];
 }
 
 /** Two businesses, built through the Graph API: groups over more than one page, every kind of request. */
@@ -265,6 +267,42 @@ describe('control API: state document', () => {
       token: a.access_token,
     });
     assert.equal(still.status, 200);
+  });
+
+  it('answers calls racing an import with their result or a clean Graph error, never a 500', async () => {
+    const { businesses, groups } = await richState();
+    const [a] = businesses as [Business];
+    const [first] = groups as [Group];
+    const one = await exported(h, `?waba_id=${a.waba_id}`);
+    const whole = await exported(h);
+    for (const [query, document] of [
+      [`?waba_id=${a.waba_id}`, one],
+      ['', whole],
+    ] as const) {
+      const calls = () => [
+        h.graph({ method: 'GET', url: `/${V}/${first.groupId}/join_requests`, token: a.access_token }),
+        h.graph({
+          method: 'POST',
+          url: `/${V}/${a.phone_number_id}/groups`,
+          token: a.access_token,
+          json: { messaging_product: 'whatsapp', subject: 'Racing' },
+        }),
+        h.graph({
+          method: 'POST',
+          url: `/${V}/${first.groupId}`,
+          token: a.access_token,
+          json: { messaging_product: 'whatsapp', subject: 'Renamed' },
+        }),
+        h.control('POST', '/_groupgate/users/16505557777/join', { invite_link: first.inviteLink }),
+      ];
+      const before = calls();
+      const importing = h.control('PUT', `/_groupgate/state${query}`, document);
+      const results = await Promise.all([importing, ...before, ...calls()]);
+      assert.equal(results[0]?.status, 200, JSON.stringify(results[0]?.body));
+      for (const res of results) {
+        assert.ok(res.status < 500, `a racing call answered ${res.status}: ${JSON.stringify(res.body)}`);
+      }
+    }
   });
 
   it('reads YAML, and a hand-written fixture gets its defaults', async () => {
