@@ -300,7 +300,14 @@ describe('control API: state document', () => {
       const results = await Promise.all([importing, ...before, ...calls()]);
       assert.equal(results[0]?.status, 200, JSON.stringify(results[0]?.body));
       for (const res of results) {
-        assert.ok(res.status < 500, `a racing call answered ${res.status}: ${JSON.stringify(res.body)}`);
+        // On PostgreSQL a call holding a row while a whole import's TRUNCATE waits may lose the deadlock that
+        // makes: Graph's transient code 2, to be retried (docs/state.md).
+        const transient =
+          query === '' && res.status === 503 && (res.body as { error?: { code?: number } }).error?.code === 2;
+        assert.ok(
+          res.status < 500 || transient,
+          `a racing call answered ${res.status}: ${JSON.stringify(res.body)}`,
+        );
       }
     }
   });

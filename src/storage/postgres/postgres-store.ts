@@ -87,7 +87,24 @@ function isUniqueViolation(error: unknown): boolean {
   return error instanceof pg.DatabaseError && error.code === '23505';
 }
 
-const DELETE_ATTEMPTS = 3;
+const DEADLOCK_ATTEMPTS = 3;
+
+/**
+ * Runs a transaction again when PostgreSQL broke a deadlock by failing it. Deleting a business can deadlock only
+ * with a group created and decided on while the delete waits for the business; a whole state import, with a call
+ * holding a row while TRUNCATE waits for its table.
+ */
+async function retryDeadlock<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= DEADLOCK_ATTEMPTS || !(error instanceof pg.DatabaseError) || error.code !== '40P01') {
+        throw error;
+      }
+    }
+  }
+}
 
 /** Deletes the business and all it owns, inside the caller's transaction; false when there is none. */
 async function deleteBusinessRows(client: pg.PoolClient, wabaId: string): Promise<boolean> {
@@ -250,24 +267,14 @@ export class PostgresStore implements Store {
   }
 
   async deleteBusiness(wabaId: string): Promise<boolean> {
-    // A deadlock is possible only with a group created and decided on while the delete waits for the business:
-    // PostgreSQL breaks it by failing one side; when that is this side, the delete is tried again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#deleteBusinessOnce(wabaId);
-      } catch (error) {
-        if (attempt >= DELETE_ATTEMPTS || !(error instanceof pg.DatabaseError) || error.code !== '40P01') {
-          throw error;
-        }
-      } finally {
-        this.#tokens.clear();
-        this.#groups.clear();
-      }
+    try {
+      return await retryDeadlock(() =>
+        inTransaction(this.#pool, (client) => deleteBusinessRows(client, wabaId)),
+      );
+    } finally {
+      this.#tokens.clear();
+      this.#groups.clear();
     }
-  }
-
-  async #deleteBusinessOnce(wabaId: string): Promise<boolean> {
-    return inTransaction(this.#pool, (client) => deleteBusinessRows(client, wabaId));
   }
 
   async exportState(filter: { wabaId?: string }): Promise<StateSnapshot | undefined> {
@@ -289,15 +296,19 @@ export class PostgresStore implements Store {
 
   async importState(snapshot: StateSnapshot, scope: { wabaId?: string }): Promise<void> {
     try {
-      await inTransaction(this.#pool, async (client) => {
-        if (scope.wabaId === undefined) {
-          // TRUNCATE waits for every transaction under way on these tables, and holds the others off until commit.
-          await client.query(`TRUNCATE ${STATE_TABLES}`);
-        } else {
-          await deleteBusinessRows(client, scope.wabaId);
-        }
-        await insertState(client, snapshot, scope.wabaId === undefined);
-      });
+      await retryDeadlock(() =>
+        inTransaction(this.#pool, async (client) => {
+          if (scope.wabaId === undefined) {
+            // TRUNCATE waits for every transaction under way on these tables, and holds the others off until
+            // commit. A call that already holds a row and needs another table meanwhile deadlocks with it:
+            // PostgreSQL fails one of the two (the call then answers Graph's transient code 2).
+            await client.query(`TRUNCATE ${STATE_TABLES}`);
+          } else {
+            await deleteBusinessRows(client, scope.wabaId);
+          }
+          await insertState(client, snapshot, scope.wabaId === undefined);
+        }),
+      );
     } catch (error) {
       if (isUniqueViolation(error)) {
         // The constraint's name, never its detail: the detail quotes the value, which may be a token.
