@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ADMIN_TOKEN, Harness, V, waIds, type Business, type Group } from '../../testing/harness.js';
+import {
+  ADMIN_TOKEN,
+  Harness,
+  TEST_STORE,
+  V,
+  waIds,
+  type Business,
+  type Group,
+} from '../../testing/harness.js';
+import { openTestPostgresStore, postgresSkipReason } from '../../testing/postgres.js';
+import { openSqliteStore } from '../../storage/sqlite/sqlite-store.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -158,6 +168,29 @@ describe('control API: state document', () => {
       assert.deepEqual(await next(fresh), await next(h));
     } finally {
       await fresh.close();
+    }
+  });
+
+  it('answers the same on the other backend: an export moves between SQLite and PostgreSQL', async (t) => {
+    const skip = await postgresSkipReason();
+    if (skip !== false) {
+      t.skip(skip);
+      return;
+    }
+    const { businesses, groups } = await richState();
+    const before = await everyAnswer(h, businesses, groups);
+    const document = await exported(h);
+    const other = await Harness.start({
+      store: TEST_STORE === 'sqlite' ? await openTestPostgresStore() : openSqliteStore({ path: ':memory:' }),
+    });
+    try {
+      other.now = h.now;
+      const put = await other.control('PUT', '/_groupgate/state', document);
+      assert.equal(put.status, 200, JSON.stringify(put.body));
+      assert.deepEqual(await everyAnswer(other, businesses, groups), before);
+      assert.deepEqual({ ...(await exported(other)), exported_at: 0 }, { ...document, exported_at: 0 });
+    } finally {
+      await other.close();
     }
   });
 
