@@ -137,6 +137,11 @@ export interface Config {
   /** Create a demo business and group with pending join requests when the store is empty. @default false */
   readonly seedDemo: boolean;
   /**
+   * A state document (JSON or YAML file, docs/state.md) that replaces the store's state at start, before the first
+   * call is answered. (`GROUPGATE_SEED`)
+   */
+  readonly seedState: string | undefined;
+  /**
    * Callback URL for every app without webhook settings of its own (those are set through the control API).
    * Verified with Meta's hub.challenge handshake at start. (`GROUPGATE_WEBHOOK_URL`)
    */
@@ -285,6 +290,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     'databaseUrl',
     'databaseSchema',
     'webhookVerifyToken',
+    'seedState',
   ] as const) {
     if (overrides[key]?.trim() === '') throw new Error(`${key} must not be blank`);
   }
@@ -331,6 +337,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     maxGroupsPerPhoneNumber: numeric('maxGroupsPerPhoneNumber'),
     logLevel: logLevel as LogLevel,
     seedDemo: overrides.seedDemo ?? false,
+    seedState: overrides.seedState ?? readEnv(env, 'GROUPGATE_SEED'),
     webhookUrl,
     webhookVerifyToken:
       overrides.webhookVerifyToken ?? readEnv(env, 'GROUPGATE_WEBHOOK_VERIFY_TOKEN') ?? 'groupgate',

@@ -4,6 +4,7 @@
  * so a suite runs the same on every machine. `close()` leaves nothing running: no socket, timer or thread.
  */
 import { ControlClient } from '@groupgate/sdk';
+import type { StateDocument } from '@groupgate/sdk/contract';
 import { loadConfig, parseGroupRateLimit, type ConfigOverrides, type GroupRateLimit } from './config.js';
 import { launch } from './launch.js';
 import { seedDemo } from './server/control/demo-seed.js';
@@ -14,8 +15,13 @@ import { seedDemo } from './server/control/demo-seed.js';
  */
 export interface StartOptions extends Omit<
   ConfigOverrides,
-  'databasePath' | 'adminTokenGenerated' | 'seedDemo' | 'groupRateLimit'
+  'databasePath' | 'adminTokenGenerated' | 'seedDemo' | 'groupRateLimit' | 'seedState'
 > {
+  /**
+   * The state to start with (docs/state.md): a state document, or the path of a JSON or YAML file holding one.
+   * It replaces whatever the store holds. @default none: an empty store
+   */
+  seed?: StateDocument | string;
   /** SQLite file, or ':memory:'. Ignored when `databaseUrl` (PostgreSQL) is given. @default ':memory:' */
   db?: string;
   /** Create the demo business and group `serve` prints. @default false */
@@ -36,7 +42,7 @@ export interface Groupgate {
 }
 
 export async function startGroupgate(options: StartOptions = {}): Promise<Groupgate> {
-  const { db, groupRateLimit, ...rest } = options;
+  const { db, groupRateLimit, seed, ...rest } = options;
   const overrides: ConfigOverrides = {
     port: 0,
     logLevel: 'silent',
@@ -49,7 +55,7 @@ export async function startGroupgate(options: StartOptions = {}): Promise<Groupg
       typeof groupRateLimit === 'string' ? parseGroupRateLimit(groupRateLimit) : groupRateLimit;
   }
   const config = loadConfig(overrides, {});
-  const server = await launch(config);
+  const server = await launch(config, seed === undefined ? {} : { seed });
   try {
     if (config.seedDemo) {
       await seedDemo(

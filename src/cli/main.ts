@@ -10,6 +10,7 @@ import { registerLimits } from './commands/limits.js';
 import { registerRequests } from './commands/requests.js';
 import { registerServe } from './commands/serve.js';
 import { registerSimulate } from './commands/simulate.js';
+import { registerState } from './commands/state.js';
 import { registerWebhooks } from './commands/webhooks.js';
 import { describeError } from './output.js';
 
@@ -40,6 +41,7 @@ registerLimits(program);
 registerRequests(program);
 registerClock(program);
 registerFaults(program);
+registerState(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`groupgate: ${describeError(error)}\n`);

@@ -5,7 +5,7 @@
  */
 import { fbBase64Decode, fbBase64Encode } from './fb-base64.js';
 
-export type CursorEdge = 'join_requests' | 'groups';
+export type CursorEdge = 'join_requests' | 'groups' | 'businesses';
 
 export function encodeCursor(edge: CursorEdge, node: string, key: number): string {
   return fbBase64Encode(JSON.stringify({ edge, node, key }));

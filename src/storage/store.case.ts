@@ -369,6 +369,249 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
       });
     });
 
+    describe('deleting a business', () => {
+      /** A business with a token, a group, a participant, a pending and a decided request, settings and events. */
+      async function populated(owner: BusinessRecord) {
+        const token = `EAAGtoken${owner.wabaId}`;
+        await store.createAccessToken({ token, businessPk: owner.pk, createdAt: NOW, expiresAt: null });
+        const created = await store.createGroup(
+          mintGroup(owner, { subject: 'G', description: '', joinApprovalMode: 'approval_required' }, NOW),
+          10_000,
+          (g) => [
+            {
+              businessPk: owner.pk,
+              groupPk: g.pk,
+              field: 'group_lifecycle_update',
+              itemJson: '{}',
+              createdAt: NOW,
+            },
+          ],
+        );
+        const group = created as GroupRecord;
+        const join = (waId: string) =>
+          store.requestToJoin(
+            group,
+            { waId, joinRequestId: joinRequestIdFor(waId, group.groupNumber), now: NOW, maxParticipants: 8 },
+            NO_EVENTS,
+          );
+        for (const waId of ['16505550001', '16505550002', '16505550003']) await join(waId);
+        await store.decideJoinRequests(
+          group.pk,
+          ['16505550001', '16505550003'].map((waId) => joinRequestIdFor(waId, group.groupNumber)),
+          'approve',
+          CAP,
+          NO_EVENTS,
+        );
+        // A removed (banned) user: a row of its own table.
+        await store.removeParticipants(group.pk, ['16505550003'], { now: NOW, ban: true }, NO_EVENTS);
+        await store.saveWebhookSettings({
+          appId: owner.appId,
+          callbackUrl: 'https://example.test/hook',
+          verifyToken: 'v',
+          fields: ['group_lifecycle_update'],
+          updatedAt: NOW,
+        });
+        return { token, group };
+      }
+
+      it('removes the business and all it owns, and nothing of another business', async () => {
+        const other = await store.createBusiness(mintBusiness('Other', NOW));
+        const mine = await populated(business);
+        const theirs = await populated(other);
+        // Read once so that a backend that caches has the records cached.
+        assert.ok(await store.findAccessToken(mine.token));
+        assert.ok(await store.findGroupById(mine.group.groupId));
+
+        assert.equal(await store.deleteBusiness(business.wabaId), true);
+
+        assert.equal(await store.findBusinessByWabaId(business.wabaId), undefined);
+        assert.equal(await store.findBusinessByAppId(business.appId), undefined);
+        assert.equal(await store.findAccessToken(mine.token), undefined);
+        assert.equal(await store.findGroupById(mine.group.groupId), undefined);
+        assert.equal(await store.findGroupByInviteCode(mine.group.inviteCode), undefined);
+        assert.deepEqual(await store.listParticipants(mine.group.pk), []);
+        assert.deepEqual((await pending(mine.group)).items, []);
+        assert.equal(await store.findWebhookSettings(business.appId), undefined);
+        assert.deepEqual(await store.listWebhookEvents({ appId: business.appId, limit: 10 }), []);
+        assert.equal((await store.listGroups(business.pk, { limit: 10 })).items.length, 0);
+
+        assert.deepEqual(await store.findBusinessByWabaId(other.wabaId), other);
+        assert.equal((await store.findAccessToken(theirs.token))?.business.wabaId, other.wabaId);
+        assert.deepEqual(await store.listParticipants(theirs.group.pk), ['16505550001']);
+        assert.equal((await pending(theirs.group)).items.length, 1);
+        assert.ok(await store.findWebhookSettings(other.appId));
+        assert.equal((await store.listWebhookEvents({ appId: other.appId, limit: 10 })).length, 1);
+      });
+
+      it('answers false for a business that does not exist, or no longer does', async () => {
+        assert.equal(await store.deleteBusiness('999999999999999'), false);
+        assert.equal(await store.deleteBusiness(business.wabaId), true);
+        assert.equal(await store.deleteBusiness(business.wabaId), false);
+      });
+
+      it('lets the same ids be used again by a new business', async () => {
+        await store.deleteBusiness(business.wabaId);
+        const again = await store.createBusiness({ ...mintBusiness('Again', NOW), wabaId: business.wabaId });
+        assert.equal((await store.findBusinessByWabaId(business.wabaId))?.pk, again.pk);
+      });
+
+      it('lists businesses oldest first, a page at a time', async () => {
+        const second = await store.createBusiness(mintBusiness('Second', NOW));
+        const third = await store.createBusiness(mintBusiness('Third', NOW));
+        assert.deepEqual(
+          (await store.listBusinesses({ limit: 10 })).map((b) => b.wabaId),
+          [business.wabaId, second.wabaId, third.wabaId],
+        );
+        const firstPage = await store.listBusinesses({ limit: 2 });
+        assert.deepEqual(firstPage, [business, second]);
+        assert.deepEqual(await store.listBusinesses({ afterPk: second.pk, limit: 2 }), [third]);
+        await store.deleteBusiness(second.wabaId);
+        assert.deepEqual(await store.listBusinesses({ limit: 10 }), [business, third]);
+      });
+    });
+
+    describe('state export and import', () => {
+      async function rich(): Promise<void> {
+        const other = await store.createBusiness(mintBusiness('Other', NOW));
+        await store.createAccessToken({
+          token: 'EAAGone',
+          businessPk: business.pk,
+          createdAt: NOW,
+          expiresAt: null,
+        });
+        await store.createAccessToken({
+          token: 'EAAGtwo',
+          businessPk: other.pk,
+          createdAt: NOW,
+          expiresAt: NOW + 60,
+        });
+        await store.revokeAccessToken('EAAGtwo', NOW + 1);
+        await store.saveWebhookSettings({
+          appId: business.appId,
+          callbackUrl: 'https://example.test/hook',
+          verifyToken: 'v',
+          fields: ['group_lifecycle_update'],
+          updatedAt: NOW * 1000,
+        });
+        const first = await newGroup();
+        const second = await newGroup('auto_approve');
+        const gone = await newGroup();
+        await store.deleteGroup(gone.pk, NOW + 5, NO_EVENTS);
+        for (const waId of ['16505550001', '16505550002', '16505550003', '16505550004'])
+          await ask(first, waId);
+        await store.decideJoinRequests(
+          first.pk,
+          [joinRequestIdFor('16505550001', first.groupNumber)],
+          'approve',
+          CAP,
+          NO_EVENTS,
+        );
+        await store.decideJoinRequests(
+          first.pk,
+          [joinRequestIdFor('16505550002', first.groupNumber)],
+          'reject',
+          CAP,
+          NO_EVENTS,
+        );
+        await store.cancelJoinRequest(
+          first.pk,
+          joinRequestIdFor('16505550003', first.groupNumber),
+          NOW,
+          NO_EVENTS,
+        );
+        await ask(first, '16505550002', NOW + 9); // asks again after the rejection
+        await store.removeParticipants(first.pk, ['16505550001'], { now: NOW, ban: true }, NO_EVENTS);
+        await store.requestToJoin(
+          second,
+          {
+            waId: '16505550009',
+            joinRequestId: joinRequestIdFor('16505550009', second.groupNumber),
+            now: NOW,
+            maxParticipants: 8,
+          },
+          NO_EVENTS,
+        );
+        await store.setSuspended(second.pk, true, NOW + 2, NO_EVENTS);
+        await store.setInviteCode(second.pk, null);
+      }
+
+      it('imports an export into a fresh store, which exports the same again', async () => {
+        await rich();
+        const exported = await store.exportState({});
+        assert.ok(exported);
+        assert.equal(exported.businesses.length, 2);
+        const fresh = await open();
+        try {
+          await fresh.importState(exported, {});
+          assert.deepEqual(await fresh.exportState({}), exported);
+          const [mine] = exported.businesses;
+          const group = mine?.groups[0];
+          assert.ok(group);
+          const found = await fresh.findGroupById(group.groupId);
+          assert.equal(found?.pk, group.key);
+          assert.equal(found?.participantCount, 0);
+          assert.deepEqual(
+            (await fresh.listPendingJoinRequests(found?.pk ?? 0, { limit: 10 })).itemsJson,
+            (await store.listPendingJoinRequests(found?.pk ?? 0, { limit: 10 })).itemsJson,
+          );
+          assert.equal((await fresh.findAccessToken('EAAGone'))?.business.wabaId, business.wabaId);
+          // New rows continue after the imported ones, as they would have in the original.
+          const next = await fresh.createGroup(
+            mintGroup(
+              (await fresh.findBusinessByWabaId(business.wabaId)) as BusinessRecord,
+              {
+                subject: 'N',
+                description: '',
+                joinApprovalMode: 'approval_required',
+              },
+              NOW,
+            ),
+            10_000,
+            NO_EVENTS,
+          );
+          assert.equal((next as GroupRecord).pk, exported.nextKeys.group);
+        } finally {
+          await fresh.close();
+        }
+      });
+
+      it('exports one business, and replaces just that one on import', async () => {
+        await rich();
+        const one = await store.exportState({ wabaId: business.wabaId });
+        assert.ok(one);
+        assert.deepEqual(one.nextKeys, {});
+        assert.deepEqual(
+          one.businesses.map((b) => b.wabaId),
+          [business.wabaId],
+        );
+        assert.equal(await store.exportState({ wabaId: '1' }), undefined);
+        const before = await store.exportState({});
+        // Replacing it with itself changes nothing of it, and nothing of the other.
+        await store.importState(one, { wabaId: business.wabaId });
+        const after = await store.exportState({});
+        assert.deepEqual(
+          after?.businesses.find((b) => b.wabaId === business.wabaId),
+          one.businesses[0],
+        );
+        assert.deepEqual(
+          after?.businesses.find((b) => b.wabaId !== business.wabaId),
+          before?.businesses.find((b) => b.wabaId !== business.wabaId),
+        );
+      });
+
+      it('refuses an import whose ids another business holds, and changes nothing', async () => {
+        await rich();
+        const one = await store.exportState({ wabaId: business.wabaId });
+        assert.ok(one);
+        const before = await store.exportState({});
+        const clash = structuredClone(one);
+        const other = before?.businesses.find((b) => b.wabaId !== business.wabaId);
+        (clash.businesses[0] as { appId: string }).appId = other?.appId ?? '';
+        await assert.rejects(store.importState(clash, { wabaId: business.wabaId }), StoreConflictError);
+        assert.deepEqual(await store.exportState({}), before);
+      });
+    });
+
     describe('rate limits', () => {
       const take = (max: number, perSeconds: number, budget: WindowTake['budget'] = 'waba_calls') => ({
         businessPk: business.pk,

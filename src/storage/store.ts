@@ -34,6 +34,7 @@ import type {
 import type { BusinessLimits, TakePlan, WindowTake } from '../domain/rate-limits.js';
 import type { JournalEntryRecord, JournalFilter, NewJournalEntry } from '../domain/journal.js';
 import type { ClockState } from '../domain/clock.js';
+import type { StateSnapshot } from '../domain/state.js';
 
 export interface Store {
   /** Which backend this is, for logs and the health endpoint. */
@@ -45,6 +46,15 @@ export interface Store {
   findBusinessByAppId(appId: string): Promise<BusinessRecord | undefined>;
   /** The oldest business with this name, if any (the demo seed finds its own business this way). */
   findBusinessByName(name: string): Promise<BusinessRecord | undefined>;
+  /** Businesses in the order they were created, from the one after `afterPk`, at most `limit`. */
+  listBusinesses(query: { afterPk?: number; limit: number }): Promise<BusinessRecord[]>;
+  /**
+   * Deletes the business and everything it owns, in one transaction that takes the locks its writes take: tokens,
+   * groups with their participants, join requests and removed users, its app's webhook settings, its outbox rows and
+   * their delivery attempts. False when there was no such business. A call racing it either ran before or finds
+   * its token or group gone (a write that loses the race fails on a foreign key: storage/vanished-rows).
+   */
+  deleteBusiness(wabaId: string): Promise<boolean>;
 
   /**
    * Replaces the business's own rate limits and starts its windows afresh (its counts are dropped); undefined when
@@ -198,6 +208,18 @@ export interface Store {
   /** Answers a read and commits a write that changes nothing (storage/health-probe); throws when either fails. */
   checkHealth(): Promise<void>;
   /** Empties every table and returns the clock to real time; the schema stays. */
+  /**
+   * The state (domain/state): every business, or the one with this WABA id (undefined when there is none). Read in
+   * one transaction, so that it is consistent however many calls are under way.
+   */
+  exportState(filter: { wabaId?: string }): Promise<StateSnapshot | undefined>;
+  /**
+   * Replaces the state with the snapshot, atomically: all of it (the delivery log emptied too), or with `wabaId`
+   * just that business (deleted as deleteBusiness does, then the snapshot's businesses inserted). Takes the locks
+   * the writes take. Throws StoreConflictError when an id, token or invite code is taken by a business it keeps.
+   */
+  importState(snapshot: StateSnapshot, scope: { wabaId?: string }): Promise<void>;
+  /** Empties every table; the schema stays. */
   reset(): Promise<void>;
   close(): Promise<void>;
 }

@@ -396,6 +396,8 @@ describe('groupgate admin', () => {
     for (const command of [
       ['reset'],
       ['businesses', 'create'],
+      ['businesses', 'list'],
+      ['businesses', 'delete'],
       ['tokens', 'create'],
       ['tokens', 'revoke'],
       ['groups', 'suspend'],
@@ -404,6 +406,40 @@ describe('groupgate admin', () => {
       const help = await groupgate('admin', ...command, '--help');
       assert.match(help.stdout, /Example/, command.join(' '));
     }
+  });
+
+  it('lists businesses and deletes one with all it owns', async () => {
+    const doomed = await json<{ waba_id: string; access_token: string; phone_number_id: string }>(
+      'admin',
+      'businesses',
+      'create',
+      '--name',
+      'Doomed',
+    );
+    const listed = await groupgate('admin', 'businesses', 'list');
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(
+      listed.stdout,
+      new RegExp(`^${doomed.waba_id}  ${doomed.phone_number_id}  \\d+  Doomed$`, 'm'),
+    );
+    const all = await json<{ data: { waba_id: string }[] }>('admin', 'businesses', 'list');
+    assert.ok(all.data.some((b) => b.waba_id === business.waba_id));
+    const run = await groupgate('admin', 'businesses', 'delete', doomed.waba_id);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, `Deleted business ${doomed.waba_id}\n`);
+    const after = await json<{ data: { waba_id: string }[] }>('admin', 'businesses', 'list');
+    assert.ok(!after.data.some((b) => b.waba_id === doomed.waba_id));
+    const again = await groupgate('admin', 'businesses', 'delete', doomed.waba_id);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /No business with WABA id/);
+    const gone = await groupgateWith(
+      { WHATSAPP_ACCESS_TOKEN: doomed.access_token },
+      'groups',
+      'list',
+      '--phone-number-id',
+      doomed.phone_number_id,
+    );
+    assert.match(gone.stderr, /code 190/);
   });
 
   // Last: it empties the server every other test here uses.

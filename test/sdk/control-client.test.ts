@@ -289,3 +289,35 @@ describe('ControlClient', () => {
     await assert.rejects(control.tokens.create(business.waba_id), NotFoundError);
   });
 });
+
+describe('ControlClient: businesses and the state document', () => {
+  it('lists businesses a page at a time, and deletes one with all it owns', async () => {
+    const made = [];
+    for (let i = 0; i < 3; i++) made.push(await control.businesses.create({ name: `Listed ${i}` }));
+    const page = await control.businesses.list({ limit: 1 });
+    assert.equal(page.data.length, 1);
+    assert.ok(page.paging.cursors.after);
+    const all = await control.businesses.listAll();
+    for (const b of made) assert.ok(all.some((x) => x.waba_id === b.waba_id));
+    const [doomed] = made as [SandboxBusiness];
+    assert.deepEqual(await control.businesses.delete(doomed.waba_id), { success: true });
+    await assert.rejects(control.businesses.delete(doomed.waba_id), NotFoundError);
+    await assert.rejects(graphFor(doomed).groups.list(), AuthenticationError);
+    assert.ok(!(await control.businesses.listAll()).some((x) => x.waba_id === doomed.waba_id));
+  });
+
+  it('exports one business and imports it back; a bad document is an InvalidParameterError naming the path', async () => {
+    const own = await control.businesses.create({ name: 'Stateful' });
+    const document = await control.state.export({ wabaId: own.waba_id });
+    assert.equal(document.businesses[0]?.tokens?.[0]?.token, own.access_token);
+    assert.deepEqual(await control.state.import(document, { wabaId: own.waba_id }), { success: true });
+    assert.ok(await graphFor(own).groups.list());
+    const bad = structuredClone(document);
+    (bad.businesses[0] as { phone_number_id: string }).phone_number_id = 'x';
+    await assert.rejects(
+      control.state.import(bad, { wabaId: own.waba_id }),
+      (error: unknown) =>
+        error instanceof InvalidParameterError && /businesses\[0\]\.phone_number_id/.test(error.message),
+    );
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * @module cli/commands/admin — `groupgate admin reset | businesses create | tokens create|revoke | groups
+ * @module cli/commands/admin — `groupgate admin reset | businesses create|list|delete | tokens create|revoke | groups
  * suspend|clear`: the sandbox's administration through Groupgate's control API, with the admin token.
  */
 import { ControlClient } from '@groupgate/sdk';
@@ -60,6 +60,38 @@ export function registerAdmin(program: Command): void {
         for (const [key, value] of rows) process.stdout.write(`${key.padEnd(22)}${value}\n`);
         process.stdout.write('The token and app secret are shown only now; keep them.\n');
       });
+    });
+
+  withControlOptions(
+    businesses
+      .command('list')
+      .description('Every business: WABA id, phone number id, app id, name (never tokens or secrets).'),
+  )
+    .addHelpText(
+      'after',
+      example('groupgate admin businesses list', 'groupgate admin businesses list --json'),
+    )
+    .action(async (flags: ApiFlags) => {
+      const all = await control(flags).businesses.listAll();
+      print(flags, { data: all }, () => {
+        if (all.length === 0) process.stdout.write('No businesses\n');
+        for (const b of all) {
+          process.stdout.write(`${b.waba_id}  ${b.phone_number_id}  ${b.app_id}  ${b.name}\n`);
+        }
+      });
+    });
+
+  withControlOptions(
+    businesses
+      .command('delete <waba_id>')
+      .description(
+        'Delete one business and all it owns (tokens, groups, requests, webhook settings, deliveries); the others stay.',
+      ),
+  )
+    .addHelpText('after', example('groupgate admin businesses delete 102290129340398'))
+    .action(async (wabaId: string, flags: ApiFlags) => {
+      const result = await control(flags).businesses.delete(wabaId);
+      print(flags, result, () => process.stdout.write(`Deleted business ${wabaId}\n`));
     });
 
   const tokens = admin.command('tokens').description("A business's access tokens.");

@@ -44,6 +44,7 @@ export interface ServeFlags {
   webhookRetryWindow?: string;
   groupRateLimit?: string;
   journalSize?: string;
+  seed?: string;
   demo: boolean;
   /** commander's `--no-fault-header`: false when given. */
   faultHeader?: boolean;
@@ -112,6 +113,11 @@ export function toOverrides(flags: ServeFlags): ConfigOverrides {
   if (flags.groupRateLimit !== undefined)
     overrides.groupRateLimit = parseGroupRateLimit(flags.groupRateLimit);
   if (flags.faultHeader === false) overrides.faultHeader = false;
+  if (flags.seed !== undefined) {
+    overrides.seedState = text('seed', flags.seed);
+    // The seed is the state asked for: no demo business added to it.
+    overrides.seedDemo = false;
+  }
   return overrides;
 }
 
@@ -138,7 +144,9 @@ export async function serve(flags: ServeFlags): Promise<void> {
       `Clock: virtual, ${clock.now_iso}${clock.frozen ? ' (frozen)' : ` (${clock.offset_seconds} s ahead)`}; groupgate clock reset returns it to real time`,
     );
   }
-  if (config.seedDemo) {
+  if (config.seedState !== undefined) lines.push(`State: seeded from ${config.seedState}`);
+  // A seed is the state asked for, whether from --seed or GROUPGATE_SEED: no demo business is added to it.
+  if (config.seedDemo && config.seedState === undefined) {
     const demo = await seedDemo(
       store,
       app.virtualClock.nowSeconds(),
@@ -280,6 +288,10 @@ export function registerServe(program: Command, run: (flags: ServeFlags) => Prom
       '--no-fault-header',
       'ignore the X-Groupgate-Fault header on Graph calls (fault rules of the control API still apply); read by default (env GROUPGATE_FAULT_HEADER=off)',
     )
+    .option(
+      '--seed <file>',
+      'a state document (JSON or YAML, docs/state.md) that replaces the stored state at start; implies --no-demo; default none (env GROUPGATE_SEED)',
+    )
     .option('--no-demo', 'do not create or print the demo business and group (created by default)')
     .addHelpText(
       'after',
@@ -287,6 +299,7 @@ export function registerServe(program: Command, run: (flags: ServeFlags) => Prom
 Examples:
   groupgate serve                         # http://127.0.0.1:4004, data in ./groupgate.sqlite
   groupgate serve --port 8080 --db :memory:
+  groupgate serve --db :memory: --seed fixtures/state.yaml   # start from a fixture
   GROUPGATE_ADMIN_TOKEN=secret groupgate serve --no-demo
   groupgate serve --webhook-url http://localhost:3000/webhook --webhook-verify-token my-token
   DATABASE_URL=postgres://groupgate@db:5432/groupgate groupgate serve --host 0.0.0.0   # one of several instances`,

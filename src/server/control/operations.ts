@@ -143,6 +143,35 @@ export const CONTROL_OPERATIONS: Readonly<Record<string, ControlOperation>> = {
       app_secret: '5f2b1c0e9d8a7b6c5d4e3f2a1b0c9d8e',
     },
   },
+  'GET /_groupgate/businesses': {
+    operationId: 'listBusinesses',
+    responseExample: {
+      data: [
+        {
+          waba_id: WABA_ID,
+          phone_number_id: PHONE_NUMBER_ID,
+          display_phone_number: '+1 555 010 0001',
+          app_id: '1234567890123456',
+          name: 'Moderation bot tests',
+          creation_timestamp: 1790000000,
+        },
+      ],
+      paging: { cursors: { after: 'MQ' } },
+    },
+  },
+  'DELETE /_groupgate/businesses/{waba_id}': {
+    operationId: 'deleteBusiness',
+    responseExample: { success: true },
+  },
+  'GET /_groupgate/state': {
+    operationId: 'exportState',
+    responseExample: { groupgate_state: 1, businesses: [] },
+  },
+  'PUT /_groupgate/state': {
+    operationId: 'importState',
+    requestExample: { groupgate_state: 1, businesses: [] },
+    responseExample: { success: true },
+  },
   'POST /_groupgate/businesses/{waba_id}/tokens': {
     operationId: 'issueToken',
     requestExample: { expires_in: 3600 },

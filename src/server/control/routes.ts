@@ -6,12 +6,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import type {} from '@fastify/swagger';
 import type {
+  ControlPagedList,
   ControlSuccess,
   CreateSandboxBusinessBody,
   Health,
   IssuedToken,
   IssueTokenBody,
   SandboxBusiness,
+  SandboxBusinessSummary,
   SandboxGroup,
   SimulatedCancel,
   SimulatedJoin,
@@ -20,6 +22,7 @@ import type {
 } from '@groupgate/sdk/contract';
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { encodeCursor, decodeCursor } from '../../domain/cursors.js';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import { GraphError } from '../graph-error.js';
 import { storeUnavailable } from '../plugins/error-handler.js';
@@ -37,6 +40,7 @@ import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './sc
 import { buildOpenApiDocument, withServer } from './openapi.js';
 import { registerConditionRoutes } from './condition-routes.js';
 import { registerSimulationRoutes } from './simulation-routes.js';
+import { registerStateRoutes } from './state-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
 import { registerLimitRoutes } from './limit-routes.js';
 import { registerJournalRoutes } from './journal-routes.js';
@@ -105,6 +109,21 @@ function lazyValidator(schema: object, kind: 'coercing' | 'strict'): LazyValidat
   );
   return validate;
 }
+
+/** The node the businesses list's cursors are issued for: the list is the whole server's. */
+const CONTROL_CURSOR_NODE = '_groupgate';
+
+const BUSINESS_SUMMARY = {
+  type: 'object',
+  properties: {
+    waba_id: { type: 'string' },
+    phone_number_id: { type: 'string' },
+    display_phone_number: { type: 'string' },
+    app_id: { type: 'string' },
+    name: { type: 'string' },
+    creation_timestamp: { type: 'integer' },
+  },
+};
 
 function isAdmin(request: FastifyRequest, adminToken: string): boolean {
   const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
@@ -226,6 +245,92 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
         app_id: business.appId,
         app_secret: business.appSecret,
       } satisfies SandboxBusiness);
+    },
+  );
+
+  app.get(
+    '/businesses',
+    {
+      schema: {
+        tags: TAGS,
+        summary:
+          'The businesses, oldest first: their ids and names, never their tokens or app secrets. Page with `after` = `paging.cursors.after`.',
+        security: SECURED,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+            after: { type: 'string', maxLength: 512 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              data: { type: 'array', items: BUSINESS_SUMMARY },
+              paging: {
+                type: 'object',
+                properties: { cursors: { type: 'object', properties: { after: { type: 'string' } } } },
+              },
+            },
+          },
+          '4xx': ERROR_RESPONSE,
+        },
+      },
+    },
+    async (request) => {
+      const { limit, after } = request.query as { limit: number; after?: string };
+      const afterPk = after === undefined ? 0 : decodeCursor(after, 'businesses', CONTROL_CURSOR_NODE);
+      if (afterPk === undefined) {
+        throw controlError(
+          GRAPH_ERRORS.CONTROL_INVALID_PARAMETER,
+          'Param after is not a cursor of this list',
+        );
+      }
+      const rows = await store.listBusinesses({ afterPk, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        data: page.map((b) => ({
+          waba_id: b.wabaId,
+          phone_number_id: b.phoneNumberId,
+          display_phone_number: b.displayPhoneNumber,
+          app_id: b.appId,
+          name: b.name,
+          creation_timestamp: b.createdAt,
+        })),
+        paging: {
+          cursors:
+            rows.length > limit && last !== undefined
+              ? { after: encodeCursor('businesses', CONTROL_CURSOR_NODE, last.pk) }
+              : {},
+        },
+      } satisfies ControlPagedList<SandboxBusinessSummary>;
+    },
+  );
+
+  app.delete(
+    '/businesses/:waba_id',
+    {
+      schema: {
+        tags: TAGS,
+        summary:
+          "Delete one business and all it owns: its tokens, groups, participants, join requests, app and webhook settings, and its events in the delivery log. Other businesses are untouched; a call of this business's still under way answers as if it had already gone (190 for its token, 100/33 for its groups).",
+        security: SECURED,
+        params: { type: 'object', properties: { waba_id: { type: 'string' } } },
+        response: {
+          200: { type: 'object', properties: { success: { type: 'boolean' } } },
+          '4xx': ERROR_RESPONSE,
+        },
+      },
+    },
+    async (request) => {
+      const { waba_id: wabaId } = request.params as { waba_id: string };
+      if (!(await store.deleteBusiness(wabaId))) {
+        throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No business with WABA id ${wabaId}.`);
+      }
+      return { success: true } satisfies ControlSuccess;
     },
   );
 
@@ -431,6 +536,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
   registerClockRoutes(app, deps);
   registerAppRoutes(app, deps);
   registerFaultRoutes(app, deps);
+  registerStateRoutes(app, deps);
 
   let document: Promise<Record<string, unknown>> | undefined;
   app.get('/openapi.json', { schema: { hide: true } }, async (request) => {

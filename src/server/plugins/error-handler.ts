@@ -7,6 +7,7 @@ import { MAX_GROUP_PHOTO_BYTES } from '@groupgate/sdk/contract';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import { isTransientStoreError } from '../../storage/transient-errors.js';
+import { isVanishedRowError } from '../../storage/vanished-rows.js';
 import { GraphError, invalidParameter } from '../graph-error.js';
 import { unknownPathError } from '../graph/edge-router.js';
 import { errorShapingParams, shapeAnswer } from '../graph/output-options.js';
@@ -36,6 +37,7 @@ export function toGraphError(error: unknown, request: FastifyRequest, bodyLimit:
   if (error instanceof GraphError) return error;
   const controlApi = isControlPath(request.url);
   if (isTransientStoreError(error)) return storeUnavailable(controlApi);
+  if (isVanishedRowError(error)) return vanished(request, controlApi);
   if (isFastifyError(error)) {
     if (error.validation !== undefined) {
       const first = error.validation[0];
@@ -85,6 +87,32 @@ export function toGraphError(error: unknown, request: FastifyRequest, bodyLimit:
     return invalidParameter(error.message);
   }
   return new GraphError(GRAPH_ERRORS.UNKNOWN_ERROR);
+}
+
+/**
+ * The business the call was about was deleted while the call was under way (storage/vanished-rows): the answer it
+ * would have had a moment later, the node does not exist.
+ */
+function vanished(request: FastifyRequest, controlApi: boolean): GraphError {
+  if (controlApi) {
+    const details = 'The business this call was about was deleted while it ran.';
+    return new GraphError(GRAPH_ERRORS.CONTROL_NOT_FOUND, { params: { details }, details });
+  }
+  const segments = (request.url.split('?')[0] ?? '').split('/').filter(Boolean);
+  // /v23.0/{node}/{edge}: the node; a URL without a version has its node first.
+  const node = (/^v\d+\.\d+$/.test(segments[0] ?? '') ? segments[1] : segments[0]) ?? '';
+  const id = node.length > MAX_ID_IN_MESSAGE ? `${node.slice(0, MAX_ID_IN_MESSAGE)}…` : node;
+  return new GraphError(GRAPH_ERRORS.OBJECT_NOT_FOUND, {
+    params: { method: request.method.toLowerCase(), id: decodeURIComponentSafe(id) },
+  });
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 const STORE_UNAVAILABLE_DETAILS = 'The database is unavailable or cannot write; retry the call.';

@@ -79,8 +79,9 @@ export class PostgresOutbox {
   async record(attempt: WebhookAttempt, verdict: AttemptVerdict): Promise<void> {
     await inTransaction(this.#pool, async (client) => {
       await client.query(
+        // Nothing when the event went with its business while it was being sent.
         `INSERT INTO webhook_attempts (event_id, attempt, started_at, duration_ms, url, status_code, error)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM webhook_events WHERE id = $1)
          ON CONFLICT (event_id, attempt) DO UPDATE SET started_at = excluded.started_at,
            duration_ms = excluded.duration_ms, url = excluded.url, status_code = excluded.status_code,
            error = excluded.error`,

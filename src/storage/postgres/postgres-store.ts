@@ -74,6 +74,9 @@ import {
   toJournalEntry,
   type JournalRow,
 } from '../journal-query.js';
+import type { StateSnapshot } from '../../domain/state.js';
+import { snapshotOfRows } from '../state-rows.js';
+import { insertState, nextKeys, readStateRows, STATE_TABLES } from './postgres-state.js';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -96,6 +99,57 @@ const types = {
 
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof pg.DatabaseError && error.code === '23505';
+}
+
+const DEADLOCK_ATTEMPTS = 3;
+
+/**
+ * Runs a transaction again when PostgreSQL broke a deadlock by failing it. Deleting a business can deadlock only
+ * with a group created and decided on while the delete waits for the business; a whole state import, with a call
+ * holding a row while TRUNCATE waits for its table.
+ */
+async function retryDeadlock<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= DEADLOCK_ATTEMPTS || !(error instanceof pg.DatabaseError) || error.code !== '40P01') {
+        throw error;
+      }
+    }
+  }
+}
+
+/** Deletes the business and all it owns, inside the caller's transaction; false when there is none. */
+async function deleteBusinessRows(client: pg.PoolClient, wabaId: string): Promise<boolean> {
+  const found = await client.query<{ pk: number; app_id: string }>(
+    'SELECT pk, app_id FROM businesses WHERE waba_id = $1',
+    [wabaId],
+  );
+  const business = found.rows[0];
+  if (business === undefined) return false;
+  // The locks the writes take, in their order: a decision or a join locks its group, then (its outbox row's
+  // foreign key) shares the business; group creation locks the business. Calls under way finish first; calls
+  // that come after find nothing.
+  await client.query('SELECT pk FROM groups WHERE business_pk = $1 ORDER BY pk FOR UPDATE', [business.pk]);
+  await client.query('SELECT pk FROM businesses WHERE pk = $1 FOR UPDATE', [business.pk]);
+  await client.query('DELETE FROM webhook_settings WHERE app_id = $1', [business.app_id]);
+  await dropBusinessExtras(client, business.pk);
+  // Cascades to tokens, groups (and their participants, join requests, removed users), outbox rows, attempts.
+  await client.query('DELETE FROM businesses WHERE pk = $1', [business.pk]);
+  return true;
+}
+
+/**
+ * What else a business owns that its row's cascade does not reach, inside the delete's transaction: its entries in
+ * the request journal, which keeps no foreign key (a refused call has no business). Its rate-limit counts go with
+ * the cascade.
+ */
+async function dropBusinessExtras(client: pg.PoolClient, businessPk: number): Promise<void> {
+  await client.query(
+    'DELETE FROM request_journal WHERE waba_id = (SELECT waba_id FROM businesses WHERE pk = $1)',
+    [businessPk],
+  );
 }
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -250,6 +304,70 @@ export class PostgresStore implements Store {
 
   takeFromWindows(takes: readonly WindowTake[], now: number, cost: 0 | 1 = 1): Promise<TakePlan> {
     return takeFromWindows(this.#pool, takes, now, cost);
+  }
+
+  async listBusinesses(query: { afterPk?: number; limit: number }): Promise<BusinessRecord[]> {
+    const rows = await this.#pool.query<BusinessRow>(
+      `SELECT ${BUSINESS_COLUMNS} FROM businesses WHERE pk > $1 ORDER BY pk LIMIT $2`,
+      [query.afterPk ?? 0, query.limit],
+    );
+    return rows.rows.map(toBusiness);
+  }
+
+  async deleteBusiness(wabaId: string): Promise<boolean> {
+    try {
+      return await retryDeadlock(() =>
+        inTransaction(this.#pool, (client) => deleteBusinessRows(client, wabaId)),
+      );
+    } finally {
+      this.#tokens.clear();
+      this.#groups.clear();
+    }
+  }
+
+  async exportState(filter: { wabaId?: string }): Promise<StateSnapshot | undefined> {
+    return inTransaction(this.#pool, async (client) => {
+      // One snapshot of the database for every read below, whatever commits meanwhile.
+      await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      let businessPk: number | undefined;
+      if (filter.wabaId !== undefined) {
+        const found = await client.query<{ pk: number }>('SELECT pk FROM businesses WHERE waba_id = $1', [
+          filter.wabaId,
+        ]);
+        businessPk = found.rows[0]?.pk;
+        if (businessPk === undefined) return undefined;
+      }
+      const keys = businessPk === undefined ? await nextKeys(client) : {};
+      return snapshotOfRows(await readStateRows(client, businessPk), keys);
+    });
+  }
+
+  async importState(snapshot: StateSnapshot, scope: { wabaId?: string }): Promise<void> {
+    try {
+      await retryDeadlock(() =>
+        inTransaction(this.#pool, async (client) => {
+          if (scope.wabaId === undefined) {
+            // TRUNCATE waits for every transaction under way on these tables, and holds the others off until
+            // commit. A call that already holds a row and needs another table meanwhile deadlocks with it:
+            // PostgreSQL fails one of the two (the call then answers Graph's transient code 2).
+            await client.query(`TRUNCATE ${STATE_TABLES}`);
+          } else {
+            await deleteBusinessRows(client, scope.wabaId);
+          }
+          await insertState(client, snapshot, scope.wabaId === undefined);
+        }),
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        // The constraint's name, never its detail: the detail quotes the value, which may be a token.
+        const constraint = (error as pg.DatabaseError).constraint ?? 'a unique key';
+        throw new StoreConflictError(`already taken by a business the import keeps (${constraint})`);
+      }
+      throw error;
+    } finally {
+      this.#tokens.clear();
+      this.#groups.clear();
+    }
   }
 
   async createAccessToken(token: NewAccessToken): Promise<void> {

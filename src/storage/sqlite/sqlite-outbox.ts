@@ -54,9 +54,11 @@ export class SqliteOutbox {
                           WHERE p.group_pk = e.group_pk AND p.state = 'pending' AND p.id < e.id)
         ORDER BY e.id LIMIT @limit`),
       lease: db.prepare('UPDATE webhook_events SET lease_until = ? WHERE id = ?'),
+      // Nothing when the event went with its business while it was being sent.
       insertAttempt: db.prepare(`INSERT OR REPLACE INTO webhook_attempts
         (event_id, attempt, started_at, duration_ms, url, status_code, error)
-        VALUES (@eventId, @attempt, @startedAt, @durationMs, @url, @statusCode, @error)`),
+        SELECT @eventId, @attempt, @startedAt, @durationMs, @url, @statusCode, @error
+        WHERE EXISTS (SELECT 1 FROM webhook_events WHERE id = @eventId)`),
       finish: db.prepare(`UPDATE webhook_events SET state = @state, attempts = max(attempts, @attempt),
           next_attempt_at = @nextAttemptAt, lease_until = NULL,
           delivered_at = CASE WHEN @state = 'delivered' THEN @finishedAt ELSE delivered_at END,

@@ -56,6 +56,12 @@ export function prepareStatements(db: Database.Database) {
          default_api_version = CASE WHEN @setVersion = 1 THEN @version ELSE default_api_version END
        WHERE app_id = @appId`,
     ),
+    businessesAfter: prepare<[afterPk: number, limit: number], BusinessRow>(
+      'SELECT * FROM businesses WHERE pk > ? ORDER BY pk LIMIT ?',
+    ),
+    deleteWebhookSettings: prepare<[appId: string]>('DELETE FROM webhook_settings WHERE app_id = ?'),
+    // Cascades to tokens, groups (and their participants, join requests, removed users), outbox rows, attempts.
+    deleteBusiness: prepare<[businessPk: number]>('DELETE FROM businesses WHERE pk = ?'),
     setAppSecret: prepare<[appSecret: string, appId: string]>(
       'UPDATE businesses SET app_secret = ? WHERE app_id = ?',
     ),

@@ -63,6 +63,9 @@ import {
 } from '../journal-query.js';
 import type { ClockState } from '../../domain/clock.js';
 import { CLOCK_SELECT, RESET_CLOCK_SQL, toClockState, type ClockRow } from '../clock-rows.js';
+import type { StateSnapshot } from '../../domain/state.js';
+import { snapshotOfRows } from '../state-rows.js';
+import { insertState, nextKeys, readStateRows, STATE_TABLES } from './sqlite-state.js';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for a throwaway store. */
@@ -85,6 +88,17 @@ function isUniqueViolation(error: unknown): boolean {
   return (
     error instanceof Database.SqliteError &&
     (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+  );
+}
+
+/**
+ * What else a business owns that its row's cascade does not reach, inside the delete's transaction: its entries in
+ * the request journal, which keeps no foreign key (a refused call has no business). Its rate-limit counts go with
+ * the cascade.
+ */
+function dropBusinessExtras(db: Database.Database, businessPk: number): void {
+  db.prepare('DELETE FROM request_journal WHERE waba_id = (SELECT waba_id FROM businesses WHERE pk = ?)').run(
+    businessPk,
   );
 }
 
@@ -198,6 +212,73 @@ export class SqliteStore implements Store {
 
   async takeFromWindows(takes: readonly WindowTake[], now: number, cost: 0 | 1 = 1): Promise<TakePlan> {
     return this.#rateWindows.take(takes, now, cost);
+  }
+
+  async listBusinesses(query: { afterPk?: number; limit: number }): Promise<BusinessRecord[]> {
+    return this.#statements.businessesAfter.all(query.afterPk ?? 0, query.limit).map(toBusiness);
+  }
+
+  async deleteBusiness(wabaId: string): Promise<boolean> {
+    try {
+      return this.#db.transaction(() => this.#deleteBusinessRows(wabaId)).immediate();
+    } finally {
+      this.#forgetAll();
+    }
+  }
+
+  /** Deletes the business and all it owns; inside the caller's transaction. */
+  #deleteBusinessRows(wabaId: string): boolean {
+    const s = this.#statements;
+    const row = s.businessBy.waba_id.get(wabaId);
+    if (row === undefined) return false;
+    s.deleteWebhookSettings.run(row.app_id);
+    dropBusinessExtras(this.#db, row.pk);
+    s.deleteBusiness.run(row.pk);
+    return true;
+  }
+
+  /** Cached tokens and groups carry their business; which ones a change touched is not worth finding out. */
+  #forgetAll(): void {
+    this.#tokens?.clear();
+    this.#groups?.clear();
+  }
+
+  async exportState(filter: { wabaId?: string }): Promise<StateSnapshot | undefined> {
+    // One read transaction: a consistent picture while other calls write.
+    return this.#db.transaction(() => {
+      let businessPk: number | undefined;
+      if (filter.wabaId !== undefined) {
+        businessPk = this.#statements.businessBy.waba_id.get(filter.wabaId)?.pk;
+        if (businessPk === undefined) return undefined;
+      }
+      const keys = businessPk === undefined ? nextKeys(this.#db) : {};
+      return snapshotOfRows(readStateRows(this.#db, businessPk), keys);
+    })();
+  }
+
+  async importState(snapshot: StateSnapshot, scope: { wabaId?: string }): Promise<void> {
+    try {
+      this.#db
+        .transaction(() => {
+          if (scope.wabaId === undefined) {
+            for (const table of STATE_TABLES) this.#db.exec(`DELETE FROM ${table}`);
+          } else {
+            this.#deleteBusinessRows(scope.wabaId);
+          }
+          insertState(this.#db, snapshot);
+        })
+        .immediate();
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        // SQLite names the column ("UNIQUE constraint failed: businesses.app_id"), never the value.
+        throw new StoreConflictError(
+          `already taken by a business the import keeps (${(error as Error).message})`,
+        );
+      }
+      throw error;
+    } finally {
+      this.#forgetAll();
+    }
   }
 
   async createAccessToken(token: NewAccessToken): Promise<void> {
@@ -585,25 +666,11 @@ export class SqliteStore implements Store {
   }
 
   async reset(): Promise<void> {
-    this.#tokens?.clear();
-    this.#groups?.clear();
+    this.#forgetAll();
     this.#db
       .transaction(() => {
-        for (const table of [
-          'rate_window_counts',
-          'request_journal',
-          'webhook_attempts',
-          'webhook_events',
-          'webhook_settings',
-          'removed_participants',
-          'join_requests',
-          'participants',
-          'groups',
-          'access_tokens',
-          'businesses',
-        ]) {
-          this.#db.exec(`DELETE FROM ${table}`);
-        }
+        this.#db.exec('DELETE FROM request_journal');
+        for (const table of STATE_TABLES) this.#db.exec(`DELETE FROM ${table}`);
         this.#db.exec(RESET_CLOCK_SQL);
       })
       .immediate();

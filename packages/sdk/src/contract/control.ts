@@ -11,6 +11,29 @@ export interface ControlList<T> {
   data: T[];
 }
 
+/** A control list that pages: `paging.cursors.after` is there when more follow (pass it back as `after`). */
+export interface ControlPagedList<T> extends ControlList<T> {
+  paging: { cursors: { after?: string } };
+}
+
+/** One business in `GET /_groupgate/businesses`: its ids, never its tokens or app secret. */
+export interface SandboxBusinessSummary {
+  waba_id: string;
+  phone_number_id: string;
+  display_phone_number: string;
+  app_id: string;
+  name: string;
+  /** Unix seconds. */
+  creation_timestamp: number;
+}
+
+/** `GET /_groupgate/businesses` query. */
+export interface SandboxBusinessesQuery {
+  /** @default 100, at most 500 */
+  limit?: number;
+  after?: string;
+}
+
 export interface ControlSuccess {
   success: boolean;
 }

@@ -9,3 +9,4 @@ export * from './groups.js';
 export * from './limits.js';
 export * from './webhooks.js';
 export * from './control.js';
+export type * from './state.js';

@@ -17,6 +17,7 @@ import type {
   SetBusinessConditionsBody,
   TermsState,
   ControlList,
+  ControlPagedList,
   ControlSuccess,
   CreateSandboxBusinessBody,
   FaultRule,
@@ -25,6 +26,8 @@ import type {
   IssuedToken,
   IssueTokenBody,
   SandboxBusiness,
+  SandboxBusinessesQuery,
+  SandboxBusinessSummary,
   SandboxGroup,
   SetBusinessLimitsBody,
   SetWebhookBody,
@@ -33,6 +36,7 @@ import type {
   SimulatedLeave,
   SimulationStatus,
   StartSimulationBody,
+  StateDocument,
   SuspensionState,
   RequestsCleared,
   RequestsCount,
@@ -96,6 +100,15 @@ export class ControlClient {
     /** The failures armed and not yet used, oldest first. */
     armedFailures(wabaId: string): Promise<ArmedFailures>;
     disarmFailures(wabaId: string): Promise<ArmedFailures>;
+    /** One page of the businesses, oldest first (ids and names; never tokens or secrets). */
+    list(query?: SandboxBusinessesQuery): Promise<ControlPagedList<SandboxBusinessSummary>>;
+    /** Every business, following the pages. */
+    listAll(): Promise<SandboxBusinessSummary[]>;
+    /**
+     * Deletes the business and all it owns (tokens, groups, requests, participants, webhook settings, deliveries);
+     * the others are untouched. A per-test or per-worker clean-up that needs no global reset.
+     */
+    delete(wabaId: string): Promise<ControlSuccess>;
   };
   readonly tokens: {
     /** Another access token for the business; `expires_in` seconds, or never. */
@@ -146,6 +159,19 @@ export class ControlClient {
     replay(id: number): Promise<ControlSuccess>;
   };
 
+  readonly state: {
+    /**
+     * The state document (docs/state.md): every business, or with `wabaId` that one, with tokens and app secrets
+     * (treat it as a secret).
+     */
+    export(options?: { wabaId?: string }): Promise<StateDocument>;
+    /**
+     * Replaces the state with the document, all or nothing (an InvalidParameterError names the bad field). With
+     * `wabaId`, the document holds that one business and only it is replaced: a per-worker fixture.
+     */
+    import(document: StateDocument, options?: { wabaId?: string }): Promise<ControlSuccess>;
+  };
+
   readonly #transport: GraphTransport;
   readonly #options: ControlClientOptions;
 
@@ -165,6 +191,19 @@ export class ControlClient {
       armFailure: (wabaId, body) => call('POST', `/businesses/${segment(wabaId)}/failures`, body),
       armedFailures: (wabaId) => call('GET', `/businesses/${segment(wabaId)}/failures`),
       disarmFailures: (wabaId) => call('DELETE', `/businesses/${segment(wabaId)}/failures`),
+      list: (query = {}) =>
+        call('GET', '/businesses', undefined, query as Record<string, string | number | undefined>),
+      listAll: async () => {
+        const all: SandboxBusinessSummary[] = [];
+        let after: string | undefined;
+        do {
+          const page = await this.businesses.list({ limit: 500, ...(after !== undefined && { after }) });
+          all.push(...page.data);
+          after = page.paging.cursors.after;
+        } while (after !== undefined);
+        return all;
+      },
+      delete: (wabaId) => call('DELETE', `/businesses/${segment(wabaId)}`),
     };
     this.tokens = {
       create: (wabaId, body = {}) => call('POST', `/businesses/${segment(wabaId)}/tokens`, body),
@@ -207,6 +246,12 @@ export class ControlClient {
         ).data,
       get: (id) => call('GET', `/webhooks/deliveries/${segment(id)}`),
       replay: (id) => call('POST', `/webhooks/deliveries/${segment(id)}/replay`),
+    };
+    const wabaQuery = (options: { wabaId?: string } = {}) =>
+      options.wabaId === undefined ? undefined : { waba_id: options.wabaId };
+    this.state = {
+      export: (options) => call('GET', '/state', undefined, wabaQuery(options)),
+      import: (document, options) => call('PUT', '/state', document, wabaQuery(options)),
     };
   }
 

@@ -1,0 +1,326 @@
+/**
+ * @module domain/state — the state document (docs/state.md) and its one translation to and from the snapshot the
+ * stores read and write. A document arrives already checked against STATE_SCHEMA (which also fills the defaults
+ * it can); this module fills the rest (ids minted as Groupgate mints them, times defaulting to now), checks what a
+ * schema cannot say (an id used twice), and renders a snapshot back as the document an export answers.
+ */
+import {
+  WEBHOOK_FIELDS,
+  type GroupDocument,
+  type JoinApprovalMode,
+  type JoinRequestStatus,
+  type StateDocument,
+} from '@groupgate/sdk/contract';
+import {
+  groupIdFor,
+  joinRequestIdFor,
+  newAppSecret,
+  newBusinessPhoneDigits,
+  newGroupNumber,
+  newInviteCode,
+  newNodeId,
+  newRequestId,
+} from './ids.js';
+import type { WebhookSettings } from './records.js';
+import { STATE_VERSION } from './state-schema.js';
+
+export type { JoinRequestStatus, StateDocument } from '@groupgate/sdk/contract';
+
+/** Everything filled in: what a store writes on import and reads on export. Keys are undefined until assigned. */
+export interface StateSnapshot {
+  /** The keys the next group and join request get; undefined: the highest key + 1. */
+  nextKeys: { group?: number | undefined; joinRequest?: number | undefined };
+  businesses: BusinessState[];
+}
+
+export interface BusinessState {
+  wabaId: string;
+  phoneNumberId: string;
+  phoneDigits: string;
+  name: string;
+  createdAt: number;
+  appId: string;
+  appSecret: string;
+  webhook: WebhookSettings | null;
+  tokens: TokenState[];
+  groups: GroupState[];
+}
+
+export interface TokenState {
+  token: string;
+  createdAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface GroupState {
+  key: number | undefined;
+  groupId: string;
+  groupNumber: string;
+  requestId: string;
+  subject: string;
+  description: string;
+  joinApprovalMode: JoinApprovalMode;
+  inviteCode: string;
+  inviteLinkActive: boolean;
+  photoSha256: string | null;
+  createdAt: number;
+  suspendedAt: number | null;
+  deletedAt: number | null;
+  participants: { waId: string; joinedAt: number }[];
+  removed: { waId: string; removedAt: number }[];
+  joinRequests: JoinRequestState[];
+}
+
+export interface JoinRequestState {
+  key: number | undefined;
+  joinRequestId: string;
+  waId: string;
+  status: JoinRequestStatus;
+  createdAt: number;
+  decidedAt: number | null;
+}
+
+/** What is wrong, and where: `businesses[0].groups[2].participants[1].wa_id`. */
+export interface StateProblem {
+  path: string;
+  message: string;
+}
+
+/** ajv's `/businesses/0/groups/2` as `businesses[0].groups[2]`. */
+export function documentPath(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce(
+      (path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path === '' ? part : `${path}.${part}`),
+      '',
+    );
+}
+
+/** Records each value once; the second time, the problem names where it was first seen. */
+class Unique {
+  readonly #seen = new Map<string, string>();
+  constructor(
+    readonly what: string,
+    readonly problems: StateProblem[],
+  ) {}
+  check(value: string | number | undefined, path: string): void {
+    if (value === undefined) return;
+    const first = this.#seen.get(String(value));
+    if (first !== undefined) {
+      this.problems.push({ path, message: `${this.what} ${value} is already used at ${first}` });
+    } else {
+      this.#seen.set(String(value), path);
+    }
+  }
+}
+
+/**
+ * The snapshot a (schema-valid) document stands for, or what is wrong with it. `now` is Unix seconds, `nowMs` the
+ * same instant in milliseconds (webhook settings keep milliseconds, as the delivery log does).
+ */
+export function snapshotFromDocument(
+  doc: StateDocument,
+  now: number,
+  nowMs: number,
+): { snapshot: StateSnapshot } | { problems: StateProblem[] } {
+  const problems: StateProblem[] = [];
+  const ids = {
+    waba: new Unique('WABA id', problems),
+    phoneNumberId: new Unique('phone number id', problems),
+    phone: new Unique('phone number', problems),
+    app: new Unique('app id', problems),
+    token: new Unique('token', problems),
+    groupId: new Unique('group id', problems),
+    groupNumber: new Unique('group number', problems),
+    inviteCode: new Unique('invite code', problems),
+    groupKey: new Unique('group key', problems),
+    requestKey: new Unique('join request key', problems),
+  };
+  const businesses = doc.businesses.map((b, bi): BusinessState => {
+    const at = `businesses[${bi}]`;
+    const phoneDigits = b.phone_number ?? newBusinessPhoneDigits();
+    const appId = b.app?.app_id ?? newNodeId();
+    ids.waba.check(b.waba_id, `${at}.waba_id`);
+    ids.phoneNumberId.check(b.phone_number_id, `${at}.phone_number_id`);
+    ids.phone.check(b.phone_number, `${at}.phone_number`);
+    ids.app.check(b.app?.app_id, `${at}.app.app_id`);
+    const webhook = b.app?.webhook ?? null;
+    return {
+      wabaId: b.waba_id,
+      phoneNumberId: b.phone_number_id,
+      phoneDigits,
+      name: b.name ?? 'Groupgate sandbox business',
+      createdAt: b.created_at ?? now,
+      appId,
+      appSecret: b.app?.app_secret ?? newAppSecret(),
+      webhook:
+        webhook === null
+          ? null
+          : {
+              appId,
+              callbackUrl: webhook.callback_url,
+              verifyToken: webhook.verify_token,
+              fields: webhook.fields ?? [...WEBHOOK_FIELDS],
+              updatedAt: webhook.updated_at_ms ?? nowMs,
+            },
+      tokens: (b.tokens ?? []).map((t, ti) => {
+        ids.token.check(t.token, `${at}.tokens[${ti}].token`);
+        return {
+          token: t.token,
+          createdAt: t.created_at ?? now,
+          expiresAt: t.expires_at ?? null,
+          revokedAt: t.revoked_at ?? null,
+        };
+      }),
+      groups: (b.groups ?? []).map((g, gi) =>
+        groupState(g, `${at}.groups[${gi}]`, phoneDigits, now, ids, problems),
+      ),
+    };
+  });
+  if (problems.length > 0) return { problems };
+  return {
+    snapshot: {
+      nextKeys: { group: doc.next_keys?.group, joinRequest: doc.next_keys?.join_request },
+      businesses,
+    },
+  };
+}
+
+function groupState(
+  g: GroupDocument,
+  at: string,
+  phoneDigits: string,
+  now: number,
+  ids: Record<'groupId' | 'groupNumber' | 'inviteCode' | 'groupKey' | 'requestKey', Unique>,
+  problems: StateProblem[],
+): GroupState {
+  const groupNumber = g.group_number ?? newGroupNumber();
+  const createdAt = g.created_at ?? now;
+  ids.groupKey.check(g.key, `${at}.key`);
+  ids.groupId.check(g.group_id, `${at}.group_id`);
+  ids.groupNumber.check(g.group_number, `${at}.group_number`);
+  ids.inviteCode.check(g.invite_code, `${at}.invite_code`);
+  const participantIds = new Unique('participant', problems);
+  const participants = (g.participants ?? []).map((p, pi) => {
+    const participant = typeof p === 'string' ? { wa_id: p } : p;
+    participantIds.check(
+      participant.wa_id,
+      `${at}.participants[${pi}]${typeof p === 'string' ? '' : '.wa_id'}`,
+    );
+    return { waId: participant.wa_id, joinedAt: participant.joined_at ?? createdAt };
+  });
+  const removedIds = new Unique('removed participant', problems);
+  const removed = (g.removed_participants ?? []).map((r, ri) => {
+    removedIds.check(r.wa_id, `${at}.removed_participants[${ri}].wa_id`);
+    return { waId: r.wa_id, removedAt: r.removed_at ?? now };
+  });
+  const pendingIds = new Unique('pending join request id', problems);
+  const joinRequests = (g.join_requests ?? []).map((r, ri): JoinRequestState => {
+    const where = `${at}.join_requests[${ri}]`;
+    const status = r.status ?? 'pending';
+    const joinRequestId = r.join_request_id ?? joinRequestIdFor(r.wa_id, groupNumber);
+    const requestedAt = r.created_at ?? now;
+    ids.requestKey.check(r.key, `${where}.key`);
+    if (status === 'pending') {
+      pendingIds.check(joinRequestId, `${where}.join_request_id`);
+      if (r.decided_at !== undefined && r.decided_at !== null) {
+        problems.push({ path: `${where}.decided_at`, message: 'a pending request has no decided_at' });
+      }
+    }
+    return {
+      key: r.key,
+      joinRequestId,
+      waId: r.wa_id,
+      status,
+      createdAt: requestedAt,
+      decidedAt: status === 'pending' ? null : (r.decided_at ?? requestedAt),
+    };
+  });
+  return {
+    key: g.key,
+    groupId: g.group_id ?? groupIdFor(phoneDigits, groupNumber),
+    groupNumber,
+    requestId: g.request_id ?? newRequestId(),
+    subject: g.subject,
+    description: g.description ?? '',
+    joinApprovalMode: g.join_approval_mode ?? 'approval_required',
+    inviteCode: g.invite_code ?? newInviteCode(),
+    inviteLinkActive: g.invite_link_active ?? true,
+    photoSha256: g.photo_sha256 ?? null,
+    createdAt,
+    suspendedAt: g.suspended_at ?? null,
+    deletedAt: g.deleted_at ?? null,
+    participants,
+    removed,
+    joinRequests,
+  };
+}
+
+/** The document an export answers: every field written out, so that it reads back to the same snapshot. */
+export function documentFromSnapshot(snapshot: StateSnapshot, exportedAt: number): StateDocument {
+  const { group, joinRequest } = snapshot.nextKeys;
+  return {
+    groupgate_state: STATE_VERSION,
+    exported_at: exportedAt,
+    ...((group !== undefined || joinRequest !== undefined) && {
+      next_keys: {
+        ...(group !== undefined && { group }),
+        ...(joinRequest !== undefined && { join_request: joinRequest }),
+      },
+    }),
+    businesses: snapshot.businesses.map((b) => ({
+      waba_id: b.wabaId,
+      phone_number_id: b.phoneNumberId,
+      phone_number: b.phoneDigits,
+      name: b.name,
+      created_at: b.createdAt,
+      app: {
+        app_id: b.appId,
+        app_secret: b.appSecret,
+        webhook:
+          b.webhook === null
+            ? null
+            : {
+                callback_url: b.webhook.callbackUrl,
+                verify_token: b.webhook.verifyToken,
+                fields: b.webhook.fields,
+                updated_at_ms: b.webhook.updatedAt,
+              },
+      },
+      tokens: b.tokens.map((t) => ({
+        token: t.token,
+        created_at: t.createdAt,
+        expires_at: t.expiresAt,
+        revoked_at: t.revokedAt,
+      })),
+      groups: b.groups.map((g) => ({
+        ...(g.key !== undefined && { key: g.key }),
+        group_id: g.groupId,
+        group_number: g.groupNumber,
+        request_id: g.requestId,
+        subject: g.subject,
+        description: g.description,
+        join_approval_mode: g.joinApprovalMode,
+        invite_code: g.inviteCode,
+        invite_link_active: g.inviteLinkActive,
+        photo_sha256: g.photoSha256,
+        created_at: g.createdAt,
+        suspended_at: g.suspendedAt,
+        deleted_at: g.deletedAt,
+        participants: g.participants.map((p) => ({ wa_id: p.waId, joined_at: p.joinedAt })),
+        removed_participants: g.removed.map((r) => ({ wa_id: r.waId, removed_at: r.removedAt })),
+        join_requests: g.joinRequests.map((r) => ({
+          ...(r.key !== undefined && { key: r.key }),
+          join_request_id: r.joinRequestId,
+          wa_id: r.waId,
+          status: r.status,
+          created_at: r.createdAt,
+          decided_at: r.decidedAt,
+        })),
+      })),
+    })),
+  };
+}
