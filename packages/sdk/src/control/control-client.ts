@@ -17,6 +17,7 @@ import type {
   SetWebhookBody,
   SimulatedCancel,
   SimulatedJoin,
+  SimulatedUserOptions,
   SimulatedLeave,
   SimulationStatus,
   StartSimulationBody,
@@ -77,12 +78,15 @@ export class ControlClient {
     revoke(accessToken: string): Promise<ControlSuccess>;
   };
   readonly users: {
-    /** A simulated WhatsApp user opens an invite link: a join request, or membership on auto-approve groups. */
-    join(waId: string, inviteLink: string): Promise<SimulatedJoin>;
+    /**
+     * A simulated WhatsApp user opens an invite link: a join request, or membership on auto-approve groups.
+     * `options`: hide their number, a username, a parent BSUID (their BSUID is always derived).
+     */
+    join(waId: string, inviteLink: string, options?: SimulatedUserOptions): Promise<SimulatedJoin>;
     /** The user withdraws their pending join request. */
     cancelJoin(waId: string, groupId: string): Promise<SimulatedCancel>;
-    /** The participant leaves the group. */
-    leave(waId: string, groupId: string): Promise<SimulatedLeave>;
+    /** The participant, named by phone number or by their BSUID with the group's business, leaves the group. */
+    leave(user: string, groupId: string): Promise<SimulatedLeave>;
   };
   readonly groups: {
     /** Everything Groupgate knows about a group: participants, invite link, suspension, request id. */
@@ -131,10 +135,11 @@ export class ControlClient {
       revoke: (accessToken) => call('DELETE', `/tokens/${segment(accessToken)}`),
     };
     this.users = {
-      join: (waId, inviteLink) => call('POST', `/users/${segment(waId)}/join`, { invite_link: inviteLink }),
+      join: (waId, inviteLink, options = {}) =>
+        call('POST', `/users/${segment(waId)}/join`, { ...options, invite_link: inviteLink }),
       cancelJoin: (waId, groupId) =>
         call('POST', `/users/${segment(waId)}/cancel_join`, { group_id: groupId }),
-      leave: (waId, groupId) => call('POST', `/users/${segment(waId)}/leave`, { group_id: groupId }),
+      leave: (user, groupId) => call('POST', `/users/${segment(user)}/leave`, { group_id: groupId }),
     };
     this.groups = {
       get: (groupId) => call('GET', `/groups/${segment(groupId)}`),

@@ -6,7 +6,9 @@
  * @see https://developers.facebook.com/documentation/business-messaging/whatsapp/groups/reference
  */
 import type { FastifyInstance } from 'fastify';
+import type { GroupInfoFields } from '@groupgate/sdk/contract';
 import type { GroupRecord } from '../../../domain/records.js';
+import type { UserIdentity } from '../../../domain/users.js';
 import { invalidParameter } from '../../graph-error.js';
 import { operation, registerEdge, type EdgeDependencies } from '../edge-router.js';
 import { stringParam } from '../params.js';
@@ -17,10 +19,10 @@ import { groupDeleted, settingsUpdated } from '../../../domain/webhook-items.js'
 import { outboxOf } from '../../webhook-events.js';
 import { readSettingsChange } from './group-settings.js';
 
-type FieldValue = string | number | boolean | { wa_id: string }[];
+type FieldValue = string | number | boolean | GroupInfoFields['participants'];
 
 /** Reads a group's participants at most once per request, whichever fields ask for them. */
-type Participants = () => Promise<string[]>;
+type Participants = () => Promise<UserIdentity[]>;
 
 type FieldReader = (group: GroupRecord, participants: Participants) => Promise<FieldValue> | FieldValue;
 
@@ -95,7 +97,7 @@ export function registerGroupNodeRoutes(app: FastifyInstance, deps: EdgeDependen
       GET: async (context) => {
         const group = await resolveGroup(context, store, { allowSuspended: true });
         const body: Record<string, FieldValue> = { id: group.groupId, messaging_product: 'whatsapp' };
-        let participants: Promise<string[]> | undefined;
+        let participants: Promise<UserIdentity[]> | undefined;
         const readParticipants = () => (participants ??= deps.store.listParticipants(group.pk));
         for (const field of requestedFields(stringParam(context.params, 'fields'))) {
           const read = FIELDS.get(field);
