@@ -140,7 +140,7 @@ describe('groupgate simulate and join-requests', () => {
       assert.match(joined.stdout, new RegExp(`^${waId} requested to join: \\S+\\n$`));
     }
     const table = await groupgate('join-requests', 'list', '--group', groupId);
-    assert.match(table.stdout, /^JOIN REQUEST ID\s+WA ID\s+WAITING\n/);
+    assert.match(table.stdout, /^JOIN REQUEST ID\s+WA ID\s+USER\s+WAITING\n/);
     assert.equal(table.stdout.trim().split('\n').length, 4);
     const { data } = await json<{ data: { join_request_id: string }[] }>(
       'join-requests',
