@@ -296,7 +296,12 @@ describe('webhook payloads', () => {
         { type: 'group_join_request_created', reason: 'invite_link', join_request_id: idA, ...userOf(a) },
         { type: 'group_join_request_created', reason: 'invite_link', join_request_id: idB, ...userOf(b) },
         { type: 'group_join_request_created', reason: 'invite_link', join_request_id: idOfC, ...userOf(c) },
-        { type: 'group_join_request_revoked', reason: 'user_cancelled', join_request_id: idOfC, ...userOf(c) },
+        {
+          type: 'group_join_request_revoked',
+          reason: 'user_cancelled',
+          join_request_id: idOfC,
+          ...userOf(c),
+        },
         {
           type: 'group_participants_add',
           reason: 'invite_link',
