@@ -219,6 +219,25 @@ describe('business-scoped user ids', () => {
     ]);
   });
 
+  it('a simulated user withdraws their request by BSUID; the revoked webhook keeps the number hidden', async () => {
+    const group = await h.createGroup(business);
+    const ana = await join(HIDDEN, group, { hide_phone_number: true, username: 'ana' });
+    const cancelled = await h.control('POST', `/_groupgate/users/${ana.user_id}/cancel_join`, {
+      group_id: group.groupId,
+    });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    assert.equal(cancelled.body['join_request_id'], ana.join_request_id);
+    const again = await h.control('POST', `/_groupgate/users/${ana.user_id}/cancel_join`, {
+      group_id: group.groupId,
+    });
+    assert.equal(again.status, 404);
+    await receiver.waitForWebhooks(3);
+    const revoked = receiver.events[2]?.raw as Item;
+    assert.equal(revoked['type'], 'group_join_request_revoked');
+    assert.deepEqual(pywaUser(revoked), { userId: ana.user_id, waId: undefined });
+    assert.equal(revoked['username'], 'ana');
+  });
+
   it('the control API refuses a malformed username or parent BSUID', async () => {
     const group = await h.createGroup(business);
     for (const options of [{ username: 'a b' }, { parent_user_id: 'US.123' }, { parent_user_id: false }]) {

@@ -420,6 +420,16 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
         assert.deepEqual(await store.listParticipants(group.pk), [ana]);
       });
 
+      it('finds the number behind a pending request by BSUID, and nothing once it is no longer pending', async () => {
+        const group = await newGroup();
+        const ana = userOf('447700900123', HIDDEN);
+        const id = await ask(group, ana.waId, NOW, HIDDEN);
+        assert.equal(await store.findPendingRequester(group.pk, ana.userId), ana.waId);
+        assert.equal(await store.findPendingRequester(group.pk, userOf('16505550001').userId), undefined);
+        await store.cancelJoinRequest(group.pk, id, NOW, NO_EVENTS);
+        assert.equal(await store.findPendingRequester(group.pk, ana.userId), undefined);
+      });
+
       it('removes a participant named by BSUID or by number, and bans their number', async () => {
         const group = await newGroup();
         const ana = userOf('16505550001', HIDDEN);

@@ -115,6 +115,11 @@ export interface Store {
     now: number,
     events: EventsFor<CancelledRequest>,
   ): Promise<CancelledRequest | undefined>;
+  /**
+   * The phone number behind the pending request of the user with this BSUID in the group, if any: how a simulated
+   * user named by BSUID is found before they are a participant (control API only; reads the group's pending rows).
+   */
+  findPendingRequester(groupPk: number, userId: string): Promise<string | undefined>;
   /** The group's participants, as its business sees them, in the order they joined. */
   listParticipants(groupPk: number): Promise<UserIdentity[]>;
   /**

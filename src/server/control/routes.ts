@@ -39,6 +39,7 @@ import {
   SECURED,
   TAGS,
   USER_OPTIONS,
+  USER_PARAMS,
   userOptionsOf,
   WA_ID_PARAMS,
 } from './schemas.js';
@@ -366,9 +367,10 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
     {
       schema: {
         tags: TAGS,
-        summary: 'A simulated user withdraws their pending join request.',
+        summary:
+          'A simulated user, named by phone number or by BSUID, withdraws their pending join request (webhook group_join_request_revoked).',
         security: SECURED,
-        params: WA_ID_PARAMS,
+        params: USER_PARAMS,
         body: GROUP_ID_BODY,
         response: {
           200: {

@@ -142,13 +142,21 @@ export async function findGroupOrFail(store: Store, groupId: string): Promise<Gr
   return group;
 }
 
+/** `user`: the phone number, or the user's BSUID with the group's business. */
 export async function simulateCancelJoin(
   store: Store,
-  waId: string,
+  user: string,
   groupId: string,
   now: number,
 ): Promise<string> {
   const group = await findGroupOrFail(store, groupId);
+  const waId = isBsuid(user) ? await store.findPendingRequester(group.pk, user) : user;
+  if (waId === undefined) {
+    throw controlError(
+      GRAPH_ERRORS.CONTROL_NOT_FOUND,
+      `User ${user} has no pending join request for ${groupId}.`,
+    );
+  }
   const cancelled = await store.cancelJoinRequest(
     group.pk,
     joinRequestIdFor(waId, group.groupNumber),

@@ -462,6 +462,15 @@ export class PostgresStore implements Store {
     return (result.rowCount ?? 0) > 0;
   }
 
+  async findPendingRequester(groupPk: number, userId: string): Promise<string | undefined> {
+    const row = await this.#one<{ wa_id: string }>(
+      `SELECT wa_id FROM join_requests
+       WHERE group_pk = $1 AND status = 'pending' AND user_json::json ->> 'user_id' = $2 LIMIT 1`,
+      [groupPk, userId],
+    );
+    return row?.wa_id;
+  }
+
   async listParticipants(groupPk: number): Promise<UserIdentity[]> {
     const rows = await this.#pool.query<{ wa_id: string; user_json: string }>(
       'SELECT wa_id, user_json FROM participants WHERE group_pk = $1 ORDER BY joined_at, wa_id',

@@ -131,6 +131,9 @@ export function prepareStatements(db: Database.Database) {
     >(`UPDATE join_requests
       SET status = @status, decided_at = @now
       WHERE seq IN (SELECT value FROM json_each(@seqs)) AND status = 'pending'`),
+    pendingRequester: pluck<[groupPk: number, userId: string], string>(`SELECT wa_id FROM join_requests
+      INDEXED BY join_requests_pending_page
+      WHERE group_pk = ? AND status = 'pending' AND user_json ->> '$.user_id' = ? LIMIT 1`),
     cancelPending: prepare<
       [now: number, groupPk: number, joinRequestId: string],
       UserRow & { joinRequestId: string }

@@ -457,6 +457,10 @@ export class SqliteStore implements Store {
     return this.#statements.setAppSecret.run(appSecret, appId).changes > 0;
   }
 
+  async findPendingRequester(groupPk: number, userId: string): Promise<string | undefined> {
+    return this.#statements.pendingRequester.get(groupPk, userId);
+  }
+
   async listParticipants(groupPk: number): Promise<UserIdentity[]> {
     return this.#statements.participants.all(groupPk).map((row) => userFromWire(row.waId, row.userJson));
   }

@@ -83,8 +83,8 @@ export class ControlClient {
      * `options`: hide their number, a username, a parent BSUID (their BSUID is always derived).
      */
     join(waId: string, inviteLink: string, options?: SimulatedUserOptions): Promise<SimulatedJoin>;
-    /** The user withdraws their pending join request. */
-    cancelJoin(waId: string, groupId: string): Promise<SimulatedCancel>;
+    /** The user, named by phone number or by BSUID, withdraws their pending join request. */
+    cancelJoin(user: string, groupId: string): Promise<SimulatedCancel>;
     /** The participant, named by phone number or by their BSUID with the group's business, leaves the group. */
     leave(user: string, groupId: string): Promise<SimulatedLeave>;
   };
@@ -137,8 +137,8 @@ export class ControlClient {
     this.users = {
       join: (waId, inviteLink, options = {}) =>
         call('POST', `/users/${segment(waId)}/join`, { ...options, invite_link: inviteLink }),
-      cancelJoin: (waId, groupId) =>
-        call('POST', `/users/${segment(waId)}/cancel_join`, { group_id: groupId }),
+      cancelJoin: (user, groupId) =>
+        call('POST', `/users/${segment(user)}/cancel_join`, { group_id: groupId }),
       leave: (user, groupId) => call('POST', `/users/${segment(user)}/leave`, { group_id: groupId }),
     };
     this.groups = {
