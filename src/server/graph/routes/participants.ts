@@ -1,6 +1,7 @@
 /**
- * @module server/graph/routes/participants — `DELETE /{version}/{group_id}/participants` removes 1 to 8 users, who
- * then cannot come back through the invite link. `POST` (add) is in Meta's spec only; Meta's docs say users join
+ * @module server/graph/routes/participants — `DELETE /{version}/{group_id}/participants` removes 1 to 8 users, each
+ * named by phone number (`{user}`) or business-scoped user id (`{user_id}`), who then cannot come back through the
+ * invite link. `POST` (add) is in Meta's spec only; Meta's docs say users join
  * only through the invite link, so Groupgate refuses it with a Graph error that says so (docs/decisions.md).
  * @see https://developers.facebook.com/documentation/business-messaging/whatsapp/groups/reference
  */
