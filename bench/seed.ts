@@ -5,6 +5,7 @@
 import { mintBusiness } from '../src/domain/businesses.js';
 import { mintGroup } from '../src/domain/groups.js';
 import { joinRequestIdFor } from '../src/domain/ids.js';
+import { userIdentity } from '../src/domain/users.js';
 import type { BusinessRecord, GroupRecord } from '../src/domain/records.js';
 import type { Store } from '../src/storage/store.js';
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
@@ -66,7 +67,7 @@ export async function seed(path: string, total: number, groups: number, deepPage
     return store.requestToJoin(
       group,
       {
-        waId: id,
+        user: userIdentity(business.wabaId, id),
         joinRequestId: joinRequestIdFor(id, group.groupNumber),
         now,
         maxParticipants: 1_000_000,

@@ -11,6 +11,16 @@ export function waited(unixSeconds: number, nowMs = Date.now()): string {
   return `${Math.floor(seconds / 86_400)}d`;
 }
 
+/**
+ * How a user is named on screen: their number, or, when they hide it behind a username (2026), `@username`, or
+ * their business-scoped user id when they have neither.
+ */
+export function userLabel(user: { wa_id?: string; user_id?: string; username?: string }): string {
+  if (user.wa_id !== undefined) return user.wa_id;
+  if (user.username !== undefined) return `@${user.username}`;
+  return user.user_id ?? '?';
+}
+
 export function describe(error: unknown): string {
   if (error instanceof GraphApiError)
     return `${error.message} (code ${error.code}, trace ${error.fbtraceId})`;

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_MAX_PARTICIPANTS, type GroupInfo, type GroupsClient } from '@groupgate/sdk';
 import { useEffect, useState } from 'preact/hooks';
-import { describe } from './format.js';
+import { describe, userLabel } from './format.js';
 import { html } from './html.js';
 
 const FIELDS = [
@@ -93,7 +93,7 @@ export function GroupPanel({ client, groupId }: { client: GroupsClient; groupId:
         </dd>
       </dl>
       <ul class="participants" aria-label="Participants">
-        ${(info?.participants ?? []).map((p) => html`<li key=${p.wa_id}>${p.wa_id}</li>`)}
+        ${(info?.participants ?? []).map((p) => html`<li key=${p.user_id} title=${p.user_id}>${userLabel(p)}</li>`)}
       </ul>
       <h3>Invite link</h3>
       <p class="invite-link"><code data-testid="invite-link">${link ?? 'No invite link'}</code></p>

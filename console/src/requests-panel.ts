@@ -5,7 +5,7 @@
  */
 import type { GroupsClient, ItemError, JoinRequest } from '@groupgate/sdk';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { describe, waited } from './format.js';
+import { describe, userLabel, waited } from './format.js';
 import { html } from './html.js';
 
 const POLL_MS = 2000;
@@ -17,7 +17,8 @@ interface Position {
 }
 
 interface Failure {
-  waId: string;
+  /** Who asked, as userLabel names them. */
+  who: string;
   error: ItemError;
 }
 
@@ -72,7 +73,7 @@ export function RequestsPanel({ client, groupId }: { client: GroupsClient; group
   const decide = async (decision: Decision, ids: string[]) => {
     if (ids.length === 0 || busy) return;
     setBusy(true);
-    const waIdOf = new Map(requests.map((r) => [r.join_request_id, r.wa_id]));
+    const whoOf = new Map(requests.map((r) => [r.join_request_id, userLabel(r)]));
     try {
       const answer =
         decision === 'approve'
@@ -85,7 +86,7 @@ export function RequestsPanel({ client, groupId }: { client: GroupsClient; group
         const first = failure.errors[0];
         if (first !== undefined) {
           failed.set(failure.join_request_id, {
-            waId: waIdOf.get(failure.join_request_id) ?? '',
+            who: whoOf.get(failure.join_request_id) ?? '',
             error: first,
           });
         }
@@ -208,7 +209,7 @@ export function RequestsPanel({ client, groupId }: { client: GroupsClient; group
         html`<ul class="failures" role="alert" aria-label="Requests that could not be decided">
           ${[...failures.entries()].map(
             ([id, f]) =>
-              html`<li key=${id}><strong>${f.waId || id}</strong>: ${f.error.code} ${f.error.title}</li>`,
+              html`<li key=${id}><strong>${f.who || id}</strong>: ${f.error.code} ${f.error.title}</li>`,
           )}
         </ul>`
       }
@@ -228,14 +229,14 @@ export function RequestsPanel({ client, groupId }: { client: GroupsClient; group
             >
               <input
                 type="checkbox"
-                aria-label=${`Select ${request.wa_id}`}
+                aria-label=${`Select ${userLabel(request)}`}
                 checked=${selected.has(id)}
                 onClick=${(e: MouseEvent) => {
                   e.preventDefault();
                   toggle(index, e.shiftKey);
                 }}
               />
-              <span class="wa-id">${request.wa_id}</span>
+              <span class="wa-id" title=${request.user_id}>${userLabel(request)}</span>
               <span class="waited" title=${new Date(request.creation_timestamp * 1000).toLocaleString()}>
                 waiting ${waited(request.creation_timestamp)}
               </span>
@@ -246,7 +247,7 @@ export function RequestsPanel({ client, groupId }: { client: GroupsClient; group
                 <button
                   type="button"
                   class="approve"
-                  aria-label=${`Approve ${request.wa_id}`}
+                  aria-label=${`Approve ${userLabel(request)}`}
                   disabled=${busy}
                   onClick=${() => decide('approve', [id])}
                 >
@@ -255,7 +256,7 @@ export function RequestsPanel({ client, groupId }: { client: GroupsClient; group
                 <button
                   type="button"
                   class="reject"
-                  aria-label=${`Reject ${request.wa_id}`}
+                  aria-label=${`Reject ${userLabel(request)}`}
                   disabled=${busy}
                   onClick=${() => decide('reject', [id])}
                 >

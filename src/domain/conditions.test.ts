@@ -59,7 +59,11 @@ describe('planSettingsUpdate', () => {
 });
 
 describe('decisionStatus', () => {
-  const ok: DecisionOutcome = { joinRequestId: 'A', result: 'decided', waId: '1' };
+  const ok: DecisionOutcome = {
+    joinRequestId: 'A',
+    result: 'decided',
+    user: { waId: '1', userId: 'US.1', phoneHidden: false },
+  };
   const ko: DecisionOutcome = { joinRequestId: 'B', result: 'not_pending' };
   const cases: { name: string; outcomes: DecisionOutcome[]; status: 200 | 206; expected: 200 | 206 }[] = [
     { name: 'keeps 200 by default on partial success', outcomes: [ok, ko], status: 200, expected: 200 },

@@ -5,14 +5,32 @@ import type { DecisionOutcome } from './records.js';
 
 const NOW = 1_790_000_000;
 
-const a: PendingRequest = { key: 1, joinRequestId: 'A', waId: '16505550001', createdAt: NOW - 3 };
-const b: PendingRequest = { key: 2, joinRequestId: 'B', waId: '16505550002', createdAt: NOW - 2 };
-const c: PendingRequest = { key: 3, joinRequestId: 'C', waId: '16505550003', createdAt: NOW - 1 };
+const a: PendingRequest = {
+  key: 1,
+  joinRequestId: 'A',
+  waId: '16505550001',
+  userJson: '{"wa_id":"16505550001","user_id":"US.1"}',
+  createdAt: NOW - 3,
+};
+const b: PendingRequest = {
+  key: 2,
+  joinRequestId: 'B',
+  waId: '16505550002',
+  userJson: '{"wa_id":"16505550002","user_id":"US.2"}',
+  createdAt: NOW - 2,
+};
+const c: PendingRequest = {
+  key: 3,
+  joinRequestId: 'C',
+  waId: '16505550003',
+  userJson: '{"wa_id":"16505550003","user_id":"US.3"}',
+  createdAt: NOW - 1,
+};
 
 const decided = (r: PendingRequest): DecisionOutcome => ({
   joinRequestId: r.joinRequestId,
   result: 'decided',
-  waId: r.waId,
+  user: { waId: r.waId, userId: `US.${r.waId.slice(-1)}`, phoneHidden: false },
 });
 const notPending = (joinRequestId: string): DecisionOutcome => ({ joinRequestId, result: 'not_pending' });
 const groupFull = (joinRequestId: string): DecisionOutcome => ({ joinRequestId, result: 'group_full' });

@@ -6,6 +6,7 @@
  * writes the plan.
  */
 import type { Decision, DecisionOutcome } from './records.js';
+import { userFromWire } from './users.js';
 
 /**
  * A join request the store found pending among those asked, with all a rule on it may read; `key` is the backend's
@@ -15,6 +16,8 @@ export interface PendingRequest {
   key: number;
   joinRequestId: string;
   waId: string;
+  /** The user as they asked (domain/users `userWire`), stored with the request. */
+  userJson: string;
   /** Unix seconds, when the user asked. */
   createdAt: number;
 }
@@ -62,7 +65,7 @@ export function planDecision(facts: DecisionFacts): DecisionPlan {
     } else {
       room--;
       decided.push(request);
-      outcomes.push({ joinRequestId, result: 'decided', waId: request.waId });
+      outcomes.push({ joinRequestId, result: 'decided', user: userFromWire(request.waId, request.userJson) });
     }
   }
   return { outcomes, decided };

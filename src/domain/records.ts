@@ -5,6 +5,7 @@
 import type { JoinApprovalMode } from '@groupgate/sdk/contract';
 import type { WebhookField } from '@groupgate/sdk/contract';
 import type { BusinessLimits } from './rate-limits.js';
+import type { UserIdentity, UserRef } from './users.js';
 
 export type { WebhookField };
 
@@ -81,8 +82,9 @@ export interface GroupPatch {
   photoSha256?: string;
 }
 
+/** Per user the business named (`ref`, as it named them): removed, with who they were, or not a participant. */
 export type RemovalOutcome =
-  { waId: string; result: 'removed' } | { waId: string; result: 'not_participant' };
+  { ref: UserRef; result: 'removed'; user: UserIdentity } | { ref: UserRef; result: 'not_participant' };
 
 export interface RemoveOptions {
   now: number;
@@ -96,7 +98,7 @@ export interface RemoveOptions {
  * objects and serialising them again (measured in docs/performance.md).
  */
 export interface RenderedJoinRequestPage {
-  /** `{"join_request_id":…,"wa_id":…,"creation_timestamp":…},…` in page order; '' for an empty page. */
+  /** `{"join_request_id":…,"wa_id":…,"user_id":…,"creation_timestamp":…},…` in page order; '' for an empty page. */
   itemsJson: string;
   count: number;
   /** Keyset keys of the first and last item (0 for an empty page). */
@@ -132,7 +134,7 @@ export interface KeysetPage<T> {
 export type Decision = 'approve' | 'reject';
 
 export type DecisionOutcome =
-  | { joinRequestId: string; result: 'decided'; waId: string }
+  | { joinRequestId: string; result: 'decided'; user: UserIdentity }
   | { joinRequestId: string; result: 'not_pending' }
   | { joinRequestId: string; result: 'group_full' }
   | { joinRequestId: string; result: 'terms_not_accepted'; waId: string };
@@ -238,8 +240,15 @@ export type JoinOutcome =
   | { status: 'removed' }
   | { status: 'group_full' };
 
+/** A pending request the user withdrew, with who they are. */
+export interface CancelledRequest {
+  joinRequestId: string;
+  user: UserIdentity;
+}
+
 export interface JoinInput {
-  waId: string;
+  /** Who opens the link, as the group's business sees them. */
+  user: UserIdentity;
   joinRequestId: string;
   now: number;
   maxParticipants: number;

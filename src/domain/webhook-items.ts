@@ -8,6 +8,7 @@ import type { SettingsField } from './conditions.js';
 import { GRAPH_ERRORS } from './error-catalog.js';
 import { webhookError } from './item-errors.js';
 import type { GroupRecord, WebhookField } from './records.js';
+import { userWire, type UserIdentity, type UserRef } from './users.js';
 
 /** One `groups[]` item and the field it is sent under. */
 export interface WebhookItem {
@@ -76,12 +77,14 @@ export function groupDeleted(
 }
 
 /**
- * Users who came in through the invite link: straight in on an auto-approve group (`{wa_id}` items), or approved
- * by the business (`{input, wa_id}` items, one webhook for a whole bulk approval).
+ * Users who came in through the invite link: straight in on an auto-approve group (`{wa_id, user_id}` items), or
+ * approved by the business (`{input, wa_id, user_id}` items, one webhook for a whole bulk approval). Every user item
+ * carries the user's BSUID fields and leaves `wa_id` out for a hidden number ([BSUID]); an approval's `input` is
+ * what the business could have named them by: the number, or the BSUID when the number is hidden.
  */
 export function participantsJoined(
   group: GroupRecord,
-  waIds: readonly string[],
+  users: readonly UserIdentity[],
   approved: boolean,
   now: number,
 ): WebhookItem {
@@ -92,7 +95,9 @@ export function participantsJoined(
       group_id: group.groupId,
       type: 'group_participants_add',
       reason: 'invite_link',
-      added_participants: waIds.map((waId) => (approved ? { input: waId, wa_id: waId } : { wa_id: waId })),
+      added_participants: users.map((user) =>
+        approved ? { input: user.phoneHidden ? user.userId : user.waId, ...userWire(user) } : userWire(user),
+      ),
     },
   };
 }
@@ -102,7 +107,7 @@ export function joinRequestChanged(
   group: GroupRecord,
   change: 'created' | 'revoked',
   joinRequestId: string,
-  waId: string,
+  user: UserIdentity,
   now: number,
 ): WebhookItem {
   return {
@@ -113,7 +118,7 @@ export function joinRequestChanged(
       type: change === 'created' ? 'group_join_request_created' : 'group_join_request_revoked',
       reason: change === 'created' ? 'invite_link' : 'user_cancelled',
       join_request_id: joinRequestId,
-      wa_id: waId,
+      ...userWire(user),
     },
   };
 }
@@ -124,12 +129,16 @@ export const NOT_A_PARTICIPANT_ERROR = webhookError(
   'The user is not a participant of this group.',
 );
 
-/** The business removed participants (`input` echoes what it sent); some may have failed. */
+/**
+ * The business removed participants: `input` echoes what it sent (a phone number or a BSUID, [BSUID]), and a
+ * removed item carries the user's own fields as every participant item does. A failed item is `{input, errors}`:
+ * a user who is not in the group may be no one Groupgate knows.
+ */
 export function participantsRemovedByBusiness(
   group: GroupRecord,
   requestId: string,
-  removed: readonly string[],
-  failed: readonly string[],
+  removed: readonly { ref: UserRef; user: UserIdentity }[],
+  failed: readonly UserRef[],
   now: number,
 ): WebhookItem {
   const item: Record<string, unknown> = {
@@ -137,11 +146,14 @@ export function participantsRemovedByBusiness(
     group_id: group.groupId,
     type: 'group_participants_remove',
     request_id: requestId,
-    removed_participants: removed.map((input) => ({ input })),
+    removed_participants: removed.map(({ ref, user }) => ({ input: ref.input, ...userWire(user) })),
     initiated_by: 'business',
   };
   if (failed.length > 0) {
-    item['failed_participants'] = failed.map((input) => ({ input, errors: [NOT_A_PARTICIPANT_ERROR] }));
+    item['failed_participants'] = failed.map((ref) => ({
+      input: ref.input,
+      errors: [NOT_A_PARTICIPANT_ERROR],
+    }));
     item['errors'] = [
       webhookError(
         GRAPH_ERRORS.NOT_ALL_PARTICIPANTS_REMOVED,
@@ -152,14 +164,14 @@ export function participantsRemovedByBusiness(
   return { field: 'group_participants_update', item };
 }
 
-export function participantLeft(group: GroupRecord, waId: string, now: number): WebhookItem {
+export function participantLeft(group: GroupRecord, user: UserIdentity, now: number): WebhookItem {
   return {
     field: 'group_participants_update',
     item: {
       timestamp: stamp(now),
       group_id: group.groupId,
       type: 'group_participants_remove',
-      removed_participants: [{ wa_id: waId }],
+      removed_participants: [userWire(user)],
       initiated_by: 'participant',
     },
   };

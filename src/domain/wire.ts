@@ -5,9 +5,15 @@
  */
 import type { GroupInfoFields, GroupSummary, JoinRequest } from '@groupgate/sdk/contract';
 import type { GroupRecord } from './records.js';
+import { userWire, type UserIdentity } from './users.js';
 
-export function joinRequestJson(joinRequestId: string, waId: string, createdAt: number): string {
-  const item: JoinRequest = { join_request_id: joinRequestId, wa_id: waId, creation_timestamp: createdAt };
+/** `wa_id` is absent for a user who hides their number; `user_id` is always there (reference §1.8, [BSUID]). */
+export function joinRequestJson(joinRequestId: string, user: UserIdentity, createdAt: number): string {
+  const item: JoinRequest = {
+    join_request_id: joinRequestId,
+    ...userWire(user),
+    creation_timestamp: createdAt,
+  };
   return JSON.stringify(item);
 }
 
@@ -17,6 +23,6 @@ export function groupSummary(group: GroupRecord): GroupSummary {
 }
 
 /** A participant as a group's `participants` field lists it. */
-export function participantItem(waId: string): GroupInfoFields['participants'][number] {
-  return { wa_id: waId };
+export function participantItem(user: UserIdentity): GroupInfoFields['participants'][number] {
+  return userWire(user);
 }

@@ -13,6 +13,7 @@ import { Harness, TEST_STORE, V, waIds, type Business, type Group } from '../tes
 import { dropTestSchemas, newTestSchema, openTestPostgresStore } from '../testing/postgres.js';
 import { startWebhookReceiver, type WebhookReceiver } from '@groupgate/sdk/testing';
 import { onlyItem } from '../testing/only-item.js';
+import { bsuidFor } from '../domain/users.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
 import type { AppConfig } from './app.js';
 
@@ -20,6 +21,8 @@ const VERIFY_TOKEN = 'verify-me';
 
 let h: Harness;
 let business: Business;
+/** A simulated user's own fields, as the test business sees them. */
+const userOf = (waId: string) => ({ wa_id: waId, user_id: bsuidFor(business.waba_id, waId) });
 let receiver: WebhookReceiver;
 
 async function setUp(config: Partial<AppConfig> = {}, fields?: string[]): Promise<void> {
@@ -291,16 +294,21 @@ describe('webhook payloads', () => {
     assert.deepEqual(
       items.slice(1).map((item) => ({ ...item, timestamp: undefined })),
       [
-        { type: 'group_join_request_created', reason: 'invite_link', join_request_id: idA, wa_id: a },
-        { type: 'group_join_request_created', reason: 'invite_link', join_request_id: idB, wa_id: b },
-        { type: 'group_join_request_created', reason: 'invite_link', join_request_id: idOfC, wa_id: c },
-        { type: 'group_join_request_revoked', reason: 'user_cancelled', join_request_id: idOfC, wa_id: c },
+        { type: 'group_join_request_created', reason: 'invite_link', join_request_id: idA, ...userOf(a) },
+        { type: 'group_join_request_created', reason: 'invite_link', join_request_id: idB, ...userOf(b) },
+        { type: 'group_join_request_created', reason: 'invite_link', join_request_id: idOfC, ...userOf(c) },
+        {
+          type: 'group_join_request_revoked',
+          reason: 'user_cancelled',
+          join_request_id: idOfC,
+          ...userOf(c),
+        },
         {
           type: 'group_participants_add',
           reason: 'invite_link',
           added_participants: [
-            { input: a, wa_id: a },
-            { input: b, wa_id: b },
+            { input: a, ...userOf(a) },
+            { input: b, ...userOf(b) },
           ],
         },
       ].map((item) => ({ timestamp: undefined, group_id: group.groupId, ...item })),
@@ -316,7 +324,7 @@ describe('webhook payloads', () => {
     assert.equal(receiver.received.length, 7, 'the rejection sent nothing');
   });
 
-  it('reports a user joining an auto-approve group with their wa_id only', async () => {
+  it('reports a user joining an auto-approve group with their wa_id and user_id', async () => {
     const group = await h.createGroup(business, { mode: 'auto_approve' });
     await h.control('POST', '/_groupgate/users/16505550001/join', { invite_link: group.inviteLink });
     const [, webhook] = await receiver.waitForWebhooks(2);
@@ -326,7 +334,7 @@ describe('webhook payloads', () => {
       group_id: group.groupId,
       type: 'group_participants_add',
       reason: 'invite_link',
-      added_participants: [{ wa_id: '16505550001' }],
+      added_participants: [userOf('16505550001')],
     });
   });
 
@@ -353,7 +361,7 @@ describe('webhook payloads', () => {
       group_id: group.groupId,
       type: 'group_participants_remove',
       request_id: removed.body.request_id,
-      removed_participants: [{ input: '+1 650-555-0001' }],
+      removed_participants: [{ input: '+1 650-555-0001', ...userOf('16505550001') }],
       initiated_by: 'business',
       failed_participants: [
         {
@@ -381,7 +389,7 @@ describe('webhook payloads', () => {
       timestamp: String(h.now),
       group_id: group.groupId,
       type: 'group_participants_remove',
-      removed_participants: [{ wa_id: '16505550002' }],
+      removed_participants: [userOf('16505550002')],
       initiated_by: 'participant',
     });
   });

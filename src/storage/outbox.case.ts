@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { mintBusiness } from '../domain/businesses.js';
 import { mintGroup } from '../domain/groups.js';
 import { joinRequestIdFor } from '../domain/ids.js';
+import { userIdentity } from '../domain/users.js';
 import type { Store } from './store.js';
 import type { AttemptVerdict, BusinessRecord, GroupRecord, NewWebhookEvent } from '../domain/records.js';
 import type { StoreContractOptions } from './store.case.js';
@@ -81,7 +82,12 @@ export function runOutboxContract({ name, open, skip }: StoreContractOptions): v
       const ask = (waId: string, events: () => NewWebhookEvent[]) =>
         store.requestToJoin(
           group,
-          { waId, joinRequestId: joinRequestIdFor(waId, group.groupNumber), now: NOW, maxParticipants: 8 },
+          {
+            user: userIdentity(business.wabaId, waId),
+            joinRequestId: joinRequestIdFor(waId, group.groupNumber),
+            now: NOW,
+            maxParticipants: 8,
+          },
           events,
         );
       await ask('16505550001', () => [event(group, 'group_join_request_created')]);
@@ -111,7 +117,12 @@ export function runOutboxContract({ name, open, skip }: StoreContractOptions): v
       assert.deepEqual(await settled(), ['group_create']);
 
       const id = joinRequestIdFor('16505550001', group.groupNumber);
-      const join = { waId: '16505550001', joinRequestId: id, now: NOW, maxParticipants: 8 };
+      const join = {
+        user: userIdentity(business.wabaId, '16505550001'),
+        joinRequestId: id,
+        now: NOW,
+        maxParticipants: 8,
+      };
       await store.requestToJoin(group, join, () => []);
       assert.deepEqual(await settled(), [], 'a change that queued nothing signals nothing');
 
@@ -137,7 +148,12 @@ export function runOutboxContract({ name, open, skip }: StoreContractOptions): v
       const id = joinRequestIdFor('16505550001', group.groupNumber);
       await store.requestToJoin(
         group,
-        { waId: '16505550001', joinRequestId: id, now: NOW, maxParticipants: 8 },
+        {
+          user: userIdentity(business.wabaId, '16505550001'),
+          joinRequestId: id,
+          now: NOW,
+          maxParticipants: 8,
+        },
         () => [],
       );
       await assert.rejects(

@@ -7,6 +7,7 @@
 import type { JoinApprovalMode } from '@groupgate/sdk/contract';
 import type { BusinessState, GroupState, JoinRequestStatus, StateSnapshot } from '../domain/state.js';
 import { joinRequestJson } from '../domain/wire.js';
+import { userIdentity, userWire } from '../domain/users.js';
 import { toWebhookSettings, type BusinessRow, type WebhookSettingsRow } from './rows.js';
 import { displayPhoneNumber } from '../domain/ids.js';
 
@@ -41,6 +42,9 @@ export interface ParticipantStateRow {
   group_pk: number;
   wa_id: string;
   joined_at: number;
+  /** Written on import (the user's BSUID and wire fields); not read on export. */
+  user_id?: string;
+  user_json?: string;
 }
 
 export interface RemovedStateRow {
@@ -57,8 +61,9 @@ export interface JoinRequestStateRow {
   status: JoinRequestStatus;
   created_at: number;
   decided_at: number | null;
-  /** Written on import (the item as GET /join_requests sends it); not read on export. */
+  /** Written on import (the item as GET /join_requests sends it, and the user's wire fields); not read on export. */
   wire_json?: string;
+  user_json?: string;
 }
 
 /** A business as the state document carries it; the columns it does not carry keep their defaults on import. */
@@ -261,7 +266,14 @@ export function rowsOfSnapshot(
         deleted_at: g.deletedAt,
       });
       for (const p of g.participants) {
-        rows.participants.push({ group_pk: groupPk, wa_id: p.waId, joined_at: p.joinedAt });
+        const user = userIdentity(b.wabaId, p.waId);
+        rows.participants.push({
+          group_pk: groupPk,
+          wa_id: p.waId,
+          joined_at: p.joinedAt,
+          user_id: user.userId,
+          user_json: JSON.stringify(userWire(user)),
+        });
       }
       for (const r of g.removed)
         rows.removed.push({ group_pk: groupPk, wa_id: r.waId, removed_at: r.removedAt });
@@ -274,7 +286,8 @@ export function rowsOfSnapshot(
           status: r.status,
           created_at: r.createdAt,
           decided_at: r.decidedAt,
-          wire_json: joinRequestJson(r.joinRequestId, r.waId, r.createdAt),
+          wire_json: joinRequestJson(r.joinRequestId, userIdentity(b.wabaId, r.waId), r.createdAt),
+          user_json: JSON.stringify(userWire(userIdentity(b.wabaId, r.waId))),
         });
       }
     }

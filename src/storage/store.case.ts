@@ -12,6 +12,7 @@ import { StoreConflictError, type Store } from './store.js';
 import type { BusinessRecord, GroupRecord, KeysetQuery } from '../domain/records.js';
 import { NO_LIMITS, type WindowTake } from '../domain/rate-limits.js';
 import type { JournalFilter, NewJournalEntry } from '../domain/journal.js';
+import { userIdentity, type UserIdentity, type UserOptions } from '../domain/users.js';
 
 export interface StoreContractOptions {
   name: string;
@@ -56,11 +57,21 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
       return { ...page, items, ids: items.map((r) => r.join_request_id) };
     }
 
-    async function ask(group: GroupRecord, waId: string, now = NOW): Promise<string> {
+    /** The user with this number, as the suite's business sees them. */
+    const userOf = (waId: string, options: UserOptions = {}): UserIdentity =>
+      userIdentity(business.wabaId, waId, options);
+    const numbers = (users: UserIdentity[]) => users.map((user) => user.waId);
+
+    async function ask(
+      group: GroupRecord,
+      waId: string,
+      now = NOW,
+      options: UserOptions = {},
+    ): Promise<string> {
       const outcome = await store.requestToJoin(
         group,
         {
-          waId,
+          user: userOf(waId, options),
           joinRequestId: joinRequestIdFor(waId, group.groupNumber),
           now,
           maxParticipants: 8,
@@ -160,7 +171,7 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
         await store.requestToJoin(
           open,
           {
-            waId: '16505550002',
+            user: userOf('16505550002'),
             joinRequestId: 'x',
             now: NOW,
             maxParticipants: 8,
@@ -206,7 +217,7 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
           await store.requestToJoin(
             group,
             {
-              waId: '16505550001',
+              user: userOf('16505550001'),
               joinRequestId: id,
               now: NOW + 9,
               maxParticipants: 8,
@@ -218,26 +229,41 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
         const page = await pending(group);
         assert.equal(
           page.itemsJson,
-          JSON.stringify({ join_request_id: id, wa_id: '16505550001', creation_timestamp: NOW }),
+          JSON.stringify({
+            join_request_id: id,
+            wa_id: '16505550001',
+            user_id: userOf('16505550001').userId,
+            creation_timestamp: NOW,
+          }),
         );
       });
 
       it('adds users directly on auto-approve groups, up to the cap', async () => {
         const group = await newGroup('auto_approve');
         const join = (waId: string) =>
-          store.requestToJoin(group, { waId, joinRequestId: 'x', now: NOW, maxParticipants: 2 }, NO_EVENTS);
+          store.requestToJoin(
+            group,
+            { user: userOf(waId), joinRequestId: 'x', now: NOW, maxParticipants: 2 },
+            NO_EVENTS,
+          );
         assert.deepEqual(await join('16505550001'), { status: 'joined' });
         assert.deepEqual(await join('16505550001'), { status: 'already_participant' });
         assert.deepEqual(await join('16505550002'), { status: 'joined' });
         assert.deepEqual(await join('16505550003'), { status: 'group_full' });
-        assert.deepEqual(await store.listParticipants(group.pk), ['16505550001', '16505550002']);
+        assert.deepEqual(await store.listParticipants(group.pk), [
+          userOf('16505550001'),
+          userOf('16505550002'),
+        ]);
         assert.equal((await store.findGroupById(group.groupId))?.participantCount, 2);
       });
 
       it('lets a user withdraw a pending request, once', async () => {
         const group = await newGroup();
         const id = await ask(group, '16505550001');
-        assert.equal(await store.cancelJoinRequest(group.pk, id, NOW, NO_EVENTS), id);
+        assert.deepEqual(await store.cancelJoinRequest(group.pk, id, NOW, NO_EVENTS), {
+          joinRequestId: id,
+          user: userOf('16505550001'),
+        });
         assert.equal(await store.cancelJoinRequest(group.pk, id, NOW, NO_EVENTS), undefined);
         assert.deepEqual((await pending(group)).items, []);
       });
@@ -309,14 +335,14 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
         const group = await newGroup();
         const [a, b] = [await ask(group, '16505550001'), await ask(group, '16505550002')];
         assert.deepEqual(await store.decideJoinRequests(group.pk, [a, 'nope'], 'approve', CAP, NO_EVENTS), [
-          { joinRequestId: a, result: 'decided', waId: '16505550001' },
+          { joinRequestId: a, result: 'decided', user: userOf('16505550001') },
           { joinRequestId: 'nope', result: 'not_pending' },
         ]);
         assert.deepEqual(await store.decideJoinRequests(group.pk, [a, b], 'reject', CAP, NO_EVENTS), [
           { joinRequestId: a, result: 'not_pending' },
-          { joinRequestId: b, result: 'decided', waId: '16505550002' },
+          { joinRequestId: b, result: 'decided', user: userOf('16505550002') },
         ]);
-        assert.deepEqual(await store.listParticipants(group.pk), ['16505550001']);
+        assert.deepEqual(numbers(await store.listParticipants(group.pk)), ['16505550001']);
       });
 
       it('fails approvals beyond the cap and leaves them pending', async () => {
@@ -391,7 +417,12 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
         const join = (waId: string) =>
           store.requestToJoin(
             group,
-            { waId, joinRequestId: joinRequestIdFor(waId, group.groupNumber), now: NOW, maxParticipants: 8 },
+            {
+              user: userIdentity(owner.wabaId, waId),
+              joinRequestId: joinRequestIdFor(waId, group.groupNumber),
+              now: NOW,
+              maxParticipants: 8,
+            },
             NO_EVENTS,
           );
         for (const waId of ['16505550001', '16505550002', '16505550003']) await join(waId);
@@ -403,7 +434,12 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
           NO_EVENTS,
         );
         // A removed (banned) user: a row of its own table.
-        await store.removeParticipants(group.pk, ['16505550003'], { now: NOW, ban: true }, NO_EVENTS);
+        await store.removeParticipants(
+          group.pk,
+          [{ input: '16505550003', waId: '16505550003' }],
+          { now: NOW, ban: true },
+          NO_EVENTS,
+        );
         await store.saveWebhookSettings({
           appId: owner.appId,
           callbackUrl: 'https://example.test/hook',
@@ -437,7 +473,7 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
 
         assert.deepEqual(await store.findBusinessByWabaId(other.wabaId), other);
         assert.equal((await store.findAccessToken(theirs.token))?.business.wabaId, other.wabaId);
-        assert.deepEqual(await store.listParticipants(theirs.group.pk), ['16505550001']);
+        assert.deepEqual(numbers(await store.listParticipants(theirs.group.pk)), ['16505550001']);
         assert.equal((await pending(theirs.group)).items.length, 1);
         assert.ok(await store.findWebhookSettings(other.appId));
         assert.equal((await store.listWebhookEvents({ appId: other.appId, limit: 10 })).length, 1);
@@ -520,11 +556,16 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
           NO_EVENTS,
         );
         await ask(first, '16505550002', NOW + 9); // asks again after the rejection
-        await store.removeParticipants(first.pk, ['16505550001'], { now: NOW, ban: true }, NO_EVENTS);
+        await store.removeParticipants(
+          first.pk,
+          [{ input: '16505550001', waId: '16505550001' }],
+          { now: NOW, ban: true },
+          NO_EVENTS,
+        );
         await store.requestToJoin(
           second,
           {
-            waId: '16505550009',
+            user: userOf('16505550009'),
             joinRequestId: joinRequestIdFor('16505550009', second.groupNumber),
             now: NOW,
             maxParticipants: 8,
@@ -812,6 +853,92 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
         await store.appendJournalEntries([entry()], 100);
         await store.reset();
         assert.equal(await store.countJournalEntries({}), 0);
+      });
+    });
+
+    describe('business-scoped user ids', () => {
+      const HIDDEN = { hidePhoneNumber: true, username: 'ana.banana', parentUserId: true as const };
+
+      it('finds a business by its key', async () => {
+        assert.deepEqual(await store.findBusinessByPk(business.pk), business);
+        assert.equal(await store.findBusinessByPk(business.pk + 1000), undefined);
+      });
+
+      it('keeps who asked with the request: its item has user_id, and no wa_id for a hidden number', async () => {
+        const group = await newGroup();
+        const id = await ask(group, '447700900123', NOW, HIDDEN);
+        const ana = userOf('447700900123', HIDDEN);
+        assert.match(ana.userId, /^GB\.\d{20}$/);
+        assert.deepEqual((await pending(group)).items, [
+          {
+            join_request_id: id,
+            user_id: ana.userId,
+            username: 'ana.banana',
+            parent_user_id: ana.parentUserId,
+            creation_timestamp: NOW,
+          },
+        ]);
+        const [outcome] = await store.decideJoinRequests(group.pk, [id], 'approve', CAP, NO_EVENTS);
+        assert.deepEqual(outcome, { joinRequestId: id, result: 'decided', user: ana });
+        assert.deepEqual(await store.listParticipants(group.pk), [ana]);
+      });
+
+      it('finds the number behind a pending request by BSUID, and nothing once it is no longer pending', async () => {
+        const group = await newGroup();
+        const ana = userOf('447700900123', HIDDEN);
+        const id = await ask(group, ana.waId, NOW, HIDDEN);
+        assert.equal(await store.findPendingRequester(group.pk, ana.userId), ana.waId);
+        assert.equal(await store.findPendingRequester(group.pk, userOf('16505550001').userId), undefined);
+        await store.cancelJoinRequest(group.pk, id, NOW, NO_EVENTS);
+        assert.equal(await store.findPendingRequester(group.pk, ana.userId), undefined);
+      });
+
+      it('removes a participant named by BSUID or by number, and bans their number', async () => {
+        const group = await newGroup();
+        const ana = userOf('16505550001', HIDDEN);
+        const bob = userOf('16505550002');
+        for (const waId of ['16505550001', '16505550002']) {
+          const id = await ask(group, waId, NOW, waId === ana.waId ? HIDDEN : {});
+          await store.decideJoinRequests(group.pk, [id], 'approve', CAP, NO_EVENTS);
+        }
+        const byBsuid = { input: ana.userId, userId: ana.userId };
+        const unknown = { input: 'US.1', userId: 'US.1' };
+        const byNumber = { input: '+1 650-555-0002', waId: bob.waId };
+        const outcomes = await store.removeParticipants(
+          group.pk,
+          [byBsuid, unknown, byNumber],
+          { now: NOW, ban: true },
+          NO_EVENTS,
+        );
+        assert.deepEqual(outcomes, [
+          { ref: byBsuid, result: 'removed', user: ana },
+          { ref: unknown, result: 'not_participant' },
+          { ref: byNumber, result: 'removed', user: bob },
+        ]);
+        assert.deepEqual(await store.listParticipants(group.pk), []);
+        assert.equal((await store.findGroupById(group.groupId))?.participantCount, 0);
+        const again = await store.requestToJoin(
+          group,
+          { user: ana, joinRequestId: 'again', now: NOW, maxParticipants: 8 },
+          NO_EVENTS,
+        );
+        assert.deepEqual(again, { status: 'removed' });
+      });
+
+      it('a participant who joined an auto-approve group is found by BSUID too', async () => {
+        const group = await newGroup('auto_approve');
+        const ana = userOf('5511987654321', { username: 'ana' });
+        await store.requestToJoin(
+          group,
+          { user: ana, joinRequestId: 'x', now: NOW, maxParticipants: 8 },
+          NO_EVENTS,
+        );
+        assert.deepEqual(await store.listParticipants(group.pk), [ana]);
+        const ref = { input: ana.userId, userId: ana.userId };
+        assert.deepEqual(
+          await store.removeParticipants(group.pk, [ref], { now: NOW, ban: false }, NO_EVENTS),
+          [{ ref, result: 'removed', user: ana }],
+        );
       });
     });
 

@@ -4,8 +4,10 @@
  * in its own way (an immediate transaction in SQLite, row locks in PostgreSQL) and no caller ever reads then
  * writes across two calls.
  */
+import type { UserIdentity, UserRef } from '../domain/users.js';
 import type {
   AppSettingsPatch,
+  CancelledRequest,
   AttemptVerdict,
   BusinessRecord,
   ClaimedWebhookEvent,
@@ -44,6 +46,7 @@ export interface Store {
   findBusinessByPhoneNumberId(phoneNumberId: string): Promise<BusinessRecord | undefined>;
   findBusinessByWabaId(wabaId: string): Promise<BusinessRecord | undefined>;
   findBusinessByAppId(appId: string): Promise<BusinessRecord | undefined>;
+  findBusinessByPk(pk: number): Promise<BusinessRecord | undefined>;
   /** The oldest business with this name, if any (the demo seed finds its own business this way). */
   findBusinessByName(name: string): Promise<BusinessRecord | undefined>;
   /** Businesses in the order they were created, from the one after `afterPk`, at most `limit`. */
@@ -131,18 +134,26 @@ export interface Store {
 
   /** A user opens the invite link: a pending request on approval_required groups, membership on auto_approve. */
   requestToJoin(group: GroupRecord, input: JoinInput, events: EventsFor<JoinOutcome>): Promise<JoinOutcome>;
-  /** The user withdraws their pending request; returns its id, or undefined when it was not pending. */
+  /** The user withdraws their pending request; returns it with who asked, or undefined when it was not pending. */
   cancelJoinRequest(
     groupPk: number,
     joinRequestId: string,
     now: number,
-    events: EventsFor<string>,
-  ): Promise<string | undefined>;
-  listParticipants(groupPk: number): Promise<string[]>;
-  /** Removes each user (de-duplicated) that is a participant, in one atomic step. */
+    events: EventsFor<CancelledRequest>,
+  ): Promise<CancelledRequest | undefined>;
+  /**
+   * The phone number behind the pending request of the user with this BSUID in the group, if any: how a simulated
+   * user named by BSUID is found before they are a participant (control API only; reads the group's pending rows).
+   */
+  findPendingRequester(groupPk: number, userId: string): Promise<string | undefined>;
+  /** The group's participants, as its business sees them, in the order they joined. */
+  listParticipants(groupPk: number): Promise<UserIdentity[]>;
+  /**
+   * Removes each user named (by number or by BSUID, de-duplicated) that is a participant, in one atomic step.
+   */
   removeParticipants(
     groupPk: number,
-    waIds: readonly string[],
+    users: readonly UserRef[],
     options: RemoveOptions,
     events: EventsFor<RemovalOutcome[]>,
   ): Promise<RemovalOutcome[]>;

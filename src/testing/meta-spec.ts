@@ -2,7 +2,8 @@
  * @module testing/meta-spec — validates Groupgate's responses against Meta's own OpenAPI document, read from
  * `../shared` at test time (never copied into the repository). Success bodies are checked strictly: a field the
  * spec does not declare is an error, so Groupgate cannot drift into shapes Meta never sends. Error bodies are
- * checked against `GraphAPIError`, which real Graph errors exceed (`error_data`), so extra fields pass there.
+ * checked against `GraphAPIError`, which real Graph errors exceed (`error_data`), so extra fields pass there. The one
+ * addition to the spec: user items may carry the 2026 business-scoped user id fields (`BSUID_FIELDS`).
  */
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -57,6 +58,12 @@ function inline(node: Json, doc: JsonObject, strict: boolean, depth = 0): Json {
   }
   if (strict && out['type'] === 'object' && typeof out['properties'] === 'object') {
     out['additionalProperties'] ??= false;
+    const properties = out['properties'] as JsonObject;
+    // The v23.0 spec predates business-scoped user ids: every user item it declares (those with a `wa_id`) may
+    // carry the fields Meta's BSUID docs added in 2026, and nothing else (docs/decisions.md).
+    if ('wa_id' in properties) {
+      out['properties'] = { ...properties, ...BSUID_FIELDS };
+    }
   }
   return out;
 }
@@ -77,6 +84,12 @@ function withDocumentedExtras(key: string, schema: Json): Json {
     return schema;
   return { ...schema, properties: { ...(schema['properties'] as JsonObject), ...extras } };
 }
+/** What Meta's BSUID docs add to each user item; the spec itself does not forbid extra fields. */
+const BSUID_FIELDS: JsonObject = {
+  user_id: { type: 'string', pattern: '^[A-Z]{2}\\.[A-Za-z0-9]{1,128}$' },
+  username: { type: 'string' },
+  parent_user_id: { type: 'string', pattern: '^[A-Z]{2}\\.ENT\\.[A-Za-z0-9]{1,128}$' },
+};
 
 function responseSchema(path: SpecPath, method: string, status: number): { schema: Json; strict: boolean } {
   const doc = loadSpec();

@@ -140,7 +140,7 @@ describe('groupgate simulate and join-requests', () => {
       assert.match(joined.stdout, new RegExp(`^${waId} requested to join: \\S+\\n$`));
     }
     const table = await groupgate('join-requests', 'list', '--group', groupId);
-    assert.match(table.stdout, /^JOIN REQUEST ID\s+WA ID\s+WAITING\n/);
+    assert.match(table.stdout, /^JOIN REQUEST ID\s+WA ID\s+USER\s+WAITING\n/);
     assert.equal(table.stdout.trim().split('\n').length, 4);
     const { data } = await json<{ data: { join_request_id: string }[] }>(
       'join-requests',
@@ -171,6 +171,43 @@ describe('groupgate simulate and join-requests', () => {
       (await groupgate('join-requests', 'list', '--group', groupId)).stdout,
       'No pending join requests.\n',
     );
+  });
+
+  it('simulates a user who hides their number: the list shows their username, with no wa_id', async () => {
+    const group = await h.createGroup(business, { subject: 'Hidden' });
+    const joined = await groupgate(
+      'simulate',
+      'join',
+      '447700900123',
+      '--link',
+      group.inviteLink,
+      '--hide-phone-number',
+      '--username',
+      'ana.banana',
+      '--parent-user-id',
+    );
+    assert.equal(joined.code, 0, joined.stderr);
+    const { data } = await json<{ data: Record<string, string>[] }>(
+      'join-requests',
+      'list',
+      '--group',
+      group.groupId,
+    );
+    assert.equal(data.length, 1);
+    assert.equal(data[0]?.['wa_id'], undefined);
+    assert.match(data[0]?.['user_id'] ?? '', /^GB\.\d{20}$/);
+    assert.match(data[0]?.['parent_user_id'] ?? '', /^GB\.ENT\.\d{20}$/);
+    assert.equal(data[0]?.['username'], 'ana.banana');
+    const table = await groupgate('join-requests', 'list', '--group', group.groupId);
+    assert.match(table.stdout, /\s-\s+ana\.banana\s/);
+    const cancelled = await groupgate(
+      'simulate',
+      'cancel',
+      data[0]?.['user_id'] ?? '',
+      '--group',
+      group.groupId,
+    );
+    assert.equal(cancelled.code, 0, cancelled.stderr);
   });
 
   it('exits 2 and names the ids that failed when some could not be decided', async () => {

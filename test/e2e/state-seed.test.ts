@@ -90,7 +90,7 @@ async function pendingOf(url: string, token: string): Promise<string[]> {
   const groups = await graph.groups.list();
   const [group] = groups.data;
   assert.ok(group);
-  return (await graph.joinRequests.list(group.id)).data.map((r) => r.wa_id);
+  return (await graph.joinRequests.list(group.id)).data.map((r) => r.wa_id ?? '');
 }
 
 describe('groupgate serve --seed and groupgate state', () => {

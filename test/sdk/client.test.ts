@@ -182,7 +182,20 @@ describe('invite links and participants', () => {
     const fresh = await sdk.inviteLinks.reset(group.groupId);
     assert.notEqual(fresh, group.inviteLink);
     await h.control('POST', '/_groupgate/users/16505550001/join', { invite_link: fresh });
-    const removed = await sdk.participants.remove(group.groupId, ['+16505550001']);
+    const bsuid = await h.control<{ user_id: string }>('POST', '/_groupgate/users/16505550002/join', {
+      invite_link: fresh,
+      hide_phone_number: true,
+      username: 'ana',
+    });
+    const info = await sdk.groups.get(group.groupId, ['participants']);
+    assert.deepEqual(
+      info.participants.map((p) => p.wa_id ?? p.username),
+      ['16505550001', 'ana'],
+    );
+    const removed = await sdk.participants.remove(group.groupId, [
+      '+16505550001',
+      { user_id: bsuid.body.user_id },
+    ]);
     assert.equal(removed.success, true);
     assert.deepEqual(await h.participants(group), []);
     await sdk.inviteLinks.delete(group.groupId);

@@ -94,7 +94,9 @@ describe('ControlClient', () => {
       (d) => d.group_id === group.groupId && d.type === 'group_participants_add',
       { appId: business.app_id },
     );
-    assert.deepEqual(added.item['added_participants'], [{ input: '16505550101', wa_id: '16505550101' }]);
+    assert.deepEqual(added.item['added_participants'], [
+      { input: '16505550101', wa_id: '16505550101', user_id: joined.user_id },
+    ]);
     assert.deepEqual(await control.users.leave('16505550101', group.groupId), { status: 'left' });
     assert.deepEqual((await control.groups.get(group.groupId)).participants, []);
   });

@@ -13,6 +13,7 @@ import {
   WebhookPayloadError,
 } from '@groupgate/sdk/webhooks';
 import { Harness, V, type Business } from '../../src/testing/harness.js';
+import { bsuidFor } from '../../src/domain/users.js';
 import { startWebhookReceiver, type WebhookReceiver } from '@groupgate/sdk/testing';
 
 describe('signatures', () => {
@@ -120,11 +121,27 @@ describe('parsing real deliveries', () => {
           assert.equal(event.joinApprovalMode, 'approval_required');
           break;
         case 'group_participants_add':
-          assert.deepEqual(event.added, [{ waId: '16505550001', input: '16505550001' }]);
+          assert.deepEqual(event.added, [
+            {
+              waId: '16505550001',
+              userId: bsuidFor(business.waba_id, '16505550001'),
+              username: undefined,
+              parentUserId: undefined,
+              input: '16505550001',
+            },
+          ]);
           break;
         case 'group_participants_remove':
           assert.equal(event.initiatedBy, 'business');
-          assert.deepEqual(event.removed, [{ input: '16505550001', waId: undefined }]);
+          assert.deepEqual(event.removed, [
+            {
+              input: '16505550001',
+              waId: '16505550001',
+              userId: bsuidFor(business.waba_id, '16505550001'),
+              username: undefined,
+              parentUserId: undefined,
+            },
+          ]);
           break;
         case 'group_settings_update':
           assert.deepEqual(event.subject, { value: 'Renamed', updateSuccessful: true, errors: undefined });

@@ -6,6 +6,7 @@ import {
   type GroupInfoField,
   type GroupSummary,
   type JoinApprovalMode,
+  type UserFields,
 } from '@groupgate/sdk/contract';
 import type { Command } from 'commander';
 import { clientEnvironment } from '../../config.js';
@@ -131,7 +132,7 @@ export function registerGroups(program: Command): void {
     print(flags, info, () => {
       for (const [key, value] of Object.entries(info)) {
         const shown = Array.isArray(value)
-          ? value.map((p: { wa_id: string }) => p.wa_id).join(', ')
+          ? value.map((p: UserFields) => p.wa_id ?? p.username ?? p.user_id).join(', ')
           : String(value);
         process.stdout.write(`${key.padEnd(24)}${shown}\n`);
       }

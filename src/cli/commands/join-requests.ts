@@ -51,8 +51,14 @@ async function list(flags: ListFlags): Promise<void> {
       return;
     }
     printTable(
-      requests.map((r) => [r.join_request_id, r.wa_id, ago(r.creation_timestamp)]),
-      ['JOIN REQUEST ID', 'WA ID', 'WAITING'],
+      // A user who hides their number has no wa_id: their username, or their BSUID, stands in.
+      requests.map((r) => [
+        r.join_request_id,
+        r.wa_id ?? '-',
+        r.username ?? r.user_id,
+        ago(r.creation_timestamp),
+      ]),
+      ['JOIN REQUEST ID', 'WA ID', 'USER', 'WAITING'],
     );
     if (next !== undefined) process.stdout.write(`More: --after ${next}  (or --all)\n`);
   });

@@ -8,6 +8,7 @@ import { randomInt } from 'node:crypto';
 import type { SimulationStatus } from '@groupgate/sdk/contract';
 import type { Store } from '../../storage/store.js';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
+import type { UserOptions } from '../../domain/users.js';
 import { inviteLinkFor } from '../graph/routes/invite-link.js';
 import { controlError, simulateJoin } from './sandbox.js';
 
@@ -24,6 +25,27 @@ export interface SimulationRequest {
   ratePerSecond: number;
   /** Country calling code the simulated numbers start with. */
   countryCode: string;
+  /** Share of users (0 to 1) who hide their number behind a username. */
+  hiddenPhoneShare: number;
+  /** Share of users (0 to 1) who carry a parent BSUID. */
+  parentUserIdShare: number;
+}
+
+/**
+ * Whether user `i` of a run is among the `share` of users with a trait: spread evenly and the same on every run
+ * (user i has it when the running count ⌊(i+1)·share⌋ steps up), so a test can tell which users will.
+ */
+export function hasTrait(i: number, share: number): boolean {
+  return Math.floor((i + 1) * share) > Math.floor(i * share);
+}
+
+/** What simulated user `i` presents: a hidden number comes with a username, as in WhatsApp. */
+export function bulkUserOptions(request: SimulationRequest, i: number, waId: string): UserOptions {
+  const hidden = hasTrait(i, request.hiddenPhoneShare);
+  return {
+    ...(hidden && { hidePhoneNumber: true, username: `user${waId}` }),
+    ...(hasTrait(i, request.parentUserIdShare) && { parentUserId: true as const }),
+  };
 }
 
 const KEPT_RUNS = 100;
@@ -129,6 +151,7 @@ export class Simulations {
           this.#clock(),
           this.#maxParticipants,
           this.#clockMs(),
+          bulkUserOptions(request, i, waId),
         );
         if (result.status === 'joined') status.joined++;
         else status.requested++;

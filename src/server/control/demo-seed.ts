@@ -3,6 +3,7 @@
  * group and a few pending join requests. On later starts over the same database it finds that business again and
  * issues a fresh token, so the printed curl line always works.
  */
+import { userIdentity } from '../../domain/users.js';
 import { joinRequestIdFor } from '../../domain/ids.js';
 import { mintGroup } from '../../domain/groups.js';
 import type { Store } from '../../storage/store.js';
@@ -51,10 +52,13 @@ export async function seedDemo(
   if (created === 'limit_reached') return { business, accessToken, group: undefined, createdNow: true };
   for (const [i, waId] of DEMO_USERS.entries()) {
     const at = now - (DEMO_USERS.length - i) * 60;
+    // The last demo user hides their number behind a username, so the console shows one such request.
+    const options = i === DEMO_USERS.length - 1 ? { hidePhoneNumber: true, username: 'demo.user' } : {};
+    const user = userIdentity(business.wabaId, waId, options);
     await store.requestToJoin(
       created,
-      { waId, joinRequestId: joinRequestIdFor(waId, created.groupNumber), now: at, maxParticipants },
-      joinEvents(created, waId, at, at * 1000),
+      { user, joinRequestId: joinRequestIdFor(waId, created.groupNumber), now: at, maxParticipants },
+      joinEvents(created, user, at, at * 1000),
     );
   }
   return { business, accessToken, group: created, createdNow: true };

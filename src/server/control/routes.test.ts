@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { bsuidFor } from '../../domain/users.js';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ADMIN_TOKEN, Harness, TEST_STORE, V, type Business, type Group } from '../../testing/harness.js';
 
@@ -58,7 +59,7 @@ describe('control API', () => {
     const res = await h.control('POST', '/_groupgate/users/16505550001/join', {
       invite_link: open.inviteLink,
     });
-    assert.deepEqual(res.body, { status: 'joined' });
+    assert.deepEqual(res.body, { status: 'joined', user_id: bsuidFor(business.waba_id, '16505550001') });
     assert.deepEqual(await h.participants(open), ['16505550001']);
     const twice = await h.control<{ error: { message: string } }>(
       'POST',

@@ -36,7 +36,16 @@ import {
   simulateCancelJoin,
   simulateJoin,
 } from './sandbox.js';
-import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
+import {
+  ERROR_RESPONSE,
+  GROUP_ID_BODY,
+  SECURED,
+  TAGS,
+  USER_OPTIONS,
+  USER_PARAMS,
+  userOptionsOf,
+  WA_ID_PARAMS,
+} from './schemas.js';
 import { buildOpenApiDocument, withServer } from './openapi.js';
 import { registerConditionRoutes } from './condition-routes.js';
 import { registerSimulationRoutes } from './simulation-routes.js';
@@ -406,7 +415,10 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
           type: 'object',
           required: ['invite_link'],
           additionalProperties: false,
-          properties: { invite_link: { type: 'string', minLength: 1, maxLength: 512 } },
+          properties: {
+            invite_link: { type: 'string', minLength: 1, maxLength: 512 },
+            ...USER_OPTIONS,
+          },
         },
         response: {
           200: {
@@ -414,6 +426,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
             properties: {
               status: { type: 'string', enum: ['requested', 'joined'] },
               join_request_id: { type: 'string' },
+              user_id: { type: 'string', description: "The user's BSUID with the group's business." },
             },
           },
           '4xx': ERROR_RESPONSE,
@@ -422,14 +435,15 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
     },
     async (request) => {
       const { wa_id: waId } = request.params as { wa_id: string };
-      const { invite_link: inviteLink } = request.body as SimulateJoinBody;
+      const body = request.body as SimulateJoinBody;
       const result: SimulatedJoin = await simulateJoin(
         store,
         waId,
-        inviteLink,
+        body.invite_link,
         clock(),
         deps.maxParticipants,
         deps.clockMs(),
+        userOptionsOf(body),
       );
       return result;
     },
@@ -440,9 +454,10 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
     {
       schema: {
         tags: TAGS,
-        summary: 'A simulated user withdraws their pending join request.',
+        summary:
+          'A simulated user, named by phone number or by BSUID, withdraws their pending join request (webhook group_join_request_revoked).',
         security: SECURED,
-        params: WA_ID_PARAMS,
+        params: USER_PARAMS,
         body: GROUP_ID_BODY,
         response: {
           200: {
@@ -482,6 +497,21 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
               request_id: { type: 'string' },
               creation_timestamp: { type: 'integer' },
               participants: { type: 'array', items: { type: 'string' } },
+              participant_users: {
+                type: 'array',
+                description:
+                  'Each participant as their business sees them, with their number even when they hide it.',
+                items: {
+                  type: 'object',
+                  properties: {
+                    wa_id: { type: 'string' },
+                    user_id: { type: 'string' },
+                    username: { type: 'string' },
+                    parent_user_id: { type: 'string' },
+                    phone_hidden: { type: 'boolean' },
+                  },
+                },
+              },
             },
           },
           '4xx': ERROR_RESPONSE,
@@ -491,6 +521,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
     async (request) => {
       const { group_id: groupId } = request.params as { group_id: string };
       const group = await findGroupOrFail(store, groupId);
+      const users = await store.listParticipants(group.pk);
       return {
         group_id: group.groupId,
         subject: group.subject,
@@ -500,7 +531,14 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
         suspended: group.suspended,
         request_id: group.requestId,
         creation_timestamp: group.createdAt,
-        participants: await store.listParticipants(group.pk),
+        participants: users.map((user) => user.waId),
+        participant_users: users.map((user) => ({
+          wa_id: user.waId,
+          user_id: user.userId,
+          ...(user.username !== undefined && { username: user.username }),
+          ...(user.parentUserId !== undefined && { parent_user_id: user.parentUserId }),
+          phone_hidden: user.phoneHidden,
+        })),
       } satisfies SandboxGroup;
     },
   );

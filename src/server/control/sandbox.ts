@@ -14,6 +14,13 @@ import {
 } from '../../domain/webhook-items.js';
 import type { Store } from '../../storage/store.js';
 import type { BusinessRecord, EventsFor, GroupRecord, JoinOutcome } from '../../domain/records.js';
+import {
+  isBsuid,
+  userIdentity,
+  type UserIdentity,
+  type UserOptions,
+  type UserRef,
+} from '../../domain/users.js';
 import { withFreshIds } from '../../storage/with-fresh-ids.js';
 import { GraphError } from '../graph-error.js';
 import { outboxOf } from '../webhook-events.js';
@@ -53,22 +60,35 @@ export function controlError(template: typeof GRAPH_ERRORS.CONTROL_NOT_FOUND, de
 /** What a user opening the invite link reports: a new join request, or a new participant. */
 export function joinEvents(
   group: GroupRecord,
-  waId: string,
+  user: UserIdentity,
   now: number,
   nowMs: number,
 ): EventsFor<JoinOutcome> {
   return (outcome) => {
-    if (outcome.status === 'joined') {
-      return outboxOf(group, nowMs, participantsJoined(group, [waId], false, now));
-    }
+    if (outcome.status === 'joined')
+      return outboxOf(group, nowMs, participantsJoined(group, [user], false, now));
     if (outcome.status === 'requested' && outcome.created) {
-      return outboxOf(group, nowMs, joinRequestChanged(group, 'created', outcome.joinRequestId, waId, now));
+      return outboxOf(group, nowMs, joinRequestChanged(group, 'created', outcome.joinRequestId, user, now));
     }
     return [];
   };
 }
 
-export type JoinResult = { status: 'requested'; join_request_id: string } | { status: 'joined' };
+/** Who the user is to the group's business: their BSUID is keyed on the business's WABA id. */
+export async function userForGroup(
+  store: Store,
+  group: GroupRecord,
+  waId: string,
+  options: UserOptions = {},
+): Promise<UserIdentity> {
+  const business = await store.findBusinessByPk(group.businessPk);
+  if (business === undefined)
+    throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, 'The group has no business.');
+  return userIdentity(business.wabaId, waId, options);
+}
+
+export type JoinResult =
+  { status: 'requested'; join_request_id: string; user_id: string } | { status: 'joined'; user_id: string };
 
 /** What happens when a WhatsApp user taps the invite link (and, on approval groups, "Request to join"). */
 export async function simulateJoin(
@@ -78,6 +98,7 @@ export async function simulateJoin(
   now: number,
   maxParticipants: number,
   nowMs: number,
+  options: UserOptions = {},
 ): Promise<JoinResult> {
   const code = inviteLink.startsWith(INVITE_LINK_PREFIX) ? inviteLink.slice(INVITE_LINK_PREFIX.length) : '';
   const group = code === '' ? undefined : await store.findGroupByInviteCode(code);
@@ -93,16 +114,17 @@ export async function simulateJoin(
       'The group is suspended: nobody can join it until it is cleared.',
     );
   }
+  const user = await userForGroup(store, group, waId, options);
   const outcome = await store.requestToJoin(
     group,
-    { waId, joinRequestId: joinRequestIdFor(waId, group.groupNumber), now, maxParticipants },
-    joinEvents(group, waId, now, nowMs),
+    { user, joinRequestId: joinRequestIdFor(waId, group.groupNumber), now, maxParticipants },
+    joinEvents(group, user, now, nowMs),
   );
   switch (outcome.status) {
     case 'requested':
-      return { status: 'requested', join_request_id: outcome.joinRequestId };
+      return { status: 'requested', join_request_id: outcome.joinRequestId, user_id: user.userId };
     case 'joined':
-      return { status: 'joined' };
+      return { status: 'joined', user_id: user.userId };
     case 'already_participant':
       throw controlError(
         GRAPH_ERRORS.CONTROL_CONFLICT,
@@ -127,45 +149,58 @@ export async function findGroupOrFail(store: Store, groupId: string): Promise<Gr
   return group;
 }
 
+/** `user`: the phone number, or the user's BSUID with the group's business. */
 export async function simulateCancelJoin(
   store: Store,
-  waId: string,
+  user: string,
   groupId: string,
   now: number,
   nowMs: number,
 ): Promise<string> {
   const group = await findGroupOrFail(store, groupId);
-  const joinRequestId = await store.cancelJoinRequest(
+  const waId = isBsuid(user) ? await store.findPendingRequester(group.pk, user) : user;
+  if (waId === undefined) {
+    throw controlError(
+      GRAPH_ERRORS.CONTROL_NOT_FOUND,
+      `User ${user} has no pending join request for ${groupId}.`,
+    );
+  }
+  const cancelled = await store.cancelJoinRequest(
     group.pk,
     joinRequestIdFor(waId, group.groupNumber),
     now,
-    (id) => outboxOf(group, nowMs, joinRequestChanged(group, 'revoked', id, waId, now)),
+    ({ joinRequestId, user }) =>
+      outboxOf(group, nowMs, joinRequestChanged(group, 'revoked', joinRequestId, user, now)),
   );
-  if (joinRequestId === undefined) {
+  if (cancelled === undefined) {
     throw controlError(
       GRAPH_ERRORS.CONTROL_NOT_FOUND,
       `User ${waId} has no pending join request for ${groupId}.`,
     );
   }
-  return joinRequestId;
+  return cancelled.joinRequestId;
 }
 
-/** A participant leaves on their own: they may come back through the invite link later. */
+/**
+ * A participant leaves on their own: they may come back through the invite link later. `user` is their phone
+ * number or their BSUID with the group's business.
+ */
 export async function simulateLeave(
   store: Store,
-  waId: string,
+  user: string,
   groupId: string,
   now: number,
   nowMs: number,
 ): Promise<void> {
   const group = await findGroupOrFail(store, groupId);
-  const [outcome] = await store.removeParticipants(group.pk, [waId], { now, ban: false }, (outcomes) =>
-    outcomes.some((o) => o.result === 'removed')
-      ? outboxOf(group, nowMs, participantLeft(group, waId, now))
-      : [],
+  const ref: UserRef = isBsuid(user) ? { input: user, userId: user } : { input: user, waId: user };
+  const [outcome] = await store.removeParticipants(group.pk, [ref], { now, ban: false }, (outcomes) =>
+    outcomes.flatMap((o) =>
+      o.result === 'removed' ? outboxOf(group, nowMs, participantLeft(group, o.user, now)) : [],
+    ),
   );
   if (outcome?.result !== 'removed') {
-    throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `User ${waId} is not a participant of ${groupId}.`);
+    throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `User ${user} is not a participant of ${groupId}.`);
   }
 }
 

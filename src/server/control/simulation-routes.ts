@@ -13,7 +13,7 @@ import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import type { ControlDependencies } from './dependencies.js';
 import { MIN_RATE_PER_SECOND, Simulations, type SimulationRequest } from './bulk-simulation.js';
 import { controlError, simulateLeave, simulateSuspension } from './sandbox.js';
-import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
+import { ERROR_RESPONSE, GROUP_ID_BODY, SECURED, TAGS, USER_PARAMS } from './schemas.js';
 
 const GROUP_ID_PARAMS = { type: 'object', properties: { group_id: { type: 'string' } } };
 const SUSPENSION_RESPONSE = {
@@ -49,9 +49,9 @@ export function registerSimulationRoutes(app: FastifyInstance, deps: ControlDepe
       schema: {
         tags: TAGS,
         summary:
-          'A simulated participant leaves the group (webhook group_participants_remove, initiated_by participant). Unlike a user the business removed, they may join again.',
+          'A simulated participant, named by phone number or by BSUID, leaves the group (webhook group_participants_remove, initiated_by participant). Unlike a user the business removed, they may join again.',
         security: SECURED,
-        params: WA_ID_PARAMS,
+        params: USER_PARAMS,
         body: GROUP_ID_BODY,
         response: {
           200: { type: 'object', properties: { status: { type: 'string' } } },
@@ -126,6 +126,22 @@ export function registerSimulationRoutes(app: FastifyInstance, deps: ControlDepe
               description: `Users per second: 0 (as fast as possible), or from ${MIN_RATE_PER_SECOND} (one user every ${1 / MIN_RATE_PER_SECOND} s) to 100000.`,
             },
             country_code: { type: 'string', pattern: '^[1-9][0-9]{0,2}$', default: '1' },
+            hidden_phone_share: {
+              type: 'number',
+              minimum: 0,
+              maximum: 1,
+              default: 0,
+              description:
+                'Share of the users who hide their number behind a username (user<wa_id>): their items carry user_id and username, no wa_id. Spread evenly: user i does when floor((i+1)*share) > floor(i*share).',
+            },
+            parent_user_id_share: {
+              type: 'number',
+              minimum: 0,
+              maximum: 1,
+              default: 0,
+              description:
+                'Share of the users who carry a parent BSUID (parent_user_id), spread the same way.',
+            },
           },
         },
         response: { 202: SIMULATION, '4xx': ERROR_RESPONSE },
@@ -147,6 +163,8 @@ export function registerSimulationRoutes(app: FastifyInstance, deps: ControlDepe
         users: body.users,
         ratePerSecond: body.rate_per_second,
         countryCode: body.country_code,
+        hiddenPhoneShare: body.hidden_phone_share,
+        parentUserIdShare: body.parent_user_id_share,
       };
       return reply.code(202).send(await simulations.start(run));
     },

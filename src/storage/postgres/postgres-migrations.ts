@@ -4,8 +4,14 @@
  */
 import type pg from 'pg';
 import type { Migration } from '../migration.js';
+import { userBackfill, type BackfillRequestRow, type BackfillUserRow } from '../user-backfill.js';
 
-export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+/** A step, and the rows it fills in that SQL alone cannot compute, in the step's transaction. */
+interface PostgresMigration extends Migration {
+  backfill?: (client: pg.PoolClient) => Promise<void>;
+}
+
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   {
     version: 1,
     name: 'businesses, tokens, groups, participants, join requests',
@@ -211,6 +217,53 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE businesses ADD COLUMN default_api_version TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'business-scoped user ids',
+    sql: `
+      -- Who the user is to the business (domain/users userWire: user_id, username, parent_user_id, wa_id unless
+      -- hidden), stored with their membership and with each pending request; user_id finds a participant a
+      -- business names by BSUID.
+      ALTER TABLE participants ADD COLUMN user_id TEXT, ADD COLUMN user_json TEXT;
+      ALTER TABLE join_requests ADD COLUMN user_json TEXT;
+      CREATE INDEX participants_by_user_id ON participants (group_pk, user_id);
+    `,
+    // Rows from before BSUIDs get their users' derived ids; pending requests are rendered again with them.
+    backfill: async (client) => {
+      const users = await client.query<BackfillUserRow>(
+        `SELECT p.group_pk::int AS "groupPk", p.wa_id AS "waId", b.waba_id AS "wabaId" FROM participants p
+         JOIN groups g ON g.pk = p.group_pk JOIN businesses b ON b.pk = g.business_pk`,
+      );
+      const requests = await client.query<BackfillRequestRow>(
+        `SELECT r.seq::bigint AS seq, r.join_request_id AS "joinRequestId", r.wa_id AS "waId",
+           r.created_at AS "createdAt", b.waba_id AS "wabaId" FROM join_requests r
+         JOIN groups g ON g.pk = r.group_pk JOIN businesses b ON b.pk = g.business_pk
+         WHERE r.status = 'pending'`,
+      );
+      const fill = userBackfill(users.rows, requests.rows);
+      await client.query(
+        `UPDATE participants p SET user_id = f.user_id, user_json = f.user_json
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS f(group_pk, wa_id, user_id, user_json)
+         WHERE p.group_pk = f.group_pk AND p.wa_id = f.wa_id`,
+        [
+          fill.participants.map((row) => row.groupPk),
+          fill.participants.map((row) => row.waId),
+          fill.participants.map((row) => row.userId),
+          fill.participants.map((row) => row.userJson),
+        ],
+      );
+      await client.query(
+        `UPDATE join_requests r SET user_json = f.user_json, wire_json = f.wire_json
+         FROM unnest($1::bigint[], $2::text[], $3::text[]) AS f(seq, user_json, wire_json)
+         WHERE r.seq = f.seq`,
+        [
+          fill.requests.map((row) => row.seq),
+          fill.requests.map((row) => row.userJson),
+          fill.requests.map((row) => row.wireJson),
+        ],
+      );
+    },
+  },
 ];
 
 /** An arbitrary, fixed key: the advisory lock that serialises migrations across instances. */
@@ -240,6 +293,7 @@ export async function migratePostgres(client: pg.PoolClient, schema: string | un
       await client.query('BEGIN');
       try {
         await client.query(m.sql);
+        await m.backfill?.(client);
         await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
           m.version,
           m.name,

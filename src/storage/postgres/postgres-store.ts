@@ -9,6 +9,7 @@ import pg from 'pg';
 import { StoreConflictError, type Store } from '../store.js';
 import type {
   AppSettingsPatch,
+  CancelledRequest,
   BusinessRecord,
   Decision,
   DecideOptions,
@@ -34,6 +35,7 @@ import type {
   RenderedJoinRequestPage,
   TokenLookup,
 } from '../../domain/records.js';
+import { userFromWire, type UserIdentity, type UserRef } from '../../domain/users.js';
 import { GroupCache, RecordCache } from '../record-cache.js';
 import { ReadBatcher } from '../read-batcher.js';
 import { migratePostgres, quoteIdentifier } from './postgres-migrations.js';
@@ -265,7 +267,7 @@ export class PostgresStore implements Store {
   }
 
   async #businessWhere(
-    column: 'phone_number_id' | 'waba_id' | 'app_id',
+    column: 'pk' | 'phone_number_id' | 'waba_id' | 'app_id',
     value: string,
   ): Promise<BusinessRecord | undefined> {
     const row = await this.#one<BusinessRow>(
@@ -285,6 +287,10 @@ export class PostgresStore implements Store {
 
   findBusinessByAppId(appId: string): Promise<BusinessRecord | undefined> {
     return this.#businessWhere('app_id', appId);
+  }
+
+  findBusinessByPk(pk: number): Promise<BusinessRecord | undefined> {
+    return this.#businessWhere('pk', String(pk));
   }
 
   async findBusinessByName(name: string): Promise<BusinessRecord | undefined> {
@@ -514,8 +520,8 @@ export class PostgresStore implements Store {
     groupPk: number,
     joinRequestId: string,
     now: number,
-    events: EventsFor<string>,
-  ): Promise<string | undefined> {
+    events: EventsFor<CancelledRequest>,
+  ): Promise<CancelledRequest | undefined> {
     return this.#writes.cancel(groupPk, joinRequestId, now, events);
   }
 
@@ -564,11 +570,11 @@ export class PostgresStore implements Store {
 
   async removeParticipants(
     groupPk: number,
-    waIds: readonly string[],
+    users: readonly UserRef[],
     options: RemoveOptions,
     events: EventsFor<RemovalOutcome[]>,
   ): Promise<RemovalOutcome[]> {
-    const outcomes = await this.#writes.remove(groupPk, waIds, options, events);
+    const outcomes = await this.#writes.remove(groupPk, users, options, events);
     this.#groups.forget(groupPk);
     return outcomes;
   }
@@ -633,12 +639,21 @@ export class PostgresStore implements Store {
     return (result.rowCount ?? 0) > 0;
   }
 
-  async listParticipants(groupPk: number): Promise<string[]> {
-    const rows = await this.#pool.query<{ wa_id: string }>(
-      'SELECT wa_id FROM participants WHERE group_pk = $1 ORDER BY joined_at, wa_id',
+  async findPendingRequester(groupPk: number, userId: string): Promise<string | undefined> {
+    const row = await this.#one<{ wa_id: string }>(
+      `SELECT wa_id FROM join_requests
+       WHERE group_pk = $1 AND status = 'pending' AND user_json::json ->> 'user_id' = $2 LIMIT 1`,
+      [groupPk, userId],
+    );
+    return row?.wa_id;
+  }
+
+  async listParticipants(groupPk: number): Promise<UserIdentity[]> {
+    const rows = await this.#pool.query<{ wa_id: string; user_json: string }>(
+      'SELECT wa_id, user_json FROM participants WHERE group_pk = $1 ORDER BY joined_at, wa_id',
       [groupPk],
     );
-    return rows.rows.map((r) => r.wa_id);
+    return rows.rows.map((r) => userFromWire(r.wa_id, r.user_json));
   }
 
   async appendJournalEntries(entries: readonly NewJournalEntry[], maxEntries: number): Promise<void> {

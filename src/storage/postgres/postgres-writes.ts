@@ -9,9 +9,11 @@ import type pg from 'pg';
 import { planDecision, type PendingRequest } from '../../domain/decision-plan.js';
 import { mayCreateGroup } from '../../domain/groups.js';
 import { planJoin } from '../../domain/join-plan.js';
-import { planRemoval } from '../../domain/removal-plan.js';
+import { lookupKeys, planRemoval } from '../../domain/removal-plan.js';
+import { userFromWire, userWire, type UserRef } from '../../domain/users.js';
 import { joinRequestJson } from '../../domain/wire.js';
 import type {
+  CancelledRequest,
   Decision,
   DecideOptions,
   DecisionOutcome,
@@ -178,7 +180,7 @@ export class PostgresWrites {
       const participantCount = await lockGroup(client, groupPk);
       const pending = await client.query<PendingRequest>({
         name: 'gg_pending_among',
-        text: `SELECT seq AS key, join_request_id AS "joinRequestId", wa_id AS "waId",
+        text: `SELECT seq AS key, join_request_id AS "joinRequestId", wa_id AS "waId", user_json AS "userJson",
                  created_at AS "createdAt" FROM join_requests
                WHERE group_pk = $1 AND status = 'pending' AND join_request_id = ANY($2::text[])`,
         values: [groupPk, ids],
@@ -199,10 +201,10 @@ export class PostgresWrites {
         name: 'gg_decide',
         text: `WITH decided AS (
                  UPDATE join_requests SET status = $1, decided_at = $2
-                 WHERE seq = ANY($3::bigint[]) AND status = 'pending' RETURNING wa_id),
+                 WHERE seq = ANY($3::bigint[]) AND status = 'pending' RETURNING wa_id, user_json),
                joined AS (
-                 INSERT INTO participants (group_pk, wa_id, joined_at)
-                 SELECT $4, wa_id, $2 FROM decided WHERE $1 = 'approved')
+                 INSERT INTO participants (group_pk, wa_id, user_id, user_json, joined_at)
+                 SELECT $4, wa_id, user_json::json ->> 'user_id', user_json, $2 FROM decided WHERE $1 = 'approved')
                UPDATE groups SET participant_count = participant_count + (SELECT count(*) FROM decided)
                WHERE pk = $4 AND $1 = 'approved'`,
         values: [
@@ -226,7 +228,7 @@ export class PostgresWrites {
            EXISTS (SELECT 1 FROM removed_participants WHERE group_pk = $1 AND wa_id = $2) AS "isRemoved",
            EXISTS (SELECT 1 FROM join_requests
                    WHERE group_pk = $1 AND join_request_id = $3 AND status = 'pending') AS "isPending"`,
-        [group.pk, input.waId, input.joinRequestId],
+        [group.pk, input.user.waId, input.joinRequestId],
       );
       const { outcome, write } = planJoin({
         group,
@@ -238,21 +240,23 @@ export class PostgresWrites {
       });
       if (write === 'request') {
         await client.query(
-          `INSERT INTO join_requests (group_pk, join_request_id, wa_id, status, created_at, wire_json)
-           VALUES ($1, $2, $3, 'pending', $4, $5)`,
+          `INSERT INTO join_requests (group_pk, join_request_id, wa_id, user_json, status, created_at, wire_json)
+           VALUES ($1, $2, $3, $4, 'pending', $5, $6)`,
           [
             group.pk,
             input.joinRequestId,
-            input.waId,
+            input.user.waId,
+            JSON.stringify(userWire(input.user)),
             input.now,
-            joinRequestJson(input.joinRequestId, input.waId, input.now),
+            joinRequestJson(input.joinRequestId, input.user, input.now),
           ],
         );
       } else if (write === 'participant') {
         await client.query(
-          `WITH joined AS (INSERT INTO participants (group_pk, wa_id, joined_at) VALUES ($1, $2, $3))
+          `WITH joined AS (INSERT INTO participants (group_pk, wa_id, user_id, user_json, joined_at)
+                           VALUES ($1, $2, $3, $4, $5))
            UPDATE groups SET participant_count = participant_count + 1 WHERE pk = $1`,
-          [group.pk, input.waId, input.now],
+          [group.pk, input.user.waId, input.user.userId, JSON.stringify(userWire(input.user)), input.now],
         );
       }
       await queue(events(outcome));
@@ -264,37 +268,41 @@ export class PostgresWrites {
     groupPk: number,
     joinRequestId: string,
     now: number,
-    events: EventsFor<string>,
-  ): Promise<string | undefined> {
+    events: EventsFor<CancelledRequest>,
+  ): Promise<CancelledRequest | undefined> {
     return this.#transaction(async ({ client, queue }) => {
       const row = (
-        await client.query<{ join_request_id: string }>(
+        await client.query<{ join_request_id: string; wa_id: string; user_json: string }>(
           `UPDATE join_requests SET status = 'revoked', decided_at = $1
-           WHERE group_pk = $2 AND join_request_id = $3 AND status = 'pending' RETURNING join_request_id`,
+           WHERE group_pk = $2 AND join_request_id = $3 AND status = 'pending'
+           RETURNING join_request_id, wa_id, user_json`,
           [now, groupPk, joinRequestId],
         )
       ).rows[0];
       if (row === undefined) return undefined;
-      await queue(events(row.join_request_id));
-      return row.join_request_id;
+      const cancelled = { joinRequestId: row.join_request_id, user: userFromWire(row.wa_id, row.user_json) };
+      await queue(events(cancelled));
+      return cancelled;
     });
   }
 
   remove(
     groupPk: number,
-    waIds: readonly string[],
+    users: readonly UserRef[],
     options: RemoveOptions,
     events: EventsFor<RemovalOutcome[]>,
   ): Promise<RemovalOutcome[]> {
     return this.#transaction(async ({ client, queue }) => {
       await lockGroup(client, groupPk);
-      const participants = await client.query<{ wa_id: string }>(
-        'SELECT wa_id FROM participants WHERE group_pk = $1 AND wa_id = ANY($2::text[])',
-        [groupPk, waIds],
+      const { waIds, userIds } = lookupKeys(users);
+      const participants = await client.query<{ wa_id: string; user_json: string }>(
+        `SELECT wa_id, user_json FROM participants
+         WHERE group_pk = $1 AND (wa_id = ANY($2::text[]) OR user_id = ANY($3::text[]))`,
+        [groupPk, waIds, userIds],
       );
       const plan = planRemoval({
-        asked: waIds,
-        participants: new Set(participants.rows.map((row) => row.wa_id)),
+        asked: users,
+        participants: participants.rows.map((row) => userFromWire(row.wa_id, row.user_json)),
         options,
       });
       if (plan.remove.length > 0) {

@@ -3,9 +3,15 @@
  * a released step is never edited, a change is a new step. Every hot query has an index that makes it a range scan.
  */
 import type Database from 'better-sqlite3';
+import { userBackfill, type BackfillRequestRow, type BackfillUserRow } from '../user-backfill.js';
 import type { Migration } from '../migration.js';
 
-export const SQLITE_MIGRATIONS: readonly Migration[] = [
+/** A step, and the rows it fills in that SQL alone cannot compute, in the step's transaction. */
+interface SqliteMigration extends Migration {
+  backfill?: (db: Database.Database) => void;
+}
+
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   {
     version: 1,
     name: 'businesses, tokens, groups, participants, join requests',
@@ -216,6 +222,45 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE businesses ADD COLUMN default_api_version TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'business-scoped user ids',
+    sql: `
+      -- Who the user is to the business (domain/users userWire: user_id, username, parent_user_id, wa_id unless
+      -- hidden), stored with their membership and with each pending request; user_id finds a participant a
+      -- business names by BSUID.
+      ALTER TABLE participants ADD COLUMN user_id TEXT;
+      ALTER TABLE participants ADD COLUMN user_json TEXT;
+      ALTER TABLE join_requests ADD COLUMN user_json TEXT;
+      CREATE INDEX participants_by_user_id ON participants (group_pk, user_id);
+    `,
+    // Rows from before BSUIDs get their users' derived ids; pending requests are rendered again with them.
+    backfill: (db) => {
+      const users = db
+        .prepare<[], BackfillUserRow>(
+          `SELECT p.group_pk AS groupPk, p.wa_id AS waId, b.waba_id AS wabaId FROM participants p
+           JOIN groups g ON g.pk = p.group_pk JOIN businesses b ON b.pk = g.business_pk`,
+        )
+        .all();
+      const requests = db
+        .prepare<[], BackfillRequestRow>(
+          `SELECT r.seq AS seq, r.join_request_id AS joinRequestId, r.wa_id AS waId, r.created_at AS createdAt,
+             b.waba_id AS wabaId FROM join_requests r
+           JOIN groups g ON g.pk = r.group_pk JOIN businesses b ON b.pk = g.business_pk
+           WHERE r.status = 'pending'`,
+        )
+        .all();
+      const fill = userBackfill(users, requests);
+      const setUser = db.prepare(
+        'UPDATE participants SET user_id = @userId, user_json = @userJson WHERE group_pk = @groupPk AND wa_id = @waId',
+      );
+      for (const row of fill.participants) setUser.run(row);
+      const setRequest = db.prepare(
+        'UPDATE join_requests SET user_json = @userJson, wire_json = @wireJson WHERE seq = @seq',
+      );
+      for (const row of fill.requests) setRequest.run(row);
+    },
+  },
 ];
 
 /** Applies the steps not yet applied, each in its own IMMEDIATE transaction. */
@@ -229,15 +274,16 @@ export function migrateSqlite(db: Database.Database): void {
       .all()
       .map((v) => Number(v)),
   );
-  const apply = db.transaction((version: number, name: string, sql: string) => {
-    db.exec(sql);
+  const apply = db.transaction((m: SqliteMigration) => {
+    db.exec(m.sql);
+    m.backfill?.(db);
     db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
-      version,
-      name,
+      m.version,
+      m.name,
       Math.floor(Date.now() / 1000),
     );
   });
   for (const m of SQLITE_MIGRATIONS) {
-    if (!applied.has(m.version)) apply.immediate(m.version, m.name, m.sql);
+    if (!applied.has(m.version)) apply.immediate(m);
   }
 }

@@ -9,7 +9,7 @@ import type { NewBusiness, NewGroup } from '../../domain/records.js';
 import { GROUP_COLUMNS, type BusinessRow, type GroupRow, type TokenRow } from '../rows.js';
 
 /** The columns a business can be found by. */
-export type BusinessKey = 'phone_number_id' | 'waba_id' | 'app_id';
+export type BusinessKey = 'pk' | 'phone_number_id' | 'waba_id' | 'app_id';
 
 /** What deciding on a join request needs to know of it, under the decision's lock. */
 interface JoinFactsRow {
@@ -17,6 +17,12 @@ interface JoinFactsRow {
   isParticipant: 0 | 1;
   isRemoved: 0 | 1;
   isPending: 0 | 1;
+}
+
+/** A user as stored with a membership or a request: the number, and the user's wire fields (domain/users). */
+export interface UserRow {
+  waId: string;
+  userJson: string;
 }
 
 type GroupKeyset = [businessPk: number, key: number, limit: number];
@@ -42,6 +48,7 @@ export function prepareStatements(db: Database.Database) {
       VALUES (@wabaId, @phoneNumberId, @phoneDigits, @displayPhoneNumber, @appId, @appSecret, @name, @createdAt)
       RETURNING *`),
     businessBy: {
+      pk: businessBy('pk'),
       phone_number_id: businessBy('phone_number_id'),
       waba_id: businessBy('waba_id'),
       app_id: businessBy('app_id'),
@@ -128,7 +135,7 @@ export function prepareStatements(db: Database.Database) {
 
     // CROSS JOIN keeps the ids the outer loop: each id is one index seek, never a scan of the group.
     pendingAmong: prepare<[{ groupPk: number; ids: string }], PendingRequest>(`SELECT r.seq AS key,
-        r.join_request_id AS joinRequestId, r.wa_id AS waId, r.created_at AS createdAt
+        r.join_request_id AS joinRequestId, r.wa_id AS waId, r.user_json AS userJson, r.created_at AS createdAt
       FROM json_each(@ids) AS j
       CROSS JOIN join_requests AS r INDEXED BY join_requests_one_pending
         ON r.group_pk = @groupPk AND r.join_request_id = j.value AND r.status = 'pending'`),
@@ -137,9 +144,17 @@ export function prepareStatements(db: Database.Database) {
     >(`UPDATE join_requests
       SET status = @status, decided_at = @now
       WHERE seq IN (SELECT value FROM json_each(@seqs)) AND status = 'pending'`),
-    cancelPending: pluck<[now: number, groupPk: number, joinRequestId: string], string>(`UPDATE join_requests
-        SET status = 'revoked', decided_at = ?
-        WHERE group_pk = ? AND join_request_id = ? AND status = 'pending' RETURNING join_request_id`),
+    pendingRequester: pluck<[groupPk: number, userId: string], string>(`SELECT wa_id FROM join_requests
+      INDEXED BY join_requests_pending_page
+      WHERE group_pk = ? AND status = 'pending' AND user_json ->> '$.user_id' = ? LIMIT 1`),
+    cancelPending: prepare<
+      [now: number, groupPk: number, joinRequestId: string],
+      UserRow & { joinRequestId: string }
+    >(
+      `UPDATE join_requests SET status = 'revoked', decided_at = ?
+        WHERE group_pk = ? AND join_request_id = ? AND status = 'pending'
+        RETURNING join_request_id AS joinRequestId, wa_id AS waId, user_json AS userJson`,
+    ),
     joinFacts: prepare<[{ groupPk: number; waId: string; joinRequestId: string }], JoinFactsRow>(`SELECT
         participant_count AS participantCount,
         EXISTS (SELECT 1 FROM participants WHERE group_pk = @groupPk AND wa_id = @waId) AS isParticipant,
@@ -153,20 +168,28 @@ export function prepareStatements(db: Database.Database) {
           groupPk: number;
           joinRequestId: string;
           waId: string;
+          userJson: string;
           now: number;
           wireJson: string;
         },
       ]
-    >(`INSERT INTO join_requests (group_pk, join_request_id, wa_id, status, created_at, wire_json)
-      VALUES (@groupPk, @joinRequestId, @waId, 'pending', @now, @wireJson)`),
+    >(`INSERT INTO join_requests (group_pk, join_request_id, wa_id, user_json, status, created_at, wire_json)
+      VALUES (@groupPk, @joinRequestId, @waId, @userJson, 'pending', @now, @wireJson)`),
 
-    participants: pluck<[number], string>(
-      'SELECT wa_id FROM participants WHERE group_pk = ? ORDER BY joined_at, wa_id',
+    participants: prepare<[number], UserRow>(
+      'SELECT wa_id AS waId, user_json AS userJson FROM participants WHERE group_pk = ? ORDER BY joined_at, wa_id',
     ),
-    participantsAmong: pluck<[{ groupPk: number; waIds: string }], string>(`SELECT wa_id FROM participants
-        WHERE group_pk = @groupPk AND wa_id IN (SELECT value FROM json_each(@waIds))`),
-    insertParticipants: prepare<[{ groupPk: number; now: number; waIds: string }]>(`INSERT INTO participants
-      (group_pk, wa_id, joined_at) SELECT @groupPk, value, @now FROM json_each(@waIds)`),
+    // Participants named by number or by BSUID; each IN list is a seek per value on its index.
+    participantsAmong: prepare<[{ groupPk: number; waIds: string; userIds: string }], UserRow>(`SELECT
+        wa_id AS waId, user_json AS userJson FROM participants
+        WHERE group_pk = @groupPk AND wa_id IN (SELECT value FROM json_each(@waIds))
+      UNION SELECT wa_id AS waId, user_json AS userJson FROM participants INDEXED BY participants_by_user_id
+        WHERE group_pk = @groupPk AND user_id IN (SELECT value FROM json_each(@userIds))`),
+    /** `users`: a JSON array of `{waId, userId, userJson}`. */
+    insertParticipants: prepare<[{ groupPk: number; now: number; users: string }]>(`INSERT INTO participants
+      (group_pk, wa_id, user_id, user_json, joined_at)
+      SELECT @groupPk, value ->> '$.waId', value ->> '$.userId', value ->> '$.userJson', @now
+      FROM json_each(@users)`),
     removeParticipants: prepare<[{ groupPk: number; waIds: string }]>(`DELETE FROM participants
       WHERE group_pk = @groupPk AND wa_id IN (SELECT value FROM json_each(@waIds))`),
     deleteParticipants: prepare<[number]>('DELETE FROM participants WHERE group_pk = ?'),

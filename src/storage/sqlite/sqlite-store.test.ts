@@ -8,6 +8,7 @@ import type { JoinRequest } from '@groupgate/sdk/contract';
 import { mintBusiness } from '../../domain/businesses.js';
 import { mintGroup } from '../../domain/groups.js';
 import { joinRequestIdFor } from '../../domain/ids.js';
+import { userIdentity } from '../../domain/users.js';
 import { PageWorker } from './page-worker-client.js';
 import { runOutboxContract } from '../outbox.case.js';
 import { runStoreContract } from '../store.case.js';
@@ -117,7 +118,7 @@ describe('SQLite store on a file', () => {
       for (let u = 0; u < 5; u++) {
         const waId = `1650555${g}${u}00`;
         const input = {
-          waId,
+          user: userIdentity(business.wabaId, waId),
           joinRequestId: joinRequestIdFor(waId, group.groupNumber),
           now: 1,
           maxParticipants: 8,
@@ -133,7 +134,7 @@ describe('SQLite store on a file', () => {
         const items = JSON.parse(`[${found?.page.itemsJson ?? ''}]`) as JoinRequest[];
         assert.equal(found?.group.pk, group.pk);
         assert.equal(items.length, limit);
-        assert.ok(items.every((item) => item.wa_id.startsWith(`1650555${g}`)));
+        assert.ok(items.every((item) => item.wa_id?.startsWith(`1650555${g}`)));
         assert.equal(found?.page.hasNext, limit < 5);
       }),
     );

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { StoreConflictError, type Store } from '../store.js';
 import type {
   AppSettingsPatch,
+  CancelledRequest,
   BusinessRecord,
   Decision,
   DecideOptions,
@@ -32,6 +33,7 @@ import type {
   RenderedJoinRequestPage,
   TokenLookup,
 } from '../../domain/records.js';
+import { userFromWire, type UserIdentity, type UserRef } from '../../domain/users.js';
 import { GroupCache, RecordCache } from '../record-cache.js';
 import { makePrivate } from './private-file.js';
 import { ReadBatcher } from '../read-batcher.js';
@@ -187,6 +189,10 @@ export class SqliteStore implements Store {
 
   async findBusinessByWabaId(wabaId: string): Promise<BusinessRecord | undefined> {
     return this.#businessBy('waba_id', wabaId);
+  }
+
+  async findBusinessByPk(pk: number): Promise<BusinessRecord | undefined> {
+    return this.#businessBy('pk', String(pk));
   }
 
   async findBusinessByAppId(appId: string): Promise<BusinessRecord | undefined> {
@@ -443,8 +449,8 @@ export class SqliteStore implements Store {
     groupPk: number,
     joinRequestId: string,
     now: number,
-    events: EventsFor<string>,
-  ): Promise<string | undefined> {
+    events: EventsFor<CancelledRequest>,
+  ): Promise<CancelledRequest | undefined> {
     return this.#writes.cancel(groupPk, joinRequestId, now, events);
   }
 
@@ -516,11 +522,11 @@ export class SqliteStore implements Store {
 
   async removeParticipants(
     groupPk: number,
-    waIds: readonly string[],
+    users: readonly UserRef[],
     options: RemoveOptions,
     events: EventsFor<RemovalOutcome[]>,
   ): Promise<RemovalOutcome[]> {
-    const outcomes = this.#writes.remove(groupPk, waIds, options, events);
+    const outcomes = this.#writes.remove(groupPk, users, options, events);
     this.#groups?.forget(groupPk);
     return outcomes;
   }
@@ -577,8 +583,12 @@ export class SqliteStore implements Store {
     return this.#statements.setAppSecret.run(appSecret, appId).changes > 0;
   }
 
-  async listParticipants(groupPk: number): Promise<string[]> {
-    return this.#statements.participants.all(groupPk);
+  async findPendingRequester(groupPk: number, userId: string): Promise<string | undefined> {
+    return this.#statements.pendingRequester.get(groupPk, userId);
+  }
+
+  async listParticipants(groupPk: number): Promise<UserIdentity[]> {
+    return this.#statements.participants.all(groupPk).map((row) => userFromWire(row.waId, row.userJson));
   }
 
   async appendJournalEntries(entries: readonly NewJournalEntry[], maxEntries: number): Promise<void> {

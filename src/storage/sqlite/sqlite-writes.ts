@@ -7,7 +7,8 @@ import type Database from 'better-sqlite3';
 import { planDecision } from '../../domain/decision-plan.js';
 import { mayCreateGroup } from '../../domain/groups.js';
 import { planJoin } from '../../domain/join-plan.js';
-import { planRemoval } from '../../domain/removal-plan.js';
+import { lookupKeys, planRemoval } from '../../domain/removal-plan.js';
+import { userFromWire, userWire, type UserIdentity, type UserRef } from '../../domain/users.js';
 import { joinRequestJson } from '../../domain/wire.js';
 import type {
   Decision,
@@ -15,6 +16,7 @@ import type {
   DecisionOutcome,
   EventsFor,
   GroupRecord,
+  CancelledRequest,
   JoinInput,
   JoinOutcome,
   NewGroup,
@@ -53,11 +55,11 @@ export class SqliteWrites {
     groupPk: number,
     joinRequestId: string,
     now: number,
-    events: EventsFor<string>,
-  ) => string | undefined;
+    events: EventsFor<CancelledRequest>,
+  ) => CancelledRequest | undefined;
   readonly remove: (
     groupPk: number,
-    waIds: readonly string[],
+    users: readonly UserRef[],
     options: RemoveOptions,
     events: EventsFor<RemovalOutcome[]>,
   ) => RemovalOutcome[];
@@ -87,9 +89,9 @@ export class SqliteWrites {
           const seqs = plan.decided.map((request) => request.key);
           s.setStatuses.run({ status, now: options.now, seqs: JSON.stringify(seqs) });
           if (decision === 'approve') {
-            const waIds = plan.decided.map((request) => request.waId);
-            s.insertParticipants.run({ groupPk, now: options.now, waIds: JSON.stringify(waIds) });
-            s.addToParticipantCount.run(waIds.length, groupPk);
+            const users = plan.decided.map((request) => userFromWire(request.waId, request.userJson));
+            s.insertParticipants.run({ groupPk, now: options.now, users: participantsJson(users) });
+            s.addToParticipantCount.run(users.length, groupPk);
           }
           outbox.append(events(plan.outcomes));
           return plan.outcomes;
@@ -116,7 +118,7 @@ export class SqliteWrites {
     this.join = immediate(db, (group, input, events) => {
       const facts = s.joinFacts.get({
         groupPk: group.pk,
-        waId: input.waId,
+        waId: input.user.waId,
         joinRequestId: input.joinRequestId,
       });
       const { outcome, write } = planJoin({
@@ -128,11 +130,23 @@ export class SqliteWrites {
         participantCount: facts?.participantCount ?? 0,
       });
       if (write === 'request') {
-        const { joinRequestId, waId, now } = input;
-        const wireJson = joinRequestJson(joinRequestId, waId, now);
-        s.insertJoinRequest.run({ groupPk: group.pk, joinRequestId, waId, now, wireJson });
+        const { joinRequestId, user, now } = input;
+        const wireJson = joinRequestJson(joinRequestId, user, now);
+        const userJson = JSON.stringify(userWire(user));
+        s.insertJoinRequest.run({
+          groupPk: group.pk,
+          joinRequestId,
+          waId: user.waId,
+          userJson,
+          now,
+          wireJson,
+        });
       } else if (write === 'participant') {
-        s.insertParticipants.run({ groupPk: group.pk, now: input.now, waIds: JSON.stringify([input.waId]) });
+        s.insertParticipants.run({
+          groupPk: group.pk,
+          now: input.now,
+          users: participantsJson([input.user]),
+        });
         s.addToParticipantCount.run(1, group.pk);
       }
       outbox.append(events(outcome));
@@ -140,16 +154,19 @@ export class SqliteWrites {
     });
 
     this.cancel = immediate(db, (groupPk, joinRequestId, now, events) => {
-      const id = s.cancelPending.get(now, groupPk, joinRequestId);
-      if (id === undefined) return undefined;
-      outbox.append(events(id));
-      return id;
+      const row = s.cancelPending.get(now, groupPk, joinRequestId);
+      if (row === undefined) return undefined;
+      const cancelled = { joinRequestId: row.joinRequestId, user: userFromWire(row.waId, row.userJson) };
+      outbox.append(events(cancelled));
+      return cancelled;
     });
 
-    this.remove = immediate(db, (groupPk, waIds, options, events) => {
-      const asked = JSON.stringify(waIds);
-      const participants = new Set(s.participantsAmong.all({ groupPk, waIds: asked }));
-      const plan = planRemoval({ asked: waIds, participants, options });
+    this.remove = immediate(db, (groupPk, users, options, events) => {
+      const { waIds, userIds } = lookupKeys(users);
+      const participants = s.participantsAmong
+        .all({ groupPk, waIds: JSON.stringify(waIds), userIds: JSON.stringify(userIds) })
+        .map((row) => userFromWire(row.waId, row.userJson));
+      const plan = planRemoval({ asked: users, participants, options });
       if (plan.remove.length > 0) {
         s.removeParticipants.run({ groupPk, waIds: JSON.stringify(plan.remove) });
         s.addToParticipantCount.run(-plan.remove.length, groupPk);
@@ -160,6 +177,13 @@ export class SqliteWrites {
       return plan.outcomes;
     });
   }
+}
+
+/** Users to insert as participants, as insertParticipants reads them. */
+function participantsJson(users: readonly UserIdentity[]): string {
+  return JSON.stringify(
+    users.map((user) => ({ waId: user.waId, userId: user.userId, userJson: JSON.stringify(userWire(user)) })),
+  );
 }
 
 /** `work` as one IMMEDIATE transaction: the write lock is taken before the first read, not upgraded after it. */

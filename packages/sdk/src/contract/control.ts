@@ -72,8 +72,21 @@ export interface IssuedToken {
   expires_at: number | null;
 }
 
+/**
+ * How a simulated user presents themself to businesses (2026, business-scoped user ids). Their BSUID (`user_id`) is
+ * always derived from their number and the business; these add the rest.
+ */
+export interface SimulatedUserOptions {
+  /** The user adopted a username and hides their number: `wa_id` is left out of every item about them. */
+  hide_phone_number?: boolean;
+  /** 3 to 35 letters, digits, periods and underscores, with at least one letter. */
+  username?: string;
+  /** A parent BSUID (`CC.ENT.…`), or true to derive the user's own (the same with every business). */
+  parent_user_id?: string | true;
+}
+
 /** `POST /_groupgate/users/{wa_id}/join` */
-export interface SimulateJoinBody {
+export interface SimulateJoinBody extends SimulatedUserOptions {
   invite_link: string;
 }
 
@@ -81,6 +94,8 @@ export interface SimulatedJoin {
   /** A pending join request on approval_required groups; membership on auto_approve ones. */
   status: 'requested' | 'joined';
   join_request_id?: string;
+  /** The user's BSUID with the group's business. */
+  user_id: string;
 }
 
 /** `POST /_groupgate/users/{wa_id}/cancel_join` and `/leave`: a simulated user's action on one group. */
@@ -116,6 +131,14 @@ export interface SandboxGroup {
   creation_timestamp: number;
   /** WhatsApp ids. */
   participants: string[];
+  /** Each participant as their business sees them, with their number even when they hide it. */
+  participant_users: {
+    wa_id: string;
+    user_id: string;
+    username?: string;
+    parent_user_id?: string;
+    phone_hidden: boolean;
+  }[];
 }
 
 /** `POST /_groupgate/simulations` */
@@ -126,6 +149,13 @@ export interface StartSimulationBody {
   rate_per_second?: number;
   /** The calling code the simulated numbers start with. @default '1' */
   country_code?: string;
+  /**
+   * Share of the users (0 to 1) who hide their number behind a username (`user<wa_id>`), spread evenly.
+   * @default 0
+   */
+  hidden_phone_share?: number;
+  /** Share of the users (0 to 1) who carry a parent BSUID, spread the same way. @default 0 */
+  parent_user_id_share?: number;
 }
 
 /** A bulk run of simulated users, as started, followed and stopped. */

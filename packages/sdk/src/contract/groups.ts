@@ -1,4 +1,5 @@
 /** @module contract/groups — wire types of `/{version}/{phone_number_id}/groups` and `/{group_id}/invite_link`. */
+import type { UserFields } from './join-requests.js';
 import type { Paging } from './paging.js';
 
 export type JoinApprovalMode = 'approval_required' | 'auto_approve';
@@ -40,7 +41,7 @@ export interface GroupInfoFields {
   suspended: boolean;
   /** Unix seconds. */
   creation_timestamp: number;
-  participants: { wa_id: string }[];
+  participants: UserFields[];
   /** The business is not counted. */
   total_participant_count: number;
 }

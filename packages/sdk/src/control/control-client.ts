@@ -33,6 +33,7 @@ import type {
   SetWebhookBody,
   SimulatedCancel,
   SimulatedJoin,
+  SimulatedUserOptions,
   SimulatedLeave,
   SimulationStatus,
   StartSimulationBody,
@@ -117,12 +118,15 @@ export class ControlClient {
     revoke(accessToken: string): Promise<ControlSuccess>;
   };
   readonly users: {
-    /** A simulated WhatsApp user opens an invite link: a join request, or membership on auto-approve groups. */
-    join(waId: string, inviteLink: string): Promise<SimulatedJoin>;
-    /** The user withdraws their pending join request. */
-    cancelJoin(waId: string, groupId: string): Promise<SimulatedCancel>;
-    /** The participant leaves the group. */
-    leave(waId: string, groupId: string): Promise<SimulatedLeave>;
+    /**
+     * A simulated WhatsApp user opens an invite link: a join request, or membership on auto-approve groups.
+     * `options`: hide their number, a username, a parent BSUID (their BSUID is always derived).
+     */
+    join(waId: string, inviteLink: string, options?: SimulatedUserOptions): Promise<SimulatedJoin>;
+    /** The user, named by phone number or by BSUID, withdraws their pending join request. */
+    cancelJoin(user: string, groupId: string): Promise<SimulatedCancel>;
+    /** The participant, named by phone number or by their BSUID with the group's business, leaves the group. */
+    leave(user: string, groupId: string): Promise<SimulatedLeave>;
     /** Whether the user accepted WhatsApp's new terms; while not, approving them fails with 131203. */
     setTermsAccepted(waId: string, accepted: boolean): Promise<TermsState>;
   };
@@ -210,10 +214,11 @@ export class ControlClient {
       revoke: (accessToken) => call('DELETE', `/tokens/${segment(accessToken)}`),
     };
     this.users = {
-      join: (waId, inviteLink) => call('POST', `/users/${segment(waId)}/join`, { invite_link: inviteLink }),
-      cancelJoin: (waId, groupId) =>
-        call('POST', `/users/${segment(waId)}/cancel_join`, { group_id: groupId }),
-      leave: (waId, groupId) => call('POST', `/users/${segment(waId)}/leave`, { group_id: groupId }),
+      join: (waId, inviteLink, options = {}) =>
+        call('POST', `/users/${segment(waId)}/join`, { ...options, invite_link: inviteLink }),
+      cancelJoin: (user, groupId) =>
+        call('POST', `/users/${segment(user)}/cancel_join`, { group_id: groupId }),
+      leave: (user, groupId) => call('POST', `/users/${segment(user)}/leave`, { group_id: groupId }),
       setTermsAccepted: (waId, accepted) => call('PUT', `/users/${segment(waId)}/terms`, { accepted }),
     };
     this.groups = {

@@ -179,13 +179,22 @@ export class Participants {
     this.#transport = transport;
   }
 
-  /** Removes 1 to 8 users (phone numbers or wa_ids); they cannot rejoin through the invite link. */
-  async remove(groupId: string, users: readonly string[]): Promise<AcceptedChange> {
+  /**
+   * Removes 1 to 8 users, each a phone number or wa_id (a string, sent as `{user}`) or a business-scoped user id
+   * (`{user_id: 'US.…'}`); they cannot rejoin through the invite link.
+   */
+  async remove(
+    groupId: string,
+    users: readonly (string | { user: string } | { user_id: string })[],
+  ): Promise<AcceptedChange> {
     if (users.length < 1 || users.length > 8) throw new RangeError('participants: 1 to 8 users per call');
     const { body } = await this.#transport.request<AcceptedChange>({
       method: 'DELETE',
       path: `${node(groupId)}/participants`,
-      json: { messaging_product: 'whatsapp', participants: users.map((user) => ({ user })) },
+      json: {
+        messaging_product: 'whatsapp',
+        participants: users.map((user) => (typeof user === 'string' ? { user } : user)),
+      },
     });
     return body;
   }

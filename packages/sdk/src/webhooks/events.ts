@@ -37,11 +37,22 @@ export interface GroupDeleteEvent extends EventBase {
   errors: ItemError[] | undefined;
 }
 
+/**
+ * Who a user item names (2026, business-scoped user ids): `userId` (the BSUID) is what to key on; `waId` is
+ * undefined when the user hides their number, and `username` / `parentUserId` are set only when Meta sends them.
+ */
+export interface EventUser {
+  waId: string | undefined;
+  userId: string | undefined;
+  username: string | undefined;
+  parentUserId: string | undefined;
+}
+
 export interface ParticipantsAddEvent extends EventBase {
   type: 'group_participants_add';
   reason: string | undefined;
   /** `input` is set when the business approved the user; absent when they joined an auto-approve group. */
-  added: { waId: string; input: string | undefined }[];
+  added: (EventUser & { input: string | undefined })[];
 }
 
 export interface ParticipantsRemoveEvent extends EventBase {
@@ -49,15 +60,15 @@ export interface ParticipantsRemoveEvent extends EventBase {
   initiatedBy: 'business' | 'participant' | undefined;
   /** Set when the business removed them. */
   requestId: string | undefined;
-  removed: { input: string | undefined; waId: string | undefined }[];
+  /** `input` (a phone number or a BSUID, as the business sent it) is set when the business removed them. */
+  removed: (EventUser & { input: string | undefined })[];
   failed: { input: string; errors: ItemError[] }[];
   errors: ItemError[] | undefined;
 }
 
-export interface JoinRequestEvent extends EventBase {
+export interface JoinRequestEvent extends EventBase, EventUser {
   type: 'group_join_request_created' | 'group_join_request_revoked';
   joinRequestId: string;
-  waId: string;
   reason: string | undefined;
 }
 
@@ -106,6 +117,12 @@ const str = (item: Item, key: string): string | undefined =>
   typeof item[key] === 'string' ? (item[key] as string) : undefined;
 const errorsOf = (item: Item): ItemError[] | undefined =>
   Array.isArray(item['errors']) ? (item['errors'] as ItemError[]) : undefined;
+const userOf = (item: Item): EventUser => ({
+  waId: str(item, 'wa_id'),
+  userId: str(item, 'user_id'),
+  username: str(item, 'username'),
+  parentUserId: str(item, 'parent_user_id'),
+});
 const list = (item: Item, key: string): Item[] => (Array.isArray(item[key]) ? (item[key] as Item[]) : []);
 
 function setting<T>(raw: unknown, value: (item: Item) => T): SettingChange<T> | undefined {
@@ -135,10 +152,7 @@ function toEvent(base: EventBase, item: Item): GroupEvent | UnknownGroupEvent {
         ...base,
         type,
         reason: str(item, 'reason'),
-        added: list(item, 'added_participants').map((p) => ({
-          waId: str(p, 'wa_id') ?? '',
-          input: str(p, 'input'),
-        })),
+        added: list(item, 'added_participants').map((p) => ({ ...userOf(p), input: str(p, 'input') })),
       };
     case 'group_participants_remove':
       return {
@@ -146,10 +160,7 @@ function toEvent(base: EventBase, item: Item): GroupEvent | UnknownGroupEvent {
         type,
         initiatedBy: str(item, 'initiated_by') as 'business' | 'participant' | undefined,
         requestId: str(item, 'request_id'),
-        removed: list(item, 'removed_participants').map((p) => ({
-          input: str(p, 'input'),
-          waId: str(p, 'wa_id'),
-        })),
+        removed: list(item, 'removed_participants').map((p) => ({ ...userOf(p), input: str(p, 'input') })),
         failed: list(item, 'failed_participants').map((p) => ({
           input: str(p, 'input') ?? '',
           errors: errorsOf(p) ?? [],
@@ -162,7 +173,7 @@ function toEvent(base: EventBase, item: Item): GroupEvent | UnknownGroupEvent {
         ...base,
         type,
         joinRequestId: str(item, 'join_request_id') ?? '',
-        waId: str(item, 'wa_id') ?? '',
+        ...userOf(item),
         reason: str(item, 'reason'),
       };
     case 'group_settings_update':

@@ -162,7 +162,7 @@ describe('settings updates', () => {
     });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const item = await lastSettingsItem();
-    assert.equal(item.profile_picture?.sha256, createHash('sha256').update(picture).digest('hex'));
+    assert.equal(item.profile_picture?.sha256, createHash('sha256').update(picture).digest('base64'));
     const wide = await h.graph<ErrorBody>({
       method: 'POST',
       url: `/${V}/${group.groupId}`,
@@ -188,7 +188,7 @@ describe('settings updates', () => {
       });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       const item = await lastSettingsItem();
-      assert.equal(item.profile_picture?.sha256, createHash('sha256').update(picture).digest('hex'));
+      assert.equal(item.profile_picture?.sha256, createHash('sha256').update(picture).digest('base64'));
     }
     const small = await call('POST', '', {
       messaging_product: 'whatsapp',

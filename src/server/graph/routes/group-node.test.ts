@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { bsuidFor } from '../../../domain/users.js';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Harness, V, waIds, type Business, type Group } from '../../../testing/harness.js';
 
@@ -44,7 +45,7 @@ describe('GET /{group_id}', () => {
       join_approval_mode: 'approval_required',
       suspended: false,
       creation_timestamp: h.now,
-      participants: waIds(2).map((waId) => ({ wa_id: waId })),
+      participants: waIds(2).map((waId) => ({ wa_id: waId, user_id: bsuidFor(business.waba_id, waId) })),
       total_participant_count: 2,
     });
   });

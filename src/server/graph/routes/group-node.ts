@@ -6,7 +6,9 @@
  * @see https://developers.facebook.com/documentation/business-messaging/whatsapp/groups/reference
  */
 import type { FastifyInstance } from 'fastify';
+import type { GroupInfoFields } from '@groupgate/sdk/contract';
 import type { GroupRecord } from '../../../domain/records.js';
+import type { UserIdentity } from '../../../domain/users.js';
 import { operation, registerEdge, type EdgeDependencies } from '../edge-router.js';
 import { parseFields, pick } from '../fields.js';
 import { groupNotFound, resolveGroup } from '../resolve-node.js';
@@ -22,10 +24,11 @@ export interface GroupNodeRouteOptions {
   conditions: SimulatedConditions;
 }
 
-type FieldValue = string | number | boolean | { wa_id: string }[];
+/** A field's value; participants with `participants{…}` subfields keep only those keys. */
+type FieldValue = string | number | boolean | GroupInfoFields['participants'] | Record<string, unknown>[];
 
 /** Reads a group's participants at most once per request, whichever fields ask for them. */
-type Participants = () => Promise<string[]>;
+type Participants = () => Promise<UserIdentity[]>;
 
 type FieldReader = (group: GroupRecord, participants: Participants) => Promise<FieldValue> | FieldValue;
 
@@ -127,7 +130,7 @@ export function registerGroupNodeRoutes(
       GET: async (context) => {
         const group = await resolveGroup(context, store, { allowSuspended: true });
         const body: Record<string, FieldValue> = { id: group.groupId, messaging_product: 'whatsapp' };
-        let participants: Promise<string[]> | undefined;
+        let participants: Promise<UserIdentity[]> | undefined;
         const readParticipants = () => (participants ??= deps.store.listParticipants(group.pk));
         for (const field of parseFields(
           context.params['fields'],
@@ -143,7 +146,7 @@ export function registerGroupNodeRoutes(
             const subfields = field.subfields;
             if (subfields !== undefined) {
               const keep = new Set(subfields);
-              value = value.map((item) => pick(item, keep) as { wa_id: string });
+              value = value.map((item) => pick(item, keep));
             }
           }
           body[field.name] = value;

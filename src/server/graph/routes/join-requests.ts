@@ -146,7 +146,7 @@ export function registerJoinRequestRoutes(
           // One webhook for a whole bulk approval; a rejection sends none (reference §1.8).
           (outcomes) => {
             if (decision === 'reject') return [];
-            const added = outcomes.flatMap((o) => (o.result === 'decided' ? [o.waId] : []));
+            const added = outcomes.flatMap((o) => (o.result === 'decided' ? [o.user] : []));
             return added.length === 0
               ? []
               : outboxOf(group, deps.clockMs(), participantsJoined(group, added, true, context.now));

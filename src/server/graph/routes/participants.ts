@@ -1,6 +1,7 @@
 /**
- * @module server/graph/routes/participants — `DELETE /{version}/{group_id}/participants` removes 1 to 8 users, who
- * then cannot come back through the invite link. `POST` (add) is in Meta's spec only; Meta's docs say users join
+ * @module server/graph/routes/participants — `DELETE /{version}/{group_id}/participants` removes 1 to 8 users, each
+ * named by phone number (`{user}`) or business-scoped user id (`{user_id}`), who then cannot come back through the
+ * invite link. `POST` (add) is in Meta's spec only; Meta's docs say users join
  * only through the invite link, so Groupgate refuses it with a Graph error that says so (docs/decisions.md).
  * @see https://developers.facebook.com/documentation/business-messaging/whatsapp/groups/reference
  */
@@ -9,9 +10,10 @@ import type { FastifyInstance } from 'fastify';
 import { MAX_PARTICIPANTS_PER_CALL } from '@groupgate/sdk/contract';
 import { GRAPH_ERRORS } from '../../../domain/error-catalog.js';
 import { newRequestId } from '../../../domain/ids.js';
-import { removalRefusal } from '../../../domain/removal-plan.js';
 import { participantsRemovedByBusiness } from '../../../domain/webhook-items.js';
+import { isBsuid, refKey, type UserRef } from '../../../domain/users.js';
 import { GraphError, invalidParameter } from '../../graph-error.js';
+import { removalRefusal } from '../../../domain/removal-plan.js';
 import { outboxOf } from '../../webhook-events.js';
 import { operation, registerEdge, type EdgeDependencies } from '../edge-router.js';
 import { compileParams } from '../params.js';
@@ -19,7 +21,8 @@ import { resolveGroup } from '../resolve-node.js';
 
 interface ParticipantsBody {
   messaging_product: 'whatsapp';
-  participants: { user: string }[];
+  /** Each names a user by phone number (`user`) or by business-scoped user id (`user_id`), never both. */
+  participants: { user?: string; user_id?: string }[];
 }
 
 const validateParticipantsBody = compileParams<ParticipantsBody>({
@@ -33,8 +36,10 @@ const validateParticipantsBody = compileParams<ParticipantsBody>({
       maxItems: MAX_PARTICIPANTS_PER_CALL,
       items: {
         type: 'object',
-        required: ['user'],
-        properties: { user: { type: 'string', minLength: 1, maxLength: 64 } },
+        properties: {
+          user: { type: 'string', minLength: 1, maxLength: 64, nullable: true },
+          user_id: { type: 'string', minLength: 1, maxLength: 140, nullable: true },
+        },
       },
     },
   },
@@ -47,6 +52,23 @@ export function waIdOf(user: string): string {
     throw invalidParameter(`Param participants[].user must be a phone number or WhatsApp id, got "${user}"`);
   }
   return digits;
+}
+
+/** A participants[] item as the user it names ([BSUID]: `user` or `user_id`, never both). */
+export function userRefOf(item: { user?: string; user_id?: string }): UserRef {
+  if (item.user !== undefined && item.user_id !== undefined) {
+    throw invalidParameter('Param participants[] must name a user by user or by user_id, not both');
+  }
+  if (item.user_id !== undefined) {
+    if (!isBsuid(item.user_id)) {
+      throw invalidParameter(
+        `Param participants[].user_id must be a business-scoped user id (CC.ALPHANUMERICS), got "${item.user_id}"`,
+      );
+    }
+    return { input: item.user_id, userId: item.user_id };
+  }
+  if (item.user === undefined) throw invalidParameter('Param participants[] must have a user or a user_id');
+  return { input: item.user, waId: waIdOf(item.user) };
 }
 
 export function registerParticipantRoutes(app: FastifyInstance, deps: EdgeDependencies): void {
@@ -64,39 +86,32 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: EdgeDepend
           const group = await resolveGroup(context, store);
           const body = validateParticipantsBody(context.params);
           // `input` in the webhook echoes what the caller sent, for each user.
-          const asked = body.participants.map(({ user }) => waIdOf(user));
-          const refusal = removalRefusal(asked, group.participantCount);
+          const users = body.participants.map(userRefOf);
+          // Named twice the same way (the same number, however written, or the same BSUID): Meta's 131202.
+          const refusal = removalRefusal(users.map(refKey), group.participantCount);
           if (refusal !== undefined) {
             throw new GraphError(refusal.template, {
               details:
                 refusal.waId === undefined
                   ? 'The group has no participants but the business: there is nobody to remove.'
-                  : `The user ${refusal.waId} is named more than once in participants.`,
+                  : `The user ${refusal.waId.replace(/^(wa|bsuid):/, '')} is named more than once in participants.`,
             });
           }
-          const inputs = new Map<string, string>();
-          body.participants.forEach(({ user }, i) => inputs.set(asked[i] ?? user, user));
-          return { group, inputs };
+          return { group, users };
         },
-        apply: async (context, { group, inputs }) => {
+        apply: async (context, { group, users }) => {
           const requestId = newRequestId();
-          await store.removeParticipants(
-            group.pk,
-            [...inputs.keys()],
-            { now: context.now, ban: true },
-            (outcomes) => {
-              const inputOf = (waId: string) => inputs.get(waId) ?? waId;
-              const removed = outcomes.flatMap((o) => (o.result === 'removed' ? [inputOf(o.waId)] : []));
-              const failed = outcomes.flatMap((o) =>
-                o.result === 'not_participant' ? [inputOf(o.waId)] : [],
-              );
-              return outboxOf(
-                group,
-                deps.clockMs(),
-                participantsRemovedByBusiness(group, requestId, removed, failed, context.now),
-              );
-            },
-          );
+          await store.removeParticipants(group.pk, users, { now: context.now, ban: true }, (outcomes) => {
+            const removed = outcomes.flatMap((o) =>
+              o.result === 'removed' ? [{ ref: o.ref, user: o.user }] : [],
+            );
+            const failed = outcomes.flatMap((o) => (o.result === 'not_participant' ? [o.ref] : []));
+            return outboxOf(
+              group,
+              deps.clockMs(),
+              participantsRemovedByBusiness(group, requestId, removed, failed, context.now),
+            );
+          });
           // Meta documents no body; the outcome, per user, is in the group_participants_update webhook.
           return { body: JSON.stringify({ success: true, request_id: requestId }) };
         },

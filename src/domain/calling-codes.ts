@@ -1,0 +1,148 @@
+/**
+ * @module domain/calling-codes — which country a phone number belongs to, from its international calling code, for
+ * the two-letter prefix of a business-scoped user id (`US.…`). A small table, not a numbering plan: the longest
+ * calling code that prefixes the number wins; a number no code matches is `ZZ` (ISO 3166's user-assigned code for
+ * "unknown", still two letters, so the id keeps Meta's format). docs/decisions.md lists the choices.
+ */
+
+/**
+ * Calling code → ISO 3166-1 alpha-2. Shared codes go to the country with most WhatsApp users: `1` (the North
+ * American plan) is `US`, `7` is `RU` but `76`/`77` are Kazakhstan's, `44` is `GB`, `47` is `NO`, `61` is `AU`.
+ */
+const CALLING_CODES: ReadonlyMap<string, string> = new Map([
+  ['1', 'US'],
+  ['7', 'RU'],
+  ['76', 'KZ'],
+  ['77', 'KZ'],
+  ['20', 'EG'],
+  ['27', 'ZA'],
+  ['30', 'GR'],
+  ['31', 'NL'],
+  ['32', 'BE'],
+  ['33', 'FR'],
+  ['34', 'ES'],
+  ['36', 'HU'],
+  ['39', 'IT'],
+  ['40', 'RO'],
+  ['41', 'CH'],
+  ['43', 'AT'],
+  ['44', 'GB'],
+  ['45', 'DK'],
+  ['46', 'SE'],
+  ['47', 'NO'],
+  ['48', 'PL'],
+  ['49', 'DE'],
+  ['51', 'PE'],
+  ['52', 'MX'],
+  ['53', 'CU'],
+  ['54', 'AR'],
+  ['55', 'BR'],
+  ['56', 'CL'],
+  ['57', 'CO'],
+  ['58', 'VE'],
+  ['60', 'MY'],
+  ['61', 'AU'],
+  ['62', 'ID'],
+  ['63', 'PH'],
+  ['64', 'NZ'],
+  ['65', 'SG'],
+  ['66', 'TH'],
+  ['81', 'JP'],
+  ['82', 'KR'],
+  ['84', 'VN'],
+  ['86', 'CN'],
+  ['90', 'TR'],
+  ['91', 'IN'],
+  ['92', 'PK'],
+  ['93', 'AF'],
+  ['94', 'LK'],
+  ['95', 'MM'],
+  ['98', 'IR'],
+  ['211', 'SS'],
+  ['212', 'MA'],
+  ['213', 'DZ'],
+  ['216', 'TN'],
+  ['218', 'LY'],
+  ['220', 'GM'],
+  ['221', 'SN'],
+  ['225', 'CI'],
+  ['233', 'GH'],
+  ['234', 'NG'],
+  ['237', 'CM'],
+  ['243', 'CD'],
+  ['244', 'AO'],
+  ['249', 'SD'],
+  ['251', 'ET'],
+  ['254', 'KE'],
+  ['255', 'TZ'],
+  ['256', 'UG'],
+  ['260', 'ZM'],
+  ['263', 'ZW'],
+  ['351', 'PT'],
+  ['352', 'LU'],
+  ['353', 'IE'],
+  ['354', 'IS'],
+  ['356', 'MT'],
+  ['357', 'CY'],
+  ['358', 'FI'],
+  ['359', 'BG'],
+  ['370', 'LT'],
+  ['371', 'LV'],
+  ['372', 'EE'],
+  ['380', 'UA'],
+  ['381', 'RS'],
+  ['385', 'HR'],
+  ['386', 'SI'],
+  ['420', 'CZ'],
+  ['421', 'SK'],
+  ['502', 'GT'],
+  ['503', 'SV'],
+  ['504', 'HN'],
+  ['505', 'NI'],
+  ['506', 'CR'],
+  ['507', 'PA'],
+  ['591', 'BO'],
+  ['593', 'EC'],
+  ['595', 'PY'],
+  ['598', 'UY'],
+  ['852', 'HK'],
+  ['853', 'MO'],
+  ['855', 'KH'],
+  ['880', 'BD'],
+  ['886', 'TW'],
+  ['960', 'MV'],
+  ['961', 'LB'],
+  ['962', 'JO'],
+  ['963', 'SY'],
+  ['964', 'IQ'],
+  ['965', 'KW'],
+  ['966', 'SA'],
+  ['967', 'YE'],
+  ['968', 'OM'],
+  ['970', 'PS'],
+  ['971', 'AE'],
+  ['972', 'IL'],
+  ['973', 'BH'],
+  ['974', 'QA'],
+  ['977', 'NP'],
+  ['992', 'TJ'],
+  ['994', 'AZ'],
+  ['995', 'GE'],
+  ['996', 'KG'],
+  ['998', 'UZ'],
+]);
+
+/** What a number no calling code in the table matches is filed under. */
+export const UNKNOWN_COUNTRY = 'ZZ';
+
+/** Calling codes are one to three digits (ITU-T E.164). */
+const LONGEST_CODE = 3;
+
+/** The ISO country of a WhatsApp id (digits, calling code first): the longest matching calling code's. */
+export function countryOfNumber(waId: string): string {
+  for (let length = Math.min(LONGEST_CODE, waId.length); length > 0; length--) {
+    const country = CALLING_CODES.get(waId.slice(0, length));
+    if (country !== undefined) return country;
+  }
+  return UNKNOWN_COUNTRY;
+}
