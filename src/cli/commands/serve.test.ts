@@ -70,6 +70,11 @@ const REACHES: Readonly<Record<string, [string[], (config: Config) => void]>> = 
   ],
   '--no-demo': [['--no-demo'], (c) => assert.equal(c.seedDemo, false)],
   '--no-fault-header': [['--no-fault-header'], (c) => assert.equal(c.faultHeader, false)],
+  '--journal-size': [['--journal-size', '0'], (c) => assert.equal(c.journalSize, 0)],
+  '--seed': [
+    ['--seed', 'fixture.yaml'],
+    (c) => assert.deepEqual([c.seedState, c.seedDemo], ['fixture.yaml', false]),
+  ],
 };
 
 /** The flags the README's "Running it" table lists. */

@@ -434,6 +434,7 @@ describe('fields on the edges and field expansion on the node', () => {
     assert.deepEqual(Object.keys(everything.body.data[0] ?? {}), [
       'join_request_id',
       'wa_id',
+      'user_id',
       'creation_timestamp',
     ]);
   });

@@ -103,7 +103,7 @@ function isUniqueViolation(error: unknown): boolean {
   return error instanceof pg.DatabaseError && error.code === '23505';
 }
 
-const DEADLOCK_ATTEMPTS = 3;
+const DEADLOCK_ATTEMPTS = 6;
 
 /**
  * Runs a transaction again when PostgreSQL broke a deadlock by failing it. Deleting a business can deadlock only
@@ -118,6 +118,8 @@ async function retryDeadlock<T>(work: () => Promise<T>): Promise<T> {
       if (attempt >= DEADLOCK_ATTEMPTS || !(error instanceof pg.DatabaseError) || error.code !== '40P01') {
         throw error;
       }
+      // The calls it collided with finish meanwhile; a jittered pause keeps two retries from meeting again.
+      await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
     }
   }
 }
