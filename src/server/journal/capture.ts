@@ -1,8 +1,9 @@
 /**
  * @module server/journal/capture — the journal's one seam: app-level hooks that see every Graph call once it is
  * answered, whether a handler answered it or the call was refused before any (a bad token, a bad input, an unknown
- * path, an unsupported method). On the response path a call costs a few property reads and a push; redaction and
- * serialisation run when the batch is written (`describeCall`).
+ * path, an unsupported method), and the calls an injected network fault cut, which are never answered (their
+ * `ConnectionCut` reaches the `onError` hook; `onResponse` never runs for them). On the response path a call costs a
+ * few property reads and a push; redaction and serialisation run when the batch is written (`describeCall`).
  *
  * What is secret is decided by plugins/log-redaction, which the logs use too: values under a secret name are
  * dropped whole, and every other string is scrubbed of anything shaped like a credential.
@@ -10,6 +11,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { NewJournalEntry } from '../../domain/journal.js';
 import type { BusinessRecord } from '../../domain/records.js';
+import { isConnectionCut } from '../faults/fault-stage.js';
 import { isSecretName, REDACTED, redactSecrets } from '../plugins/log-redaction.js';
 import { firstPathSegment } from '../surface.js';
 import type { RequestJournal } from './request-journal.js';
@@ -18,13 +20,20 @@ import type { RequestJournal } from './request-journal.js';
 export const MAX_JOURNAL_BODY_CHARS = 8 * 1024;
 
 /**
- * What the fault stage leaves on a request it acted on (`request.groupgateFault`). The stage owns that
- * decoration; the journal reads it when it is there and of this shape, and records nothing otherwise.
+ * What the fault stage leaves on a request it acted on (`request.groupgateFault`, server/faults: `{ruleId, effect}`
+ * with the effect as the rule gives it). The stage owns that decoration; the journal reads it when it is there and
+ * of this shape, and records nothing otherwise.
  */
 export interface FaultMark {
   ruleId: string | number;
-  effect: string;
+  effect: { delayMs?: unknown; error?: unknown; network?: unknown } | string;
 }
+
+/** `status` of a call that got no HTTP answer: a fault cut its connection (its `fault.effect` says how). */
+export const NO_ANSWER_STATUS = 0;
+
+/** The fault effect of a `drop_reply` call whose reply was dropped: the call ran and its change was committed. */
+export const DROPPED_AFTER_COMMIT = 'drop_reply_after_commit';
 
 /** One answered call as captured on the response path: references, nothing computed. */
 export interface CapturedCall {
@@ -48,9 +57,20 @@ export interface CapturedCall {
 /** A version segment, served or not: `/v23.0/…`, `/v2.3/…`, `/v99.0/…`. Everything else is not a Graph call. */
 const VERSION_SEGMENT = /^\/v\d{1,3}\.\d{1,3}$/;
 
-/** Whether a request URL is a Graph call the journal records. */
+/** Whether a request URL is on a versioned path, where every call is a Graph call the journal records. */
 export function isJournaledPath(url: string): boolean {
   return VERSION_SEGMENT.test(firstPathSegment(url));
+}
+
+/**
+ * Whether the journal records a request: every call the edge router took (it names the edge, versioned or not,
+ * served or refused), and every call on a versioned path (an unknown path, a retired version). The control API,
+ * the console and unversioned paths no edge took are not Graph calls the app made; neither is a CORS preflight.
+ */
+export function isJournaled(request: FastifyRequest): boolean {
+  if (request.graphEdge === undefined && !isJournaledPath(request.url)) return false;
+  // A CORS preflight is the browser's, not the app's: it carries no token and reaches no edge.
+  return !(request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined);
 }
 
 /** Headers worth keeping besides those with a secret name, which are kept as `[REDACTED]` (so it shows they came). */
@@ -67,11 +87,10 @@ export function registerJournalCapture(
 ): void {
   // The error envelope, kept for its code: only for refused calls, and only the reference.
   const errorBodies = new WeakMap<FastifyRequest, string>();
-  const capture = (request: FastifyRequest, reply: FastifyReply): void => {
-    if (!isJournaledPath(request.url)) return;
-    // A CORS preflight is the browser's, not the app's: it carries no token and reaches no edge.
-    if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined)
-      return;
+  // Calls recorded as cut: a call is recorded once, should its response ever finish after all.
+  const cut = new WeakSet<FastifyRequest>();
+  const capture = (request: FastifyRequest, reply: FastifyReply, status: number): void => {
+    if (!isJournaled(request)) return;
     const durationMs = reply.elapsedTime;
     const params = request.params as { node?: unknown } | undefined;
     journal.record({
@@ -84,7 +103,7 @@ export function registerJournalCapture(
       query: request.query,
       body: request.body,
       headers: request.headers,
-      status: reply.statusCode,
+      status,
       errorBody: errorBodies.get(request),
       fbtraceId: request.id,
       durationMs,
@@ -99,10 +118,24 @@ export function registerJournalCapture(
   });
   app.addHook('onResponse', (request, reply, done) => {
     try {
-      capture(request, reply);
+      if (!cut.has(request)) capture(request, reply, reply.statusCode);
     } catch (error) {
       // The journal never fails a call; the answer is out anyway.
       request.log.warn({ err: error }, 'a call was not recorded in the request journal');
+    }
+    done();
+  });
+  // A call a network fault cut is never answered, so onResponse never sees it. Its ConnectionCut passes here on
+  // its way to the error handler, once the connection is gone (a reset, a dropped reply) or has closed (a hang:
+  // the client gave up, the socket timed out or the server closed). Other errors are answered, and recorded there.
+  app.addHook('onError', (request, reply, error, done) => {
+    if (isConnectionCut(error) && !cut.has(request)) {
+      cut.add(request);
+      try {
+        capture(request, reply, NO_ANSWER_STATUS);
+      } catch (failure) {
+        request.log.warn({ err: failure }, 'a call was not recorded in the request journal');
+      }
     }
     done();
   });
@@ -155,12 +188,32 @@ function errorCodes(errorBody: string | undefined): { code: number | null; subco
   }
 }
 
-function faultOf(fault: unknown): { ruleId: string | null; effect: string | null } {
+/**
+ * The effect as the journal names it: `error`, `delay`, `reset`, `hang`, `drop_reply`, joined by `+` when a delay
+ * came first (`delay+error`). A `drop_reply` whose reply was dropped (the call got no answer) is
+ * `drop_reply_after_commit`: the call ran and committed; one the call refused first was answered, and stays
+ * `drop_reply`.
+ */
+function effectName(effect: unknown, answered: boolean): string | null {
+  if (typeof effect === 'string') return effect;
+  if (typeof effect !== 'object' || effect === null) return null;
+  const { delayMs, error, network } = effect as Exclude<FaultMark['effect'], string>;
+  const names: string[] = [];
+  if (typeof delayMs === 'number' && delayMs > 0) names.push('delay');
+  if (error !== undefined) names.push('error');
+  if (typeof network === 'string')
+    names.push(network === 'drop_reply' && !answered ? DROPPED_AFTER_COMMIT : network);
+  // A rule of `delay_ms: 0` fired too.
+  if (names.length === 0 && typeof delayMs === 'number') names.push('delay');
+  return names.length === 0 ? null : names.join('+');
+}
+
+function faultOf(fault: unknown, answered: boolean): { ruleId: string | null; effect: string | null } {
   if (typeof fault !== 'object' || fault === null) return { ruleId: null, effect: null };
   const { ruleId, effect } = fault as Partial<Record<keyof FaultMark, unknown>>;
   return {
     ruleId: typeof ruleId === 'string' || typeof ruleId === 'number' ? String(ruleId) : null,
-    effect: typeof effect === 'string' ? effect : null,
+    effect: effectName(effect, answered),
   };
 }
 
@@ -178,7 +231,7 @@ export function describeCall(call: CapturedCall): NewJournalEntry {
   const queryAt = call.url.indexOf('?');
   const path = queryAt === -1 ? call.url : call.url.slice(0, queryAt);
   const { code, subcode } = errorCodes(call.errorBody);
-  const fault = faultOf(call.fault);
+  const fault = faultOf(call.fault, call.status !== NO_ANSWER_STATUS);
   const { body, truncated } = boundedBody(call.body);
   const query = redactValue(call.query ?? {});
   const edge = call.edge ?? null;
