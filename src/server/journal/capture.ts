@@ -35,7 +35,7 @@ export const NO_ANSWER_STATUS = 0;
 /** The fault effect of a `drop_reply` call whose reply was dropped: the call ran and its change was committed. */
 export const DROPPED_AFTER_COMMIT = 'drop_reply_after_commit';
 
-/** One answered call as captured on the response path: references, nothing computed. */
+/** One call as captured once answered (or cut): references, nothing computed. */
 export interface CapturedCall {
   time: number;
   httpMethod: string;
@@ -47,6 +47,8 @@ export interface CapturedCall {
   body: unknown;
   headers: FastifyRequest['headers'];
   status: number;
+  /** Whether a network fault cut the connection (rather than the call being answered, or its client leaving). */
+  cut: boolean;
   errorBody: string | undefined;
   fbtraceId: string;
   durationMs: number;
@@ -87,9 +89,15 @@ export function registerJournalCapture(
 ): void {
   // The error envelope, kept for its code: only for refused calls, and only the reference.
   const errorBodies = new WeakMap<FastifyRequest, string>();
-  // Calls recorded as cut: a call is recorded once, should its response ever finish after all.
+  // Calls recorded unanswered (cut, or left by their client): a call is recorded once, should its response ever
+  // finish after all.
   const cut = new WeakSet<FastifyRequest>();
-  const capture = (request: FastifyRequest, reply: FastifyReply, status: number): void => {
+  const capture = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    cutByFault = false,
+  ): void => {
     if (!isJournaled(request)) return;
     const durationMs = reply.elapsedTime;
     const params = request.params as { node?: unknown } | undefined;
@@ -104,6 +112,7 @@ export function registerJournalCapture(
       body: request.body,
       headers: request.headers,
       status,
+      cut: cutByFault,
       errorBody: errorBodies.get(request),
       fbtraceId: request.id,
       durationMs,
@@ -114,6 +123,16 @@ export function registerJournalCapture(
   // Callback-style hooks: an async one costs every call a promise.
   app.addHook('onSend', (request, reply, payload, done) => {
     if (reply.statusCode >= 400 && typeof payload === 'string') errorBodies.set(request, payload);
+    // The client left while the call ran (it gave up during a delay, say): the answer goes nowhere, and the
+    // response never finishes, so onResponse would never see the call. It is recorded now, unanswered.
+    if (request.raw.socket?.destroyed === true && !cut.has(request)) {
+      cut.add(request);
+      try {
+        capture(request, reply, NO_ANSWER_STATUS);
+      } catch (failure) {
+        request.log.warn({ err: failure }, 'a call was not recorded in the request journal');
+      }
+    }
     done(null, payload);
   });
   app.addHook('onResponse', (request, reply, done) => {
@@ -132,7 +151,7 @@ export function registerJournalCapture(
     if (isConnectionCut(error) && !cut.has(request)) {
       cut.add(request);
       try {
-        capture(request, reply, NO_ANSWER_STATUS);
+        capture(request, reply, NO_ANSWER_STATUS, true);
       } catch (failure) {
         request.log.warn({ err: failure }, 'a call was not recorded in the request journal');
       }
@@ -190,11 +209,11 @@ function errorCodes(errorBody: string | undefined): { code: number | null; subco
 
 /**
  * The effect as the journal names it: `error`, `delay`, `reset`, `hang`, `drop_reply`, joined by `+` when a delay
- * came first (`delay+error`). A `drop_reply` whose reply was dropped (the call got no answer) is
+ * came first (`delay+error`). A `drop_reply` whose reply was dropped (the fault cut the connection) is
  * `drop_reply_after_commit`: the call ran and committed; one the call refused first was answered, and stays
  * `drop_reply`.
  */
-function effectName(effect: unknown, answered: boolean): string | null {
+function effectName(effect: unknown, cut: boolean): string | null {
   if (typeof effect === 'string') return effect;
   if (typeof effect !== 'object' || effect === null) return null;
   const { delayMs, error, network } = effect as Exclude<FaultMark['effect'], string>;
@@ -202,18 +221,18 @@ function effectName(effect: unknown, answered: boolean): string | null {
   if (typeof delayMs === 'number' && delayMs > 0) names.push('delay');
   if (error !== undefined) names.push('error');
   if (typeof network === 'string')
-    names.push(network === 'drop_reply' && !answered ? DROPPED_AFTER_COMMIT : network);
+    names.push(network === 'drop_reply' && cut ? DROPPED_AFTER_COMMIT : network);
   // A rule of `delay_ms: 0` fired too.
   if (names.length === 0 && typeof delayMs === 'number') names.push('delay');
   return names.length === 0 ? null : names.join('+');
 }
 
-function faultOf(fault: unknown, answered: boolean): { ruleId: string | null; effect: string | null } {
+function faultOf(fault: unknown, cut: boolean): { ruleId: string | null; effect: string | null } {
   if (typeof fault !== 'object' || fault === null) return { ruleId: null, effect: null };
   const { ruleId, effect } = fault as Partial<Record<keyof FaultMark, unknown>>;
   return {
     ruleId: typeof ruleId === 'string' || typeof ruleId === 'number' ? String(ruleId) : null,
-    effect: effectName(effect, answered),
+    effect: effectName(effect, cut),
   };
 }
 
@@ -231,7 +250,7 @@ export function describeCall(call: CapturedCall): NewJournalEntry {
   const queryAt = call.url.indexOf('?');
   const path = queryAt === -1 ? call.url : call.url.slice(0, queryAt);
   const { code, subcode } = errorCodes(call.errorBody);
-  const fault = faultOf(call.fault, call.status !== NO_ANSWER_STATUS);
+  const fault = faultOf(call.fault, call.cut);
   const { body, truncated } = boundedBody(call.body);
   const query = redactValue(call.query ?? {});
   const edge = call.edge ?? null;

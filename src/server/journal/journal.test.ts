@@ -618,6 +618,26 @@ describe('calls a network fault cut, on a listening server', () => {
     assert.equal(entry?.headers['x-groupgate-fault'], 'network=hang');
   });
 
+  it('records a call whose client gave up during a delay, unanswered, once it ran', async () => {
+    const requestId = await server.requestToJoin(ALICE, ownGroup);
+    await clear(server);
+    const gaveUp = await rawCall(
+      port,
+      'POST',
+      approvePath(),
+      { ...auth(), 'x-groupgate-fault': 'delay=60000' },
+      { messaging_product: 'whatsapp', join_requests: [requestId] },
+      100,
+    );
+    assert.equal(gaveUp.status, undefined);
+    const [entry, ...rest] = await entries(1);
+    assert.deepEqual(rest, []);
+    assert.equal(entry?.status, NO_ANSWER_STATUS);
+    assert.deepEqual(entry?.fault, { rule_id: 'header', effect: 'delay' });
+    // A client that gives up ends the hold: the call ran, and the journal says it did.
+    assert.deepEqual(await server.participants(ownGroup), [ALICE]);
+  });
+
   it('records a hung call when the server closes', async () => {
     await server.control('POST', '/_groupgate/faults', { network: 'hang', match: { method: 'GET' } });
     const pending = rawCall(port, 'GET', approvePath(), auth());
@@ -649,6 +669,7 @@ describe('describeCall', () => {
     body: undefined,
     headers: {},
     status: 503,
+    cut: false,
     errorBody: '{"error":{"code":2,"error_subcode":99,"fbtrace_id":"t"}}',
     fbtraceId: 't',
     durationMs: 1.23456,
@@ -663,6 +684,21 @@ describe('describeCall', () => {
     assert.equal(entry.errorCode, 2);
     assert.equal(entry.errorSubcode, 99);
     assert.equal(entry.path, '/v23.0/123/join_requests');
+  });
+
+  it('names a drop_reply by what became of the call: cut after the commit, or answered', () => {
+    const fault = { ruleId: 'fault_1', effect: { network: 'drop_reply' } };
+    const dropped = describeCall({
+      ...call,
+      fault,
+      status: NO_ANSWER_STATUS,
+      cut: true,
+      errorBody: undefined,
+    });
+    assert.equal(dropped.faultEffect, DROPPED_AFTER_COMMIT);
+    assert.equal(describeCall({ ...call, fault }).faultEffect, 'drop_reply');
+    const delayed = { ruleId: 'header', effect: { delayMs: 5, network: 'reset' } };
+    assert.equal(describeCall({ ...call, fault: delayed, cut: true }).faultEffect, 'delay+reset');
   });
 
   it('tolerates a missing or malformed fault mark and error body', () => {
