@@ -62,7 +62,7 @@ function withFilters(command: Command): Command {
       .option('-g, --group <group_id>', 'only calls on this group')
       .option('--method <method>', 'GET | POST | DELETE, as served (a POST with method=DELETE is a DELETE)')
       .option('--edge <edge>', 'join_requests | groups | group | invite_link | participants')
-      .option('--status <status>', 'only this HTTP status')
+      .option('--status <status>', 'only this HTTP status (0: no answer, a fault cut the connection)')
       .option('--code <code>', 'only this Graph error code (e.g. 190, 131208)')
       .option('--since <when>', 'Unix ms, an ISO date, or a duration back from now: 30s, 5m, 2h'),
   );

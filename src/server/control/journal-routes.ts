@@ -25,7 +25,12 @@ const FILTER_PROPERTIES = {
   group_id: { type: 'string', maxLength: 512 },
   method: { type: 'string', pattern: '^[A-Za-z]{1,16}$', description: 'As served: GET, POST, DELETE …' },
   edge: { type: 'string', maxLength: 64 },
-  status: { type: 'integer', minimum: 100, maximum: 599 },
+  status: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 599,
+    description: '0: no answer was sent (an injected network fault cut the connection).',
+  },
   code: { type: 'integer', minimum: 0, maximum: 2_147_483_647 },
   since: {
     type: 'integer',

@@ -1,8 +1,9 @@
 /**
  * @module server/journal/capture — the journal's one seam: app-level hooks that see every Graph call once it is
  * answered, whether a handler answered it or the call was refused before any (a bad token, a bad input, an unknown
- * path, an unsupported method). On the response path a call costs a few property reads and a push; redaction and
- * serialisation run when the batch is written (`describeCall`).
+ * path, an unsupported method), and the calls an injected network fault cut, which are never answered (their
+ * `ConnectionCut` reaches the `onError` hook; `onResponse` never runs for them). On the response path a call costs a
+ * few property reads and a push; redaction and serialisation run when the batch is written (`describeCall`).
  *
  * What is secret is decided by plugins/log-redaction, which the logs use too: values under a secret name are
  * dropped whole, and every other string is scrubbed of anything shaped like a credential.
@@ -10,6 +11,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { NewJournalEntry } from '../../domain/journal.js';
 import type { BusinessRecord } from '../../domain/records.js';
+import { isConnectionCut } from '../faults/fault-stage.js';
 import { isSecretName, REDACTED, redactSecrets } from '../plugins/log-redaction.js';
 import { firstPathSegment } from '../surface.js';
 import type { RequestJournal } from './request-journal.js';
@@ -18,15 +20,22 @@ import type { RequestJournal } from './request-journal.js';
 export const MAX_JOURNAL_BODY_CHARS = 8 * 1024;
 
 /**
- * What the fault stage leaves on a request it acted on (`request.groupgateFault`). The stage owns that
- * decoration; the journal reads it when it is there and of this shape, and records nothing otherwise.
+ * What the fault stage leaves on a request it acted on (`request.groupgateFault`, server/faults: `{ruleId, effect}`
+ * with the effect as the rule gives it). The stage owns that decoration; the journal reads it when it is there and
+ * of this shape, and records nothing otherwise.
  */
 export interface FaultMark {
   ruleId: string | number;
-  effect: string;
+  effect: { delayMs?: unknown; error?: unknown; network?: unknown } | string;
 }
 
-/** One answered call as captured on the response path: references, nothing computed. */
+/** `status` of a call that got no HTTP answer: a fault cut its connection (its `fault.effect` says how). */
+export const NO_ANSWER_STATUS = 0;
+
+/** The fault effect of a `drop_reply` call whose reply was dropped: the call ran and its change was committed. */
+export const DROPPED_AFTER_COMMIT = 'drop_reply_after_commit';
+
+/** One call as captured once answered (or cut): references, nothing computed. */
 export interface CapturedCall {
   time: number;
   httpMethod: string;
@@ -38,6 +47,8 @@ export interface CapturedCall {
   body: unknown;
   headers: FastifyRequest['headers'];
   status: number;
+  /** Whether a network fault cut the connection (rather than the call being answered, or its client leaving). */
+  cut: boolean;
   errorBody: string | undefined;
   fbtraceId: string;
   durationMs: number;
@@ -48,9 +59,20 @@ export interface CapturedCall {
 /** A version segment, served or not: `/v23.0/…`, `/v2.3/…`, `/v99.0/…`. Everything else is not a Graph call. */
 const VERSION_SEGMENT = /^\/v\d{1,3}\.\d{1,3}$/;
 
-/** Whether a request URL is a Graph call the journal records. */
+/** Whether a request URL is on a versioned path, where every call is a Graph call the journal records. */
 export function isJournaledPath(url: string): boolean {
   return VERSION_SEGMENT.test(firstPathSegment(url));
+}
+
+/**
+ * Whether the journal records a request: every call the edge router took (it names the edge, versioned or not,
+ * served or refused), and every call on a versioned path (an unknown path, a retired version). The control API,
+ * the console and unversioned paths no edge took are not Graph calls the app made; neither is a CORS preflight.
+ */
+export function isJournaled(request: FastifyRequest): boolean {
+  if (request.graphEdge === undefined && !isJournaledPath(request.url)) return false;
+  // A CORS preflight is the browser's, not the app's: it carries no token and reaches no edge.
+  return !(request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined);
 }
 
 /** Headers worth keeping besides those with a secret name, which are kept as `[REDACTED]` (so it shows they came). */
@@ -67,11 +89,16 @@ export function registerJournalCapture(
 ): void {
   // The error envelope, kept for its code: only for refused calls, and only the reference.
   const errorBodies = new WeakMap<FastifyRequest, string>();
-  const capture = (request: FastifyRequest, reply: FastifyReply): void => {
-    if (!isJournaledPath(request.url)) return;
-    // A CORS preflight is the browser's, not the app's: it carries no token and reaches no edge.
-    if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined)
-      return;
+  // Calls recorded unanswered (cut, or left by their client): a call is recorded once, should its response ever
+  // finish after all.
+  const cut = new WeakSet<FastifyRequest>();
+  const capture = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    cutByFault = false,
+  ): void => {
+    if (!isJournaled(request)) return;
     const durationMs = reply.elapsedTime;
     const params = request.params as { node?: unknown } | undefined;
     journal.record({
@@ -84,7 +111,8 @@ export function registerJournalCapture(
       query: request.query,
       body: request.body,
       headers: request.headers,
-      status: reply.statusCode,
+      status,
+      cut: cutByFault,
       errorBody: errorBodies.get(request),
       fbtraceId: request.id,
       durationMs,
@@ -95,14 +123,38 @@ export function registerJournalCapture(
   // Callback-style hooks: an async one costs every call a promise.
   app.addHook('onSend', (request, reply, payload, done) => {
     if (reply.statusCode >= 400 && typeof payload === 'string') errorBodies.set(request, payload);
+    // The client left while the call ran (it gave up during a delay, say): the answer goes nowhere, and the
+    // response never finishes, so onResponse would never see the call. It is recorded now, unanswered.
+    if (request.raw.socket?.destroyed === true && !cut.has(request)) {
+      cut.add(request);
+      try {
+        capture(request, reply, NO_ANSWER_STATUS);
+      } catch (failure) {
+        request.log.warn({ err: failure }, 'a call was not recorded in the request journal');
+      }
+    }
     done(null, payload);
   });
   app.addHook('onResponse', (request, reply, done) => {
     try {
-      capture(request, reply);
+      if (!cut.has(request)) capture(request, reply, reply.statusCode);
     } catch (error) {
       // The journal never fails a call; the answer is out anyway.
       request.log.warn({ err: error }, 'a call was not recorded in the request journal');
+    }
+    done();
+  });
+  // A call a network fault cut is never answered, so onResponse never sees it. Its ConnectionCut passes here on
+  // its way to the error handler, once the connection is gone (a reset, a dropped reply) or has closed (a hang:
+  // the client gave up, the socket timed out or the server closed). Other errors are answered, and recorded there.
+  app.addHook('onError', (request, reply, error, done) => {
+    if (isConnectionCut(error) && !cut.has(request)) {
+      cut.add(request);
+      try {
+        capture(request, reply, NO_ANSWER_STATUS, true);
+      } catch (failure) {
+        request.log.warn({ err: failure }, 'a call was not recorded in the request journal');
+      }
     }
     done();
   });
@@ -155,12 +207,32 @@ function errorCodes(errorBody: string | undefined): { code: number | null; subco
   }
 }
 
-function faultOf(fault: unknown): { ruleId: string | null; effect: string | null } {
+/**
+ * The effect as the journal names it: `error`, `delay`, `reset`, `hang`, `drop_reply`, joined by `+` when a delay
+ * came first (`delay+error`). A `drop_reply` whose reply was dropped (the fault cut the connection) is
+ * `drop_reply_after_commit`: the call ran and committed; one the call refused first was answered, and stays
+ * `drop_reply`.
+ */
+function effectName(effect: unknown, cut: boolean): string | null {
+  if (typeof effect === 'string') return effect;
+  if (typeof effect !== 'object' || effect === null) return null;
+  const { delayMs, error, network } = effect as Exclude<FaultMark['effect'], string>;
+  const names: string[] = [];
+  if (typeof delayMs === 'number' && delayMs > 0) names.push('delay');
+  if (error !== undefined) names.push('error');
+  if (typeof network === 'string')
+    names.push(network === 'drop_reply' && cut ? DROPPED_AFTER_COMMIT : network);
+  // A rule of `delay_ms: 0` fired too.
+  if (names.length === 0 && typeof delayMs === 'number') names.push('delay');
+  return names.length === 0 ? null : names.join('+');
+}
+
+function faultOf(fault: unknown, cut: boolean): { ruleId: string | null; effect: string | null } {
   if (typeof fault !== 'object' || fault === null) return { ruleId: null, effect: null };
   const { ruleId, effect } = fault as Partial<Record<keyof FaultMark, unknown>>;
   return {
     ruleId: typeof ruleId === 'string' || typeof ruleId === 'number' ? String(ruleId) : null,
-    effect: typeof effect === 'string' ? effect : null,
+    effect: effectName(effect, cut),
   };
 }
 
@@ -178,7 +250,7 @@ export function describeCall(call: CapturedCall): NewJournalEntry {
   const queryAt = call.url.indexOf('?');
   const path = queryAt === -1 ? call.url : call.url.slice(0, queryAt);
   const { code, subcode } = errorCodes(call.errorBody);
-  const fault = faultOf(call.fault);
+  const fault = faultOf(call.fault, call.cut);
   const { body, truncated } = boundedBody(call.body);
   const query = redactValue(call.query ?? {});
   const edge = call.edge ?? null;

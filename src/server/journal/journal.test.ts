@@ -4,12 +4,20 @@
  * Runs on PostgreSQL too (journal.postgres.test.ts), where two instances on one schema share it.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { RecordedRequest, RequestsPage } from '@groupgate/sdk/contract';
 import { Harness, TEST_STORE, V, waIds, type Business, type Group } from '../../testing/harness.js';
 import { newTestSchema, openTestPostgresStore } from '../../testing/postgres.js';
 import { REDACTED } from '../plugins/log-redaction.js';
-import { describeCall, MAX_JOURNAL_BODY_CHARS, type CapturedCall } from './capture.js';
+import {
+  describeCall,
+  DROPPED_AFTER_COMMIT,
+  MAX_JOURNAL_BODY_CHARS,
+  NO_ANSWER_STATUS,
+  type CapturedCall,
+} from './capture.js';
 
 let h: Harness;
 let business: Business;
@@ -163,10 +171,11 @@ describe('what is recorded', () => {
       authorization: `Bearer ${business.access_token}`,
     });
     assert.equal(put.statusCode, 400);
-    // Not Graph calls: the control API, the console, a path without a version, a CORS preflight.
+    // Not Graph calls: the control API, the console, an unversioned path no edge took, a CORS preflight.
     await h.control('GET', `/_groupgate/groups/${group.groupId}`);
     await raw('GET', '/console');
     await raw('GET', '/favicon.ico');
+    assert.equal((await raw('GET', `/${group.groupId}/nonsense/deeper`)).statusCode, 400);
     await h.app.inject({
       method: 'OPTIONS',
       url: `/${V}/${group.groupId}/join_requests`,
@@ -178,6 +187,57 @@ describe('what is recorded', () => {
       [
         ['PUT', `/${V}/${group.groupId}/join_requests`, 'join_requests', 400, 100],
         ['GET', `/${V}/${group.groupId}/nonsense`, null, 400, 2500],
+      ],
+    );
+  });
+
+  it('records unversioned calls the edge router served or refused, as sent', async () => {
+    const served = await raw('GET', `/${group.groupId}/join_requests?limit=2`, {
+      authorization: `Bearer ${business.access_token}`,
+    });
+    assert.equal(served.statusCode, 200, served.body);
+    const refused = await raw('GET', `/${group.groupId}/join_requests`, { authorization: 'Bearer nope' });
+    assert.equal(refused.statusCode, 401);
+    const override = await raw('POST', `/${group.groupId}/invite_link?method=PUT`, {
+      authorization: `Bearer ${business.access_token}`,
+    });
+    assert.equal(override.statusCode, 400);
+    const { data } = await list();
+    assert.deepEqual(
+      data.map((e) => [e.method, e.path, e.edge, e.status, e.error_code, e.group_id, e.waba_id]),
+      [
+        ['POST', `/${group.groupId}/invite_link`, 'invite_link', 400, 100, group.groupId, null],
+        ['GET', `/${group.groupId}/join_requests`, 'join_requests', 401, 190, group.groupId, null],
+        [
+          'GET',
+          `/${group.groupId}/join_requests`,
+          'join_requests',
+          200,
+          null,
+          group.groupId,
+          business.waba_id,
+        ],
+      ],
+    );
+    assert.deepEqual(data[2]?.query, { limit: '2' });
+  });
+
+  it('records the fault that acted on an answered call, by its effect', async () => {
+    const asked = (fault: string) =>
+      raw('GET', `/${V}/${group.groupId}/join_requests`, {
+        authorization: `Bearer ${business.access_token}`,
+        'x-groupgate-fault': fault,
+      });
+    assert.equal((await asked('error=130429')).statusCode, 429);
+    assert.equal((await asked('delay=1; error=131000')).statusCode, 500);
+    assert.equal((await asked('delay=0')).statusCode, 200);
+    const { data } = await list();
+    assert.deepEqual(
+      data.map((e) => [e.status, e.error_code, e.fault]),
+      [
+        [200, null, { rule_id: 'header', effect: 'delay' }],
+        [500, 131000, { rule_id: 'header', effect: 'delay+error' }],
+        [429, 130429, { rule_id: 'header', effect: 'error' }],
       ],
     );
   });
@@ -430,6 +490,173 @@ describe('bounds', () => {
   });
 });
 
+/** A raw HTTP call to a listening app: its status, or the error the connection ended with. */
+function rawCall(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  json?: unknown,
+  timeoutMs?: number,
+): Promise<{ status?: number; error?: string }> {
+  return new Promise((resolve) => {
+    const payload = json === undefined ? undefined : JSON.stringify(json);
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent: false,
+        headers: { ...headers, ...(payload !== undefined && { 'content-type': 'application/json' }) },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve({ status: response.statusCode ?? 0 }));
+      },
+    );
+    req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+    if (timeoutMs !== undefined) req.setTimeout(timeoutMs, () => req.destroy(new Error('client gave up')));
+    req.end(payload);
+  });
+}
+
+describe('calls a network fault cut, on a listening server', () => {
+  let server: Harness;
+  let owner: Business;
+  let ownGroup: Group;
+  let port: number;
+  const [ALICE = ''] = waIds(1);
+
+  beforeEach(async () => {
+    server = await Harness.start();
+    owner = await server.createBusiness();
+    ownGroup = await server.createGroup(owner);
+    await server.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (server.app.server.address() as AddressInfo).port;
+    await clear(server);
+  });
+  afterEach(() => closeExtra(server));
+
+  const auth = () => ({ authorization: `Bearer ${owner.access_token}` });
+  const approvePath = () => `/${V}/${ownGroup.groupId}/join_requests`;
+
+  /** The journal once `n` entries are in it: a cut call is recorded when its connection closes, not before. */
+  async function entries(n: number): Promise<RecordedRequest[]> {
+    for (let i = 0; i < 200; i++) {
+      const { data } = await list('', server);
+      if (data.length >= n) return data;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return (await list('', server)).data;
+  }
+
+  it('records a reset call with no status, its rule, and nothing applied', async () => {
+    const rule = await server.control<{ id: string }>('POST', '/_groupgate/faults', {
+      network: 'reset',
+      match: { method: 'POST' },
+      times: 1,
+    });
+    const requestId = await server.requestToJoin(ALICE, ownGroup);
+    await clear(server);
+    const cut = await rawCall(port, 'POST', approvePath(), auth(), {
+      messaging_product: 'whatsapp',
+      join_requests: [requestId],
+    });
+    assert.equal(cut.error, 'ECONNRESET');
+    const [entry, ...rest] = await entries(1);
+    assert.deepEqual(rest, []);
+    assert.equal(entry?.status, NO_ANSWER_STATUS);
+    assert.equal(entry?.error_code, null);
+    assert.deepEqual(entry?.fault, { rule_id: rule.body.id, effect: 'reset' });
+    assert.equal(entry?.method, 'POST');
+    assert.equal(entry?.group_id, ownGroup.groupId);
+    assert.equal(entry?.waba_id, owner.waba_id);
+    assert.deepEqual(entry?.body, { messaging_product: 'whatsapp', join_requests: [requestId] });
+    assert.deepEqual(await server.participants(ownGroup), []);
+  });
+
+  it('records a dropped reply once, as committed, and its retry as answered', async () => {
+    await server.control('POST', '/_groupgate/faults', {
+      network: 'drop_reply',
+      match: { method: 'POST', edge: 'join_requests' },
+      times: 1,
+    });
+    const requestId = await server.requestToJoin(ALICE, ownGroup);
+    await clear(server);
+    const body = { messaging_product: 'whatsapp', join_requests: [requestId] };
+    const lost = await rawCall(port, 'POST', approvePath(), auth(), body);
+    assert.equal(lost.status, undefined);
+    const retried = await rawCall(port, 'POST', approvePath(), auth(), body);
+    assert.equal(retried.status, 200);
+    const data = await entries(2);
+    assert.deepEqual(
+      data.map((e) => [e.status, e.fault?.effect ?? null]),
+      [
+        [200, null],
+        [NO_ANSWER_STATUS, DROPPED_AFTER_COMMIT],
+      ],
+    );
+    assert.equal(await count('?status=0', server), 1);
+    assert.deepEqual(await server.participants(ownGroup), [ALICE], 'the dropped call was applied');
+  });
+
+  it('records a hung call when the client gives up', async () => {
+    const gaveUp = await rawCall(
+      port,
+      'GET',
+      approvePath(),
+      { ...auth(), 'x-groupgate-fault': 'network=hang' },
+      undefined,
+      100,
+    );
+    assert.equal(gaveUp.status, undefined);
+    const [entry, ...rest] = await entries(1);
+    assert.deepEqual(rest, []);
+    assert.equal(entry?.status, NO_ANSWER_STATUS);
+    assert.deepEqual(entry?.fault, { rule_id: 'header', effect: 'hang' });
+    assert.equal(entry?.headers['x-groupgate-fault'], 'network=hang');
+  });
+
+  it('records a call whose client gave up during a delay, unanswered, once it ran', async () => {
+    const requestId = await server.requestToJoin(ALICE, ownGroup);
+    await clear(server);
+    const gaveUp = await rawCall(
+      port,
+      'POST',
+      approvePath(),
+      { ...auth(), 'x-groupgate-fault': 'delay=60000' },
+      { messaging_product: 'whatsapp', join_requests: [requestId] },
+      100,
+    );
+    assert.equal(gaveUp.status, undefined);
+    const [entry, ...rest] = await entries(1);
+    assert.deepEqual(rest, []);
+    assert.equal(entry?.status, NO_ANSWER_STATUS);
+    assert.deepEqual(entry?.fault, { rule_id: 'header', effect: 'delay' });
+    // A client that gives up ends the hold: the call ran, and the journal says it did.
+    assert.deepEqual(await server.participants(ownGroup), [ALICE]);
+  });
+
+  it('records a hung call when the server closes', async () => {
+    await server.control('POST', '/_groupgate/faults', { network: 'hang', match: { method: 'GET' } });
+    const pending = rawCall(port, 'GET', approvePath(), auth());
+    // Let the call reach the fault stage before closing.
+    for (let i = 0; i < 200; i++) {
+      const rules = await server.control<{ data: { hits: number }[] }>('GET', '/_groupgate/faults');
+      if ((rules.body.data[0]?.hits ?? 0) > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await server.app.close();
+    assert.ok((await pending).error);
+    const kept = await server.store.listJournalEntries({ wabaId: owner.waba_id }, 10);
+    assert.deepEqual(
+      kept.map((e) => [e.status, e.faultEffect, e.method]),
+      [[NO_ANSWER_STATUS, 'hang', 'GET']],
+    );
+  });
+});
+
 describe('describeCall', () => {
   const call: CapturedCall = {
     time: 1,
@@ -442,6 +669,7 @@ describe('describeCall', () => {
     body: undefined,
     headers: {},
     status: 503,
+    cut: false,
     errorBody: '{"error":{"code":2,"error_subcode":99,"fbtrace_id":"t"}}',
     fbtraceId: 't',
     durationMs: 1.23456,
@@ -456,6 +684,21 @@ describe('describeCall', () => {
     assert.equal(entry.errorCode, 2);
     assert.equal(entry.errorSubcode, 99);
     assert.equal(entry.path, '/v23.0/123/join_requests');
+  });
+
+  it('names a drop_reply by what became of the call: cut after the commit, or answered', () => {
+    const fault = { ruleId: 'fault_1', effect: { network: 'drop_reply' } };
+    const dropped = describeCall({
+      ...call,
+      fault,
+      status: NO_ANSWER_STATUS,
+      cut: true,
+      errorBody: undefined,
+    });
+    assert.equal(dropped.faultEffect, DROPPED_AFTER_COMMIT);
+    assert.equal(describeCall({ ...call, fault }).faultEffect, 'drop_reply');
+    const delayed = { ruleId: 'header', effect: { delayMs: 5, network: 'reset' } };
+    assert.equal(describeCall({ ...call, fault: delayed, cut: true }).faultEffect, 'delay+reset');
   });
 
   it('tolerates a missing or malformed fault mark and error body', () => {

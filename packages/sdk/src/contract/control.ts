@@ -320,6 +320,10 @@ export interface RecordedRequest {
   path: string;
   /** `join_requests`, `groups`, `invite_link`, `participants`, `group` (the node itself); null for an unknown path. */
   edge: string | null;
+  /**
+   * The HTTP status answered; 0 when no answer was sent because an injected network fault cut the connection
+   * (`fault.effect` says how: `reset`, `hang`, or `drop_reply_after_commit`, where the call ran and committed).
+   */
   status: number;
   /** Graph's `error.code` and `error.error_subcode` when the call was refused. */
   error_code: number | null;
@@ -331,7 +335,11 @@ export interface RecordedRequest {
   phone_number_id: string | null;
   /** The group in the path (every edge but `groups`). */
   group_id: string | null;
-  /** The fault rule that acted on the call, if any. */
+  /**
+   * The fault that acted on the call, if any: the rule's id (`header` for `X-Groupgate-Fault`) and its effect,
+   * `error`, `delay`, `reset`, `hang`, `drop_reply` (answered: the call was refused before its reply could be
+   * dropped) or `drop_reply_after_commit`, joined by `+` after a delay (`delay+error`).
+   */
   fault: { rule_id: string | null; effect: string | null } | null;
   /** Query parameters, redacted. */
   query: Record<string, unknown>;
