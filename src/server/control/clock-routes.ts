@@ -51,13 +51,14 @@ export function registerClockRoutes(app: FastifyInstance, deps: ControlDependenc
     {
       schema: {
         tags: TAGS,
-        summary: `Move the clock forward by \`seconds\` (0 < seconds ≤ ${MAX_CLOCK_STEP_SECONDS}, ten years), frozen or not. Webhook retries it moves past are sent at once.`,
+        summary: `Move the clock forward by \`seconds\` (0.001 ≤ seconds ≤ ${MAX_CLOCK_STEP_SECONDS}, ten years), frozen or not. Webhook retries it moves past are sent at once.`,
         security: SECURED,
         body: {
           type: 'object',
           required: ['seconds'],
           additionalProperties: false,
-          properties: { seconds: { type: 'number', exclusiveMinimum: 0, maximum: MAX_CLOCK_STEP_SECONDS } },
+          // The clock keeps milliseconds: a step below one would move it by nothing.
+          properties: { seconds: { type: 'number', minimum: 0.001, maximum: MAX_CLOCK_STEP_SECONDS } },
         },
         response: { 200: CLOCK_READING, '4xx': ERROR_RESPONSE },
       },

@@ -22,7 +22,13 @@ function flawOf(text: string): Flaw | undefined {
 /** Whether a string (or a key) anywhere in `root` is flawed. Allocates nothing per item: it runs on every call. */
 function holdsFlaw(root: unknown): boolean {
   const pending: unknown[] = [root];
+  // A YAML body may hold the same node twice, or itself (an alias inside its anchor): each is read once.
+  const seen = new Set<object>();
   for (let value = pending.pop(); pending.length > 0 || value !== undefined; value = pending.pop()) {
+    if (typeof value === 'object' && value !== null) {
+      if (seen.has(value)) continue;
+      seen.add(value);
+    }
     if (typeof value === 'string') {
       if (value.includes(NUL) || !value.isWellFormed()) return true;
     } else if (Array.isArray(value)) {
@@ -45,8 +51,13 @@ function holdsFlaw(root: unknown): boolean {
 export function flawedTextAt(root: unknown, name: string): { where: string; flaw: Flaw } | undefined {
   if (!holdsFlaw(root)) return undefined;
   const pending: [unknown, string][] = [[root, name]];
+  const seen = new Set<object>();
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const [value, where] = next;
+    if (typeof value === 'object' && value !== null) {
+      if (seen.has(value)) continue;
+      seen.add(value);
+    }
     if (typeof value === 'string') {
       const flaw = flawOf(value);
       if (flaw !== undefined) return { where, flaw };
