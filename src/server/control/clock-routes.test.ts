@@ -98,6 +98,9 @@ describe('the clock control routes', () => {
   it('refuses what is not a forward step, with a clear error', async () => {
     await start();
     await refused('POST', '/_groupgate/clock/advance', { seconds: 0 }, /seconds/);
+    // The clock keeps milliseconds: a smaller step is a mistake to say, not a 500.
+    await refused('POST', '/_groupgate/clock/advance', { seconds: 0.0001 }, /seconds/);
+    await refused('POST', '/_groupgate/clock/advance', { seconds: 1e-300 }, /seconds/);
     await refused('POST', '/_groupgate/clock/advance', { seconds: -60 }, /seconds/);
     await refused('POST', '/_groupgate/clock/advance', { seconds: '60' }, /seconds/);
     await refused('POST', '/_groupgate/clock/advance', {}, /seconds/);

@@ -345,6 +345,23 @@ describe('control API: state document', () => {
     }
   });
 
+  it('refuses a YAML document whose alias refers to itself, at once, and keeps serving', async () => {
+    for (const yaml of [
+      'groupgate_state: 1\nbusinesses: &x\n  - *x\n',
+      'groupgate_state: 1\na: &a\n  b: *a\n',
+    ]) {
+      const res = await h.app.inject({
+        method: 'PUT',
+        url: '/_groupgate/state',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/yaml' },
+        payload: yaml,
+      });
+      assert.equal(res.statusCode, 400, res.body);
+      assert.equal((JSON.parse(res.body) as { error: { code: number } }).error.code, 100);
+    }
+    assert.equal((await h.control('GET', '/_groupgate/health/live')).status, 200);
+  });
+
   it('reads YAML, and a hand-written fixture gets its defaults', async () => {
     const yaml = [
       'groupgate_state: 1',

@@ -209,6 +209,19 @@ describe('Graph batch requests (POST / with batch=[…])', () => {
     assert.match(none.body, /The parameter batch is required/);
   });
 
+  it('refuses in place a relative_url that would leave the Graph API (dot segments, encoded or not)', async () => {
+    const { entries } = await batch([
+      { method: 'GET', relative_url: '../_groupgate/health' },
+      { method: 'GET', relative_url: `${group.groupId}/%2e%2e/%2E%2E/_groupgate/state` },
+      { method: 'GET', relative_url: '..\\console' },
+      { method: 'GET', relative_url: `./${group.groupId}/join_requests` },
+    ]);
+    for (const entry of entries) {
+      assert.equal(entry?.code, 400);
+      assert.match(entry?.body ?? '', /must be a Graph path/);
+    }
+  });
+
   it('refuses a nested batch in place', async () => {
     const { entries } = await batch([{ method: 'POST', relative_url: '/', body: 'batch=[]' }]);
     assert.equal(entries[0]?.code, 400);

@@ -51,6 +51,25 @@ function operationPath(relativeUrl: string, version: string): string {
   return /^v\d+\.\d+$/.test(first) ? `/${path}` : `/${version}/${path}`;
 }
 
+/**
+ * Whether the path stays a Graph path once a URL parser has read it: no `.` or `..` segment (percent-encoded or
+ * not) and no backslash, which WHATWG parsing turns into a slash. Without this, `../_groupgate/…` would reach the
+ * control API through a batch, with whatever token the batch carries.
+ */
+function staysOnGraph(path: string): boolean {
+  const pathPart = path.split('?', 1)[0] ?? '';
+  if (pathPart.includes('\\')) return false;
+  return pathPart.split('/').every((segment) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return false;
+    }
+    return decoded !== '.' && decoded !== '..' && !decoded.includes('/') && !decoded.includes('\\');
+  });
+}
+
 function errorEntry(error: Error & { toBody?: (trace: string) => unknown; status?: number }, trace: string) {
   const body =
     typeof error.toBody === 'function' ? error.toBody(trace) : { error: { message: error.message } };
@@ -83,6 +102,12 @@ async function runOperation(
     return errorEntry(invalidParameter(`batch[${index}]: ${error.message}`), request.id);
   }
   const path = operationPath(url, batch.version);
+  if (!staysOnGraph(path)) {
+    return errorEntry(
+      invalidParameter(`batch[${index}]: relative_url must be a Graph path, without . or .. segments`),
+      request.id,
+    );
+  }
   if (/^\/[^/?]+\/?(\?|$)/.test(path)) {
     return errorEntry(
       invalidParameter(`batch[${index}]: relative_url must name a node; batches cannot be nested`),
