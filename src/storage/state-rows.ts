@@ -133,7 +133,7 @@ export function snapshotOfRows(rows: StateRows, nextKeys: StateSnapshot['nextKey
       createdAt: b.created_at,
       appId: b.app_id,
       appSecret: b.app_secret,
-      ...appSettings(b),
+      ...businessSettings(b),
       webhook: settings.get(b.app_id) ?? null,
       tokens: (tokens.get(b.pk) ?? []).map((t) => ({
         token: t.token,
@@ -173,8 +173,8 @@ export function snapshotOfRows(rows: StateRows, nextKeys: StateSnapshot['nextKey
   };
 }
 
-/** A business row's settings, read as every other read of a business reads them (storage/rows toBusiness). */
-function appSettings(
+/** A business row's limits and app settings, read as every other read of a business reads them (rows toBusiness). */
+function businessSettings(
   row: BusinessRow,
 ): Pick<BusinessState, 'requireAppsecretProof' | 'defaultApiVersion' | 'limits'> {
   const { requireAppsecretProof, defaultApiVersion, limits } = toBusiness(row);
