@@ -27,6 +27,35 @@ export type BusinessLimits = { readonly [B in Budget]?: RateLimit | null };
 /** What a business without settings holds: one shared object, so "nothing set" is an identity check. */
 export const NO_LIMITS: BusinessLimits = Object.freeze({});
 
+/**
+ * Limits as the control API (`PUT /_groupgate/businesses/{waba_id}/limits`) and the state document write them:
+ * `{max, per_seconds}` a budget, `null` for off, a budget left out for its default.
+ */
+export type LimitSettings = {
+  readonly [B in Budget]?: { readonly max: number; readonly per_seconds: number } | null;
+};
+
+export function limitsFromSettings(settings: LimitSettings): BusinessLimits {
+  const limits: { -readonly [B in Budget]?: RateLimit | null } = {};
+  for (const budget of BUDGETS) {
+    const setting = settings[budget];
+    if (setting === undefined) continue;
+    limits[budget] = setting === null ? null : { max: setting.max, perSeconds: setting.per_seconds };
+  }
+  return limits;
+}
+
+/** The settings a business holds, in BUDGETS order (so that an export reads the same every time). */
+export function settingsOfLimits(limits: BusinessLimits): LimitSettings {
+  const settings: { -readonly [B in Budget]?: { max: number; per_seconds: number } | null } = {};
+  for (const budget of BUDGETS) {
+    const limit = limits[budget];
+    if (limit === undefined) continue;
+    settings[budget] = limit === null ? null : { max: limit.max, per_seconds: limit.perSeconds };
+  }
+  return settings;
+}
+
 /** The limit that applies for a budget: the business's own, else the default; undefined when off. */
 export function effectiveLimit(
   limits: BusinessLimits,

@@ -3,7 +3,14 @@
  * validates with it before anything changes, and docs/state.schema.json is this object written out (a test keeps
  * the two equal). Fields left out of a hand-written document get the defaults described here.
  */
-import { MAX_DESCRIPTION_LENGTH, MAX_SUBJECT_LENGTH, WEBHOOK_FIELDS } from '@groupgate/sdk/contract';
+import {
+  MAX_DESCRIPTION_LENGTH,
+  MAX_RATE_LIMIT_CALLS,
+  MAX_RATE_LIMIT_SECONDS,
+  MAX_SUBJECT_LENGTH,
+  WEBHOOK_FIELDS,
+} from '@groupgate/sdk/contract';
+import { PARENT_BSUID_PATTERN, USERNAME_PATTERN } from './users.js';
 
 /** The version this server writes and reads. */
 export const STATE_VERSION = 1;
@@ -20,6 +27,28 @@ const KEY = {
     'The position key cursors encode. Exports carry it so that cursors stay valid; leave it out of a hand-written document (keys then follow document order).',
 };
 
+/**
+ * How a simulated user presents themself to the business, beside their number (as the control API's join takes
+ * it). Exports write these only for users who set them. No `default` keyword: a participant is an anyOf, where
+ * ajv fills none; the defaults are said in the descriptions.
+ */
+const USER_FIELDS = {
+  hide_phone_number: {
+    type: 'boolean',
+    description:
+      'The user hides their number behind a username: wa_id is left out of every Graph item about them. Default: false.',
+  },
+  username: { type: 'string', pattern: USERNAME_PATTERN, description: 'Default: none.' },
+  parent_user_id: {
+    anyOf: [
+      { type: 'string', pattern: PARENT_BSUID_PATTERN },
+      { type: 'boolean', const: true },
+    ],
+    description:
+      "A parent BSUID (CC.ENT.…), or true to derive the user's own, the same with every business. Default: none.",
+  },
+};
+
 const PARTICIPANT = {
   anyOf: [
     WA_ID,
@@ -30,6 +59,7 @@ const PARTICIPANT = {
       properties: {
         wa_id: WA_ID,
         joined_at: { ...UNIX_SECONDS, description: 'Default: the group’s created_at.' },
+        ...USER_FIELDS,
       },
     },
   ],
@@ -55,6 +85,7 @@ const JOIN_REQUEST = {
       ...NULLABLE_SECONDS,
       description: 'Null while pending. Default for a decided one: created_at.',
     },
+    ...USER_FIELDS,
   },
 };
 
@@ -119,6 +150,17 @@ const GROUP = {
   },
 };
 
+const RATE_LIMIT = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  required: ['max', 'per_seconds'],
+  description: 'At most max calls in any per_seconds seconds (a sliding window); null: off.',
+  properties: {
+    max: { type: 'integer', minimum: 1, maximum: MAX_RATE_LIMIT_CALLS },
+    per_seconds: { type: 'integer', minimum: 1, maximum: MAX_RATE_LIMIT_SECONDS },
+  },
+};
+
 const BUSINESS = {
   type: 'object',
   additionalProperties: false,
@@ -144,6 +186,18 @@ const BUSINESS = {
           maxLength: 512,
           description: 'Signs the webhooks. A SECRET: an export holds it. Default: minted.',
         },
+        require_appsecret_proof: {
+          type: 'boolean',
+          default: false,
+          description: '"Require app secret": every Graph call must carry appsecret_proof.',
+        },
+        default_api_version: {
+          type: ['string', 'null'],
+          pattern: '^v[0-9]{1,3}\\.[0-9]{1,3}$',
+          default: null,
+          description:
+            "The version unversioned Graph calls are served as: a version Graph has published. Null: Groupgate's default (v23.0).",
+        },
         webhook: {
           type: ['object', 'null'],
           additionalProperties: false,
@@ -163,6 +217,14 @@ const BUSINESS = {
           },
         },
       },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description:
+        "The business's own rate limits, as PUT /_groupgate/businesses/{waba_id}/limits takes them. A budget left out takes the default (the server's --group-rate-limit for group_operations, off for the others); null turns it off. Counts are not state: an import starts every window afresh.",
+      properties: { group_operations: RATE_LIMIT, waba_calls: RATE_LIMIT, app_calls: RATE_LIMIT },
     },
     tokens: {
       type: 'array',

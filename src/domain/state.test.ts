@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { groupIdFor, joinRequestIdFor } from './ids.js';
 import { STATE_SCHEMA } from './state-schema.js';
+import { parentBsuidFor, userIdentity } from './users.js';
 import { documentFromSnapshot, documentPath, snapshotFromDocument, type StateDocument } from './state.js';
 
 const NOW = 1_790_000_000;
@@ -51,7 +52,9 @@ describe('state document', () => {
     assert.equal(business?.createdAt, NOW);
     const group = business?.groups[0];
     assert.equal(group?.groupId, groupIdFor('15550100001', '120363000000000001'));
-    assert.deepEqual(group?.participants, [{ waId: '16505550001', joinedAt: NOW }]);
+    assert.deepEqual(group?.participants, [
+      { user: userIdentity('102290129340398', '16505550001'), joinedAt: NOW },
+    ]);
     assert.equal(
       group?.joinRequests[0]?.joinRequestId,
       joinRequestIdFor('16505550002', '120363000000000001'),
@@ -59,6 +62,81 @@ describe('state document', () => {
     assert.equal(group?.joinRequests[0]?.decidedAt, null);
     assert.equal(group?.joinRequests[1]?.decidedAt, NOW, 'a decided request defaults to deciding when made');
     assert.equal(group?.inviteLinkActive, true);
+    assert.deepEqual(business?.limits, {}, 'every budget at its default');
+    assert.equal(business?.requireAppsecretProof, false);
+    assert.equal(business?.defaultApiVersion, null);
+  });
+
+  it('carries limits, app settings and how users present themselves, and writes them back', () => {
+    const doc: StateDocument = {
+      groupgate_state: 1,
+      businesses: [
+        {
+          waba_id: '1',
+          phone_number_id: '2',
+          app: { require_appsecret_proof: true, default_api_version: 'v24.0' },
+          limits: { group_operations: null, waba_calls: { max: 5, per_seconds: 60 } },
+          groups: [
+            {
+              subject: 'S',
+              participants: [
+                { wa_id: '16505550001', hide_phone_number: true, username: 'ana.b', parent_user_id: true },
+              ],
+              join_requests: [{ wa_id: '16505550002', parent_user_id: 'US.ENT.42' }],
+            },
+          ],
+        },
+      ],
+    };
+    const result = snapshotFromDocument(doc, NOW, NOW * 1000);
+    assert.ok('snapshot' in result);
+    const [business] = result.snapshot.businesses;
+    assert.deepEqual(business?.limits, { group_operations: null, waba_calls: { max: 5, perSeconds: 60 } });
+    assert.equal(business?.requireAppsecretProof, true);
+    assert.equal(business?.defaultApiVersion, 'v24.0');
+    const [participant] = business?.groups[0]?.participants ?? [];
+    assert.deepEqual(
+      participant?.user,
+      userIdentity('1', '16505550001', { hidePhoneNumber: true, username: 'ana.b', parentUserId: true }),
+    );
+    assert.equal(
+      participant?.user.parentUserId,
+      parentBsuidFor('16505550001'),
+      'true derives the user’s own',
+    );
+
+    const written = documentFromSnapshot(result.snapshot, NOW);
+    const [back] = written.businesses;
+    assert.deepEqual(back?.limits, doc.businesses[0]?.limits);
+    assert.equal(back?.app?.require_appsecret_proof, true);
+    assert.equal(back?.app?.default_api_version, 'v24.0');
+    assert.deepEqual(back?.groups?.[0]?.participants, [
+      {
+        wa_id: '16505550001',
+        joined_at: NOW,
+        hide_phone_number: true,
+        username: 'ana.b',
+        parent_user_id: parentBsuidFor('16505550001'),
+      },
+    ]);
+    const [request] = back?.groups?.[0]?.join_requests ?? [];
+    assert.equal(request?.parent_user_id, 'US.ENT.42');
+    assert.equal(request?.hide_phone_number, undefined, 'a default is left out');
+    assert.equal(request?.username, undefined);
+  });
+
+  it('refuses a default_api_version Graph never published, naming where', () => {
+    const result = snapshotFromDocument(
+      {
+        groupgate_state: 1,
+        businesses: [{ waba_id: '1', phone_number_id: '2', app: { default_api_version: 'v99.0' } }],
+      },
+      NOW,
+      NOW * 1000,
+    );
+    assert.ok('problems' in result);
+    assert.equal(result.problems[0]?.path, 'businesses[0].app.default_api_version');
+    assert.match(result.problems[0]?.message ?? '', /v99\.0 is not a Graph API version/);
   });
 
   it('reads back from its own rendering unchanged', () => {

@@ -10,7 +10,9 @@ import {
   type JoinApprovalMode,
   type JoinRequestStatus,
   type StateDocument,
+  type UserDocumentFields,
 } from '@groupgate/sdk/contract';
+import { DEFAULT_API_VERSION, isPublishedVersion } from './api-versions.js';
 import {
   groupIdFor,
   joinRequestIdFor,
@@ -21,8 +23,10 @@ import {
   newNodeId,
   newRequestId,
 } from './ids.js';
+import { limitsFromSettings, settingsOfLimits, type BusinessLimits } from './rate-limits.js';
 import type { WebhookSettings } from './records.js';
 import { STATE_VERSION } from './state-schema.js';
+import { userIdentity, type UserIdentity } from './users.js';
 
 export type { JoinRequestStatus, StateDocument } from '@groupgate/sdk/contract';
 
@@ -41,7 +45,12 @@ export interface BusinessState {
   createdAt: number;
   appId: string;
   appSecret: string;
+  requireAppsecretProof: boolean;
+  /** Null: Groupgate's default. */
+  defaultApiVersion: string | null;
   webhook: WebhookSettings | null;
+  /** The business's own settings (their counts are not state). */
+  limits: BusinessLimits;
   tokens: TokenState[];
   groups: GroupState[];
 }
@@ -67,7 +76,8 @@ export interface GroupState {
   createdAt: number;
   suspendedAt: number | null;
   deletedAt: number | null;
-  participants: { waId: string; joinedAt: number }[];
+  /** The user as the business sees them: their BSUID, and a username, a parent BSUID or a hidden number. */
+  participants: { user: UserIdentity; joinedAt: number }[];
   removed: { waId: string; removedAt: number }[];
   joinRequests: JoinRequestState[];
 }
@@ -75,7 +85,7 @@ export interface GroupState {
 export interface JoinRequestState {
   key: number | undefined;
   joinRequestId: string;
-  waId: string;
+  user: UserIdentity;
   status: JoinRequestStatus;
   createdAt: number;
   decidedAt: number | null;
@@ -148,6 +158,13 @@ export function snapshotFromDocument(
     ids.phone.check(b.phone_number, `${at}.phone_number`);
     ids.app.check(b.app?.app_id, `${at}.app.app_id`);
     const webhook = b.app?.webhook ?? null;
+    const version = b.app?.default_api_version ?? null;
+    if (version !== null && !isPublishedVersion(version)) {
+      problems.push({
+        path: `${at}.app.default_api_version`,
+        message: `${version} is not a Graph API version (such as ${DEFAULT_API_VERSION})`,
+      });
+    }
     return {
       wabaId: b.waba_id,
       phoneNumberId: b.phone_number_id,
@@ -156,6 +173,8 @@ export function snapshotFromDocument(
       createdAt: b.created_at ?? now,
       appId,
       appSecret: b.app?.app_secret ?? newAppSecret(),
+      requireAppsecretProof: b.app?.require_appsecret_proof ?? false,
+      defaultApiVersion: version,
       webhook:
         webhook === null
           ? null
@@ -166,6 +185,7 @@ export function snapshotFromDocument(
               fields: webhook.fields ?? [...WEBHOOK_FIELDS],
               updatedAt: webhook.updated_at_ms ?? nowMs,
             },
+      limits: limitsFromSettings(b.limits ?? {}),
       tokens: (b.tokens ?? []).map((t, ti) => {
         ids.token.check(t.token, `${at}.tokens[${ti}].token`);
         return {
@@ -176,7 +196,7 @@ export function snapshotFromDocument(
         };
       }),
       groups: (b.groups ?? []).map((g, gi) =>
-        groupState(g, `${at}.groups[${gi}]`, phoneDigits, now, ids, problems),
+        groupState(g, `${at}.groups[${gi}]`, b.waba_id, phoneDigits, now, ids, problems),
       ),
     };
   });
@@ -189,9 +209,28 @@ export function snapshotFromDocument(
   };
 }
 
+/** The user a participant or request names, as their business (`scope`, its WABA id) sees them. */
+function userOf(scope: string, waId: string, fields: UserDocumentFields): UserIdentity {
+  return userIdentity(scope, waId, {
+    ...(fields.hide_phone_number !== undefined && { hidePhoneNumber: fields.hide_phone_number }),
+    ...(fields.username !== undefined && { username: fields.username }),
+    ...(fields.parent_user_id !== undefined && { parentUserId: fields.parent_user_id }),
+  });
+}
+
+/** What the document says of a user beyond their number: only what differs from the default. */
+function userFields(user: UserIdentity): UserDocumentFields {
+  return {
+    ...(user.phoneHidden && { hide_phone_number: true }),
+    ...(user.username !== undefined && { username: user.username }),
+    ...(user.parentUserId !== undefined && { parent_user_id: user.parentUserId }),
+  };
+}
+
 function groupState(
   g: GroupDocument,
   at: string,
+  scope: string,
   phoneDigits: string,
   now: number,
   ids: Record<'groupId' | 'groupNumber' | 'inviteCode' | 'groupKey' | 'requestKey', Unique>,
@@ -210,7 +249,10 @@ function groupState(
       participant.wa_id,
       `${at}.participants[${pi}]${typeof p === 'string' ? '' : '.wa_id'}`,
     );
-    return { waId: participant.wa_id, joinedAt: participant.joined_at ?? createdAt };
+    return {
+      user: userOf(scope, participant.wa_id, participant),
+      joinedAt: participant.joined_at ?? createdAt,
+    };
   });
   const removedIds = new Unique('removed participant', problems);
   const removed = (g.removed_participants ?? []).map((r, ri) => {
@@ -233,7 +275,7 @@ function groupState(
     return {
       key: r.key,
       joinRequestId,
-      waId: r.wa_id,
+      user: userOf(scope, r.wa_id, r),
       status,
       createdAt: requestedAt,
       decidedAt: status === 'pending' ? null : (r.decided_at ?? requestedAt),
@@ -280,6 +322,8 @@ export function documentFromSnapshot(snapshot: StateSnapshot, exportedAt: number
       app: {
         app_id: b.appId,
         app_secret: b.appSecret,
+        require_appsecret_proof: b.requireAppsecretProof,
+        default_api_version: b.defaultApiVersion,
         webhook:
           b.webhook === null
             ? null
@@ -290,6 +334,7 @@ export function documentFromSnapshot(snapshot: StateSnapshot, exportedAt: number
                 updated_at_ms: b.webhook.updatedAt,
               },
       },
+      limits: settingsOfLimits(b.limits),
       tokens: b.tokens.map((t) => ({
         token: t.token,
         created_at: t.createdAt,
@@ -310,15 +355,20 @@ export function documentFromSnapshot(snapshot: StateSnapshot, exportedAt: number
         created_at: g.createdAt,
         suspended_at: g.suspendedAt,
         deleted_at: g.deletedAt,
-        participants: g.participants.map((p) => ({ wa_id: p.waId, joined_at: p.joinedAt })),
+        participants: g.participants.map((p) => ({
+          wa_id: p.user.waId,
+          joined_at: p.joinedAt,
+          ...userFields(p.user),
+        })),
         removed_participants: g.removed.map((r) => ({ wa_id: r.waId, removed_at: r.removedAt })),
         join_requests: g.joinRequests.map((r) => ({
           ...(r.key !== undefined && { key: r.key }),
           join_request_id: r.joinRequestId,
-          wa_id: r.waId,
+          wa_id: r.user.waId,
           status: r.status,
           created_at: r.createdAt,
           decided_at: r.decidedAt,
+          ...userFields(r.user),
         })),
       })),
     })),

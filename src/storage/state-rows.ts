@@ -7,8 +7,14 @@
 import type { JoinApprovalMode } from '@groupgate/sdk/contract';
 import type { BusinessState, GroupState, JoinRequestStatus, StateSnapshot } from '../domain/state.js';
 import { joinRequestJson } from '../domain/wire.js';
-import { userIdentity, userWire } from '../domain/users.js';
-import { toWebhookSettings, type BusinessRow, type WebhookSettingsRow } from './rows.js';
+import { userFromWire, userIdentity, userWire, type UserIdentity } from '../domain/users.js';
+import {
+  limitsJson,
+  toBusiness,
+  toWebhookSettings,
+  type BusinessRow,
+  type WebhookSettingsRow,
+} from './rows.js';
 import { displayPhoneNumber } from '../domain/ids.js';
 
 export interface TokenStateRow {
@@ -42,9 +48,10 @@ export interface ParticipantStateRow {
   group_pk: number;
   wa_id: string;
   joined_at: number;
-  /** Written on import (the user's BSUID and wire fields); not read on export. */
+  /** The user's BSUID, written on import so that a removal by user_id finds them; user_json holds it too. */
   user_id?: string;
-  user_json?: string;
+  /** The user as Graph writes them (domain/users userWire): username, parent BSUID, number unless hidden. */
+  user_json: string | null;
 }
 
 export interface RemovedStateRow {
@@ -61,20 +68,15 @@ export interface JoinRequestStateRow {
   status: JoinRequestStatus;
   created_at: number;
   decided_at: number | null;
-  /** Written on import (the item as GET /join_requests sends it, and the user's wire fields); not read on export. */
+  /** Written on import (the item as GET /join_requests sends it); derived from the others, so not read on export. */
   wire_json?: string;
-  user_json?: string;
+  /** The user as Graph writes them, as on a participant. */
+  user_json: string | null;
 }
-
-/** A business as the state document carries it; the columns it does not carry keep their defaults on import. */
-export type BusinessStateRow = Omit<
-  BusinessRow,
-  'limits_json' | 'require_appsecret_proof' | 'default_api_version'
->;
 
 /** The rows of the state, each table in key order (the order the queries below ask for). */
 export interface StateRows {
-  businesses: BusinessStateRow[];
+  businesses: BusinessRow[];
   tokens: TokenStateRow[];
   groups: GroupStateRow[];
   participants: ParticipantStateRow[];
@@ -109,6 +111,11 @@ function groupBy<T>(rows: readonly T[], key: (row: T) => number): Map<number, T[
   return map;
 }
 
+/** The user a row names; a row written before users had BSUIDs has no user_json, and is the plain user. */
+function userOfRow(scope: string, waId: string, userJson: string | null): UserIdentity {
+  return userJson === null ? userIdentity(scope, waId) : userFromWire(waId, userJson);
+}
+
 export function snapshotOfRows(rows: StateRows, nextKeys: StateSnapshot['nextKeys']): StateSnapshot {
   const tokens = groupBy(rows.tokens, (t) => t.business_pk);
   const groups = groupBy(rows.groups, (g) => g.business_pk);
@@ -126,6 +133,7 @@ export function snapshotOfRows(rows: StateRows, nextKeys: StateSnapshot['nextKey
       createdAt: b.created_at,
       appId: b.app_id,
       appSecret: b.app_secret,
+      ...businessSettings(b),
       webhook: settings.get(b.app_id) ?? null,
       tokens: (tokens.get(b.pk) ?? []).map((t) => ({
         token: t.token,
@@ -147,12 +155,15 @@ export function snapshotOfRows(rows: StateRows, nextKeys: StateSnapshot['nextKey
         createdAt: g.created_at,
         suspendedAt: g.suspended_at,
         deletedAt: g.deleted_at,
-        participants: (participants.get(g.pk) ?? []).map((p) => ({ waId: p.wa_id, joinedAt: p.joined_at })),
+        participants: (participants.get(g.pk) ?? []).map((p) => ({
+          user: userOfRow(b.waba_id, p.wa_id, p.user_json),
+          joinedAt: p.joined_at,
+        })),
         removed: (removed.get(g.pk) ?? []).map((r) => ({ waId: r.wa_id, removedAt: r.removed_at })),
         joinRequests: (requests.get(g.pk) ?? []).map((r) => ({
           key: r.seq,
           joinRequestId: r.join_request_id,
-          waId: r.wa_id,
+          user: userOfRow(b.waba_id, r.wa_id, r.user_json),
           status: r.status,
           createdAt: r.created_at,
           decidedAt: r.decided_at,
@@ -160,6 +171,14 @@ export function snapshotOfRows(rows: StateRows, nextKeys: StateSnapshot['nextKey
       })),
     })),
   };
+}
+
+/** A business row's limits and app settings, read as every other read of a business reads them (rows toBusiness). */
+function businessSettings(
+  row: BusinessRow,
+): Pick<BusinessState, 'requireAppsecretProof' | 'defaultApiVersion' | 'limits'> {
+  const { requireAppsecretProof, defaultApiVersion, limits } = toBusiness(row);
+  return { requireAppsecretProof, defaultApiVersion, limits };
 }
 
 /** The highest key of each table the import writes into, once the rows it replaces are gone (0: empty). */
@@ -226,6 +245,10 @@ export function rowsOfSnapshot(
       app_secret: b.appSecret,
       name: b.name,
       created_at: b.createdAt,
+      limits_json: limitsJson(b.limits),
+      require_appsecret_proof:
+        boolean === 'integer' ? (b.requireAppsecretProof ? 1 : 0) : b.requireAppsecretProof,
+      default_api_version: b.defaultApiVersion,
     });
     if (b.webhook !== null) {
       rows.webhookSettings.push({
@@ -266,13 +289,12 @@ export function rowsOfSnapshot(
         deleted_at: g.deletedAt,
       });
       for (const p of g.participants) {
-        const user = userIdentity(b.wabaId, p.waId);
         rows.participants.push({
           group_pk: groupPk,
-          wa_id: p.waId,
+          wa_id: p.user.waId,
           joined_at: p.joinedAt,
-          user_id: user.userId,
-          user_json: JSON.stringify(userWire(user)),
+          user_id: p.user.userId,
+          user_json: JSON.stringify(userWire(p.user)),
         });
       }
       for (const r of g.removed)
@@ -282,12 +304,12 @@ export function rowsOfSnapshot(
           seq: requestKeys[requestIndex++] ?? 0,
           group_pk: groupPk,
           join_request_id: r.joinRequestId,
-          wa_id: r.waId,
+          wa_id: r.user.waId,
           status: r.status,
           created_at: r.createdAt,
           decided_at: r.decidedAt,
-          wire_json: joinRequestJson(r.joinRequestId, userIdentity(b.wabaId, r.waId), r.createdAt),
-          user_json: JSON.stringify(userWire(userIdentity(b.wabaId, r.waId))),
+          wire_json: joinRequestJson(r.joinRequestId, r.user, r.createdAt),
+          user_json: JSON.stringify(userWire(r.user)),
         });
       }
     }

@@ -12,7 +12,7 @@ import { StoreConflictError, type Store } from './store.js';
 import type { BusinessRecord, GroupRecord, KeysetQuery } from '../domain/records.js';
 import { NO_LIMITS, type WindowTake } from '../domain/rate-limits.js';
 import type { JournalFilter, NewJournalEntry } from '../domain/journal.js';
-import { userIdentity, type UserIdentity, type UserOptions } from '../domain/users.js';
+import { parentBsuidFor, userIdentity, type UserIdentity, type UserOptions } from '../domain/users.js';
 
 export interface StoreContractOptions {
   name: string;
@@ -507,6 +507,8 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
     });
 
     describe('state export and import', () => {
+      const HIDDEN: UserOptions = { hidePhoneNumber: true, username: 'ana.b', parentUserId: true };
+
       async function rich(): Promise<void> {
         const other = await store.createBusiness(mintBusiness('Other', NOW));
         await store.createAccessToken({
@@ -572,8 +574,28 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
           },
           NO_EVENTS,
         );
+        // Users who hide their number behind a username and carry a parent BSUID: one asking, one a member.
+        await ask(first, '16505550005', NOW + 3, HIDDEN);
+        await store.requestToJoin(
+          second,
+          {
+            user: userOf('16505550006', { ...HIDDEN, username: 'bo_c', parentUserId: 'US.ENT.77' }),
+            joinRequestId: joinRequestIdFor('16505550006', second.groupNumber),
+            now: NOW + 1,
+            maxParticipants: 8,
+          },
+          NO_EVENTS,
+        );
         await store.setSuspended(second.pk, true, NOW + 2, NO_EVENTS);
         await store.setInviteCode(second.pk, null);
+        await store.setBusinessLimits(business.wabaId, {
+          group_operations: null,
+          waba_calls: { max: 5, perSeconds: 60 },
+        });
+        await store.setAppSettings(business.appId, {
+          requireAppsecretProof: true,
+          defaultApiVersion: 'v24.0',
+        });
       }
 
       it('imports an export into a fresh store, which exports the same again', async () => {
@@ -596,6 +618,50 @@ export function runStoreContract({ name, open, skip }: StoreContractOptions): vo
             (await store.listPendingJoinRequests(found?.pk ?? 0, { limit: 10 })).itemsJson,
           );
           assert.equal((await fresh.findAccessToken('EAAGone'))?.business.wabaId, business.wabaId);
+          // Limits, app settings and the users' details read back as the original has them.
+          const original = (await store.findBusinessByWabaId(business.wabaId)) as BusinessRecord;
+          assert.deepEqual(original.limits, {
+            group_operations: null,
+            waba_calls: { max: 5, perSeconds: 60 },
+          });
+          assert.equal(original.requireAppsecretProof, true);
+          assert.deepEqual(await fresh.findBusinessByWabaId(business.wabaId), original);
+          for (const g of exported.businesses.flatMap((b) => b.groups)) {
+            const pk = g.key ?? 0;
+            assert.deepEqual(await fresh.listParticipants(pk), await store.listParticipants(pk), g.groupId);
+            assert.deepEqual(
+              (await fresh.listPendingJoinRequests(pk, { limit: 100 })).itemsJson,
+              (await store.listPendingJoinRequests(pk, { limit: 100 })).itemsJson,
+              g.groupId,
+            );
+          }
+          const second = mine?.groups[1];
+          const member = userOf('16505550006', { ...HIDDEN, username: 'bo_c', parentUserId: 'US.ENT.77' });
+          assert.deepEqual(
+            second?.participants.map((p) => p.user),
+            [userOf('16505550009'), member],
+          );
+          const asking = group.joinRequests.find((r) => r.user.waId === '16505550005');
+          assert.deepEqual(asking?.user, userOf('16505550005', HIDDEN));
+          const page = await fresh.listPendingJoinRequests(found?.pk ?? 0, { limit: 100 });
+          const item = (JSON.parse(`[${page.itemsJson}]`) as JoinRequest[]).find(
+            (r) => r.user_id === asking?.user.userId,
+          );
+          assert.deepEqual(
+            [item?.wa_id, item?.username, item?.parent_user_id],
+            [undefined, 'ana.b', parentBsuidFor('16505550005')],
+          );
+          // A removal by BSUID finds the imported member.
+          const removed = await fresh.removeParticipants(
+            second?.key ?? 0,
+            [{ input: member.userId, userId: member.userId }],
+            { now: NOW + 20, ban: false },
+            NO_EVENTS,
+          );
+          assert.deepEqual(
+            removed.map((r) => r.result),
+            ['removed'],
+          );
           // New rows continue after the imported ones, as they would have in the original.
           const next = await fresh.createGroup(
             mintGroup(

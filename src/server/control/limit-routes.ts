@@ -4,17 +4,15 @@
  * and starts its windows afresh; `GET` shows each budget in force and its use now. Enforced by server/call-limits.
  */
 import {
-  LIMIT_BUDGETS,
   MAX_RATE_LIMIT_CALLS,
   MAX_RATE_LIMIT_SECONDS,
   type BudgetState,
   type BusinessLimitsState,
-  type RateLimitSetting,
   type SetBusinessLimitsBody,
 } from '@groupgate/sdk/contract';
 import type { FastifyInstance } from 'fastify';
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
-import type { BusinessLimits, RateLimit } from '../../domain/rate-limits.js';
+import { limitsFromSettings } from '../../domain/rate-limits.js';
 import type { BusinessRecord } from '../../domain/records.js';
 import { windowsFor } from '../call-limits.js';
 import type { ControlDependencies } from './dependencies.js';
@@ -50,16 +48,6 @@ const STATE = {
   },
 };
 const PARAMS = { type: 'object', properties: { waba_id: { type: 'string' } } };
-
-function toDomain(body: SetBusinessLimitsBody): BusinessLimits {
-  const limits: { -readonly [B in keyof BusinessLimits]: RateLimit | null } = {};
-  for (const budget of LIMIT_BUDGETS) {
-    const setting: RateLimitSetting | null | undefined = body[budget];
-    if (setting === undefined) continue;
-    limits[budget] = setting === null ? null : { max: setting.max, perSeconds: setting.per_seconds };
-  }
-  return limits;
-}
 
 export function registerLimitRoutes(app: FastifyInstance, deps: ControlDependencies): void {
   const { store, clock } = deps;
@@ -131,7 +119,7 @@ export function registerLimitRoutes(app: FastifyInstance, deps: ControlDependenc
     async (request) => {
       const { waba_id: wabaId } = request.params as { waba_id: string };
       const body = (request.body ?? {}) as SetBusinessLimitsBody;
-      const business = await store.setBusinessLimits(wabaId, toDomain(body));
+      const business = await store.setBusinessLimits(wabaId, limitsFromSettings(body));
       if (business === undefined) throw notFound(wabaId);
       return state(business);
     },

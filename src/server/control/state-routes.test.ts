@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import type { BusinessDocument } from '@groupgate/sdk/contract';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import {
   ADMIN_TOKEN,
@@ -11,6 +13,7 @@ import {
 } from '../../testing/harness.js';
 import { openTestPostgresStore, postgresSkipReason } from '../../testing/postgres.js';
 import { openSqliteStore } from '../../storage/sqlite/sqlite-store.js';
+import { parentBsuidFor } from '../../domain/users.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -26,11 +29,21 @@ interface Paged {
   paging?: { next?: string; cursors?: { after?: string } };
 }
 
-/** Every Graph GET a client can make of these businesses, each page of each list followed to the end. */
+/** `url` with the `appsecret_proof` of `token`, which the business's app may require. */
+function proven(url: string, business: Business, token: string): string {
+  const proof = createHmac('sha256', business.app_secret).update(token).digest('hex');
+  return `${url}${url.includes('?') ? '&' : '?'}appsecret_proof=${proof}`;
+}
+
+/**
+ * Every Graph GET a client can make of these businesses, each page of each list followed to the end (with
+ * `appsecret_proof`), and what the app settings and limits change: a call without the proof, an unversioned call.
+ */
 async function everyAnswer(harness: Harness, businesses: Business[], groups: Group[]): Promise<unknown[]> {
   const answers: unknown[] = [];
-  const follow = async (url: string, token: string) => {
-    let next: string | undefined = url;
+  const follow = async (first: string, business: Business) => {
+    const token = business.access_token;
+    let next: string | undefined = proven(first, business, token);
     while (next !== undefined) {
       const res: { status: number; body: Paged } = await harness.graph<Paged>({
         method: 'GET',
@@ -43,18 +56,38 @@ async function everyAnswer(harness: Harness, businesses: Business[], groups: Gro
     }
   };
   for (const business of businesses) {
-    await follow(`/${V}/${business.phone_number_id}/groups?limit=2`, business.access_token);
+    const token = business.access_token;
+    await follow(`/${V}/${business.phone_number_id}/groups?limit=2`, business);
     for (const group of groups) {
-      const token = business.access_token;
       for (const url of [
         `/${V}/${group.groupId}?fields=${ALL_FIELDS}`,
         `/${V}/${group.groupId}/invite_link`,
       ]) {
-        const res = await harness.graph({ method: 'GET', url, token });
+        const res = await harness.graph({ method: 'GET', url: proven(url, business, token), token });
         answers.push([url, res.status, res.body]);
       }
-      await follow(`/${V}/${group.groupId}/join_requests?limit=2`, token);
+      await follow(`/${V}/${group.groupId}/join_requests?limit=2`, business);
     }
+    const bare = `/${V}/${business.phone_number_id}/groups?limit=1`;
+    const withoutProof = await harness.graph({ method: 'GET', url: bare, token });
+    answers.push([bare, withoutProof.status, withoutProof.body]);
+    const unversioned = `/${business.phone_number_id}/groups?limit=1`;
+    const served = await harness.graph({ method: 'GET', url: proven(unversioned, business, token), token });
+    answers.push([unversioned, served.status, served.headers['facebook-api-version'], served.body]);
+    const settings = await harness.control('GET', `/_groupgate/apps/${business.app_id}/settings`);
+    answers.push([business.app_id, settings.status, settings.body]);
+    // The limits in force; their use is not state (an import starts the windows afresh).
+    const limits = await harness.control<Record<string, unknown>>(
+      'GET',
+      `/_groupgate/businesses/${business.waba_id}/limits`,
+    );
+    answers.push([
+      business.waba_id,
+      limits.status,
+      JSON.stringify(limits.body, (key, value: unknown) =>
+        key === 'used' || key === 'regain_at' ? undefined : value,
+      ),
+    ]);
   }
   for (const group of groups) {
     const res = await harness.control('GET', `/_groupgate/groups/${group.groupId}`);
@@ -120,6 +153,32 @@ async function richState(): Promise<{ businesses: Business[]; groups: Group[] }>
   });
   await h.requestToJoin('16505558888', theirs);
   await h.control('POST', `/_groupgate/groups/${theirs.groupId}/suspend`);
+  // Users who hide their number behind a username, with a parent BSUID: one asking to join, one a member.
+  const hidden = { hide_phone_number: true, username: 'ana.b', parent_user_id: true };
+  const asks = await h.control('POST', '/_groupgate/users/447700900123/join', {
+    invite_link: first.inviteLink,
+    ...hidden,
+  });
+  assert.equal(asks.status, 200, JSON.stringify(asks.body));
+  const joins = await h.control('POST', '/_groupgate/users/447700900124/join', {
+    invite_link: open.inviteLink,
+    ...hidden,
+    username: 'bo_c',
+    parent_user_id: 'GB.ENT.77',
+  });
+  assert.equal(joins.status, 200, JSON.stringify(joins.body));
+  // A's limits (roomy enough for every call here) and B's app settings.
+  const limits = await h.control('PUT', `/_groupgate/businesses/${a.waba_id}/limits`, {
+    group_operations: { max: 1000, per_seconds: 60 },
+    waba_calls: null,
+    app_calls: { max: 100_000, per_seconds: 3600 },
+  });
+  assert.equal(limits.status, 200, JSON.stringify(limits.body));
+  const settings = await h.control('PUT', `/_groupgate/apps/${b.app_id}/settings`, {
+    require_appsecret_proof: true,
+    default_api_version: 'v24.0',
+  });
+  assert.equal(settings.status, 200, JSON.stringify(settings.body));
   return {
     businesses: [a, b, { ...b, access_token: tokenB.body.access_token }],
     groups: [first, second, open, theirs, doomed],
@@ -137,8 +196,38 @@ describe('control API: state document', () => {
     const { businesses, groups } = await richState();
     // The second invite link of "Second" replaced the first one: read the link the group has now.
     const before = await everyAnswer(h, businesses, groups);
+    // What the answers compared below hold: the users who hide their number, B's app refusing a call without
+    // appsecret_proof and serving unversioned ones as v24.0.
+    const answered = JSON.stringify(before);
+    assert.match(answered, /"username":"ana\.b"/);
+    assert.match(answered, /"username":"bo_c","parent_user_id":"GB\.ENT\.77"/);
+    assert.match(answered, /"v24\.0"/);
+    assert.match(answered, /appsecret_proof/);
     const document = await exported(h);
     assert.equal(document['groupgate_state'], 1);
+    const [docA, docB] = document['businesses'] as [BusinessDocument, BusinessDocument];
+    assert.deepEqual(docA.limits, {
+      group_operations: { max: 1000, per_seconds: 60 },
+      waba_calls: null,
+      app_calls: { max: 100_000, per_seconds: 3600 },
+    });
+    assert.deepEqual(docB.limits, {});
+    assert.deepEqual([docB.app?.require_appsecret_proof, docB.app?.default_api_version], [true, 'v24.0']);
+    const asking = docA.groups?.[0]?.join_requests?.find((r) => r.wa_id === '447700900123');
+    assert.deepEqual(
+      [asking?.hide_phone_number, asking?.username, asking?.parent_user_id],
+      [true, 'ana.b', parentBsuidFor('447700900123')],
+    );
+    const member = docA.groups?.[2]?.participants?.find(
+      (p) => typeof p !== 'string' && p.wa_id === '447700900124',
+    );
+    assert.deepEqual(member, {
+      wa_id: '447700900124',
+      joined_at: h.now,
+      hide_phone_number: true,
+      username: 'bo_c',
+      parent_user_id: 'GB.ENT.77',
+    });
 
     const fresh = await Harness.start();
     try {
@@ -279,6 +368,32 @@ describe('control API: state document', () => {
         },
         /businesses\[1\]\.waba_id: WABA id \d+ is already used at businesses\[0\]\.waba_id/,
       ],
+      [
+        'a limit of no calls',
+        (d) => {
+          const [a] = d['businesses'] as [{ limits: { app_calls: { max: number } } }];
+          a.limits.app_calls.max = 0;
+        },
+        /businesses\[0\]\.limits\.app_calls\.max: must be >= 1/,
+      ],
+      [
+        'an API version Graph never published',
+        (d) => {
+          const [, b] = d['businesses'] as [unknown, { app: { default_api_version: string } }];
+          b.app.default_api_version = 'v99.0';
+        },
+        /businesses\[1\]\.app\.default_api_version: v99\.0 is not a Graph API version/,
+      ],
+      [
+        'a bad username',
+        (d) => {
+          const request = (
+            d['businesses'] as { groups: { join_requests: { wa_id: string; username?: string }[] }[] }[]
+          )[0]?.groups[0]?.join_requests.find((r) => r.username !== undefined);
+          (request as { username: string }).username = 'no spaces please';
+        },
+        /businesses\[0\]\.groups\[0\]\.join_requests\[\d+\]\.username: must match pattern/,
+      ],
       ['another version', (d) => (d['groupgate_state'] = 2), /groupgate_state: must be 1/],
     ];
     for (const [name, spoil, message] of cases) {
@@ -409,6 +524,13 @@ describe('control API: state document', () => {
     const state = await exported(h);
     const second = (state['businesses'] as { tokens: unknown[]; groups: unknown[] }[])[1];
     assert.deepEqual(second?.tokens, [], 'a business written without tokens has none');
+    const fixture = (state['businesses'] as BusinessDocument[])[0];
+    assert.deepEqual(fixture?.limits, {}, 'every budget at its default');
+    assert.deepEqual(
+      [fixture?.app?.require_appsecret_proof, fixture?.app?.default_api_version],
+      [false, null],
+    );
+    assert.deepEqual(fixture?.groups?.[0]?.participants, [{ wa_id: '16505550001', joined_at: h.now }]);
 
     const asYaml = await h.app.inject({
       method: 'GET',

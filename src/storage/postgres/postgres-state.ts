@@ -45,13 +45,14 @@ export async function readStateRows(
       `SELECT ${GROUP_COLUMNS_FOR_STATE} FROM groups ${byBusiness} ORDER BY ${STATE_ORDER.groups}`,
     ),
     participants: await all<ParticipantStateRow>(
-      `SELECT group_pk, wa_id, joined_at FROM participants ${byGroup} ORDER BY ${STATE_ORDER.participants}`,
+      `SELECT group_pk, wa_id, joined_at, user_json FROM participants ${byGroup} ORDER BY ${STATE_ORDER.participants}`,
     ),
     removed: await all<RemovedStateRow>(
       `SELECT group_pk, wa_id, removed_at FROM removed_participants ${byGroup} ORDER BY ${STATE_ORDER.removed}`,
     ),
     joinRequests: await all<JoinRequestStateRow>(
-      `SELECT seq, group_pk, join_request_id, wa_id, status, created_at, decided_at FROM join_requests ${byGroup}
+      `SELECT seq, group_pk, join_request_id, wa_id, status, created_at, decided_at, user_json
+       FROM join_requests ${byGroup}
        ORDER BY ${STATE_ORDER.joinRequests}`,
     ),
     webhookSettings: await all<WebhookSettingsRow>(
