@@ -13,6 +13,7 @@
  */
 import type { FaultError } from '@groupgate/sdk/contract';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isBatchedOperation } from '../graph/batch/batched-operation.js';
 import { faultTemplate, type ErrorTemplate } from '../../domain/error-catalog.js';
 import { fbBase64Decode } from '../../domain/fb-base64.js';
 import {
@@ -119,7 +120,9 @@ function factsOf(route: EdgeRoute, context: GraphContext): GraphCallFacts {
 }
 
 /** Cuts the call's connection: with an RST where Node can send one, so the client sees ECONNRESET. */
-function cutConnection(request: FastifyRequest, reset: boolean): void {
+export function cutConnection(request: FastifyRequest, reset: boolean): void {
+  // A batched operation's socket is not a connection: its batch cuts its own (routes/batch.ts).
+  if (isBatchedOperation(request)) return;
   const socket = request.raw.socket as (typeof request.raw.socket & { resetAndDestroy?: () => void }) | null;
   if (socket === null || socket.destroyed) return;
   if (reset && typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();

@@ -12,6 +12,7 @@ import { GraphError, invalidParameter } from '../graph-error.js';
 import { unknownPathError } from '../graph/edge-router.js';
 import { errorShapingParams, shapeAnswer } from '../graph/output-options.js';
 import { isConnectionCut } from '../faults/fault-stage.js';
+import { CUT_HEADER, isBatchedOperation } from '../graph/batch/batched-operation.js';
 import { isControlPath } from '../surface.js';
 import { setGraphHeaders } from './graph-headers.js';
 
@@ -182,7 +183,11 @@ export function frameworkErrorHandler(
 export function registerErrorHandler(app: FastifyInstance, bodyLimit: number, clock: () => number): void {
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     // An injected network fault cut the connection: there is no one left to answer.
-    if (isConnectionCut(error)) return reply.hijack();
+    if (isConnectionCut(error)) {
+      // A batched operation has no connection: its batch cuts its own (routes/batch.ts).
+      if (isBatchedOperation(request)) return reply.code(599).header(CUT_HEADER, error.effect).send('');
+      return reply.hijack();
+    }
     const graphError = toGraphError(error, request, bodyLimit);
     // An error a fault rule asked for is the test's doing, not the server's: no error-level log line.
     if (request.groupgateFault !== undefined)

@@ -228,3 +228,60 @@ describe('Graph batch requests (POST / with batch=[…])', () => {
     assert.match(entries[0]?.body ?? '', /batches cannot be nested/);
   });
 });
+
+describe('a network fault on a batched operation', () => {
+  it('cuts the batch’s own connection, as it would the call’s: after the commit for drop_reply', async () => {
+    const id = await h.requestToJoin('16505550021', group);
+    const ruled = await h.control('POST', '/_groupgate/faults', {
+      match: { edge: 'join_requests', method: 'POST' },
+      network: 'drop_reply',
+      times: 1,
+    });
+    assert.equal(ruled.status, 201);
+    const address = await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const sent = fetch(`${address}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        access_token: business.access_token,
+        batch: JSON.stringify([
+          { method: 'GET', relative_url: `${group.groupId}/join_requests` },
+          {
+            method: 'POST',
+            relative_url: `${group.groupId}/join_requests`,
+            body: { messaging_product: 'whatsapp', join_requests: [id] },
+          },
+        ]),
+      }).toString(),
+    });
+    await assert.rejects(sent, 'the batch answers nothing: its connection is cut');
+    assert.deepEqual(await h.participants(group), ['16505550021'], 'the approval was committed first');
+  });
+});
+
+describe('batch references inside a JSON body', () => {
+  it('keep a quote in the referenced value inside the value', async () => {
+    const quoted = 'a","subject":"INJECTED';
+    await h.graph({
+      method: 'POST',
+      url: `/${V}/${group.groupId}`,
+      token: business.access_token,
+      json: { messaging_product: 'whatsapp', subject: quoted },
+    });
+    const { entries } = await batch([
+      { method: 'GET', name: 'info', relative_url: `${group.groupId}?fields=subject` },
+      {
+        method: 'POST',
+        relative_url: group.groupId,
+        body: { messaging_product: 'whatsapp', description: '{result=info:$.subject}' },
+      },
+    ]);
+    assert.equal(entries[1]?.code, 200, entries[1]?.body);
+    const info = await h.graph<{ subject: string; description: string }>({
+      method: 'GET',
+      url: `/${V}/${group.groupId}?fields=subject,description`,
+      token: business.access_token,
+    });
+    assert.deepEqual([info.body.subject, info.body.description], [quoted, quoted]);
+  });
+});

@@ -13,6 +13,8 @@ import { invalidParameter } from '../../graph-error.js';
 import { readBatch, type BatchItem } from '../batch/batch-items.js';
 import { BatchReferenceError, referencedNames, resolveReferences } from '../batch/json-path.js';
 import { mergeParams } from '../params.js';
+import { ConnectionCut, cutConnection } from '../../faults/fault-stage.js';
+import { BATCHED_OPERATION_HEADER, BATCHED_OPERATION_MARK, CUT_HEADER } from '../batch/batched-operation.js';
 import { DEFAULT_API_VERSION } from '../../../domain/api-versions.js';
 
 /** Headers of an operation's answer that describe the transport, not the call: left out of the batch entry. */
@@ -70,6 +72,11 @@ function staysOnGraph(path: string): boolean {
   });
 }
 
+/** A value pasted inside a JSON string: escaped as JSON escapes it, so a quote in it cannot end the string. */
+function jsonStringContent(value: string): string {
+  return JSON.stringify(value).slice(1, -1);
+}
+
 function errorEntry(error: Error & { toBody?: (trace: string) => unknown; status?: number }, trace: string) {
   const body =
     typeof error.toBody === 'function' ? error.toBody(trace) : { error: { message: error.message } };
@@ -93,7 +100,7 @@ async function runOperation(
         ? resolveReferences(item.body, answers, encodeURIComponent)
         : item.body === undefined
           ? undefined
-          : (JSON.parse(resolveReferences(JSON.stringify(item.body), answers, (v) => v)) as Record<
+          : (JSON.parse(resolveReferences(JSON.stringify(item.body), answers, jsonStringContent)) as Record<
               string,
               unknown
             >);
@@ -114,7 +121,7 @@ async function runOperation(
       request.id,
     );
   }
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { [BATCHED_OPERATION_HEADER]: BATCHED_OPERATION_MARK };
   if (!hasAccessToken(url, body) && batch.accessToken !== undefined) {
     headers['authorization'] = `Bearer ${batch.accessToken}`;
   }
@@ -134,6 +141,12 @@ async function runOperation(
     headers['content-type'] = 'application/json';
   }
   const response = await app.inject(injected);
+  const cut = response.headers[CUT_HEADER];
+  if (cut === 'reset' || cut === 'drop_reply' || cut === 'hang') {
+    // A network fault fired on the operation: the batch's own connection fails as the call's would have.
+    cutConnection(request, cut === 'reset');
+    throw new ConnectionCut(cut);
+  }
   return {
     code: response.statusCode,
     ...(batch.includeHeaders && {
