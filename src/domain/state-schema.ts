@@ -15,8 +15,9 @@ import { PARENT_BSUID_PATTERN, USERNAME_PATTERN } from './users.js';
 /** The version this server writes and reads. */
 export const STATE_VERSION = 1;
 
-const UNIX_SECONDS = { type: 'integer', minimum: 0, maximum: 99_999_999_999 };
-const NULLABLE_SECONDS = { type: ['integer', 'null'], minimum: 0, maximum: 99_999_999_999 };
+/** Up to the last second of 9999, where the virtual clock stops too. */
+const UNIX_SECONDS = { type: 'integer', minimum: 0, maximum: 253_402_300_799 };
+const NULLABLE_SECONDS = { type: ['integer', 'null'], minimum: 0, maximum: 253_402_300_799 };
 const NODE_ID = { type: 'string', pattern: '^[1-9][0-9]{0,19}$' };
 const WA_ID = { type: 'string', pattern: '^[1-9][0-9]{6,14}$' };
 const KEY = {

@@ -125,6 +125,28 @@ describe('state document', () => {
     assert.equal(request?.username, undefined);
   });
 
+  it('refuses a participant who also has a pending request, naming where', () => {
+    const result = snapshotFromDocument(
+      {
+        groupgate_state: 1,
+        businesses: [
+          {
+            waba_id: '1',
+            phone_number_id: '2',
+            groups: [
+              { subject: 'G', participants: ['16505550001'], join_requests: [{ wa_id: '16505550001' }] },
+            ],
+          },
+        ],
+      },
+      NOW,
+      NOW * 1000,
+    );
+    assert.ok('problems' in result);
+    assert.equal(result.problems[0]?.path, 'businesses[0].groups[0].join_requests[0].wa_id');
+    assert.match(result.problems[0]?.message ?? '', /is a participant of the group \(participants\[0\]\)/);
+  });
+
   it('refuses a default_api_version Graph never published, naming where', () => {
     const result = snapshotFromDocument(
       {

@@ -268,6 +268,14 @@ function groupState(
     ids.requestKey.check(r.key, `${where}.key`);
     if (status === 'pending') {
       pendingIds.check(joinRequestId, `${where}.join_request_id`);
+      // Live, a participant cannot ask to join (409); imported, the approval would meet the membership row.
+      const member = participants.findIndex((p) => p.user.waId === r.wa_id);
+      if (member >= 0) {
+        problems.push({
+          path: `${where}.wa_id`,
+          message: `${r.wa_id} is a participant of the group (participants[${member}]); a participant has no pending request`,
+        });
+      }
       if (r.decided_at !== undefined && r.decided_at !== null) {
         problems.push({ path: `${where}.decided_at`, message: 'a pending request has no decided_at' });
       }

@@ -67,6 +67,21 @@ export class SimulatedConditions {
     return this.#termsNotAccepted.size === 0 ? undefined : this.#termsNotAccepted;
   }
 
+  /**
+   * Drops what was set for a business that is gone (deleted, or replaced by a state import): the store may give its
+   * key to the next business made, which must start with the defaults.
+   */
+  forget(businessPk: number): void {
+    this.#businesses.delete(businessPk);
+    this.#failures.delete(businessPk);
+  }
+
+  /** Drops every business's conditions and failures (a whole state import); the users' terms stay. */
+  forgetBusinesses(): void {
+    this.#businesses.clear();
+    this.#failures.clear();
+  }
+
   reset(): void {
     this.#businesses.clear();
     this.#failures.clear();

@@ -195,7 +195,8 @@ export interface TakenKeys {
 function assignKeys(given: readonly (number | undefined)[], taken: number): number[] {
   const keep = given.every((key) => key === undefined || key > taken);
   if (keep) {
-    let next = Math.max(taken, ...given.map((key) => key ?? 0)) + 1;
+    // A loop, not Math.max(...keys): a spread of 100,000 keys overflows the call stack.
+    let next = given.reduce<number>((max, key) => Math.max(max, key ?? 0), taken) + 1;
     return given.map((key) => key ?? next++);
   }
   const order = given

@@ -116,6 +116,29 @@ describe('control API: businesses', () => {
     assert.equal((again.body as { error: { type: string } }).error.type, 'GroupgateException');
   });
 
+  it('forgets the conditions and armed failures of a deleted business: a new one starts with the defaults', async () => {
+    for (let round = 0; round < 2; round++) {
+      const business = await h.createBusiness(`Round ${round}`);
+      const conditions = await h.control<{ eligible_for_groups: boolean }>(
+        'GET',
+        `/_groupgate/businesses/${business.waba_id}/conditions`,
+      );
+      assert.equal(conditions.body.eligible_for_groups, true, 'a new business is eligible');
+      const armed = await h.control<{ failures: unknown[] }>(
+        'GET',
+        `/_groupgate/businesses/${business.waba_id}/failures`,
+      );
+      assert.deepEqual(armed.body.failures, [], 'and has no failure armed');
+      await h.control('PUT', `/_groupgate/businesses/${business.waba_id}/conditions`, {
+        eligible_for_groups: false,
+      });
+      await h.control('POST', `/_groupgate/businesses/${business.waba_id}/failures`, {
+        operation: 'group_delete',
+      });
+      assert.equal((await h.control('DELETE', `/_groupgate/businesses/${business.waba_id}`)).status, 200);
+    }
+  });
+
   it('answers every call racing the delete with its result or a clean Graph error, never a 500', async () => {
     for (let round = 0; round < 5; round++) {
       const a = await populated('A');

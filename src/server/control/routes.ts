@@ -336,6 +336,8 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
     },
     async (request) => {
       const { waba_id: wabaId } = request.params as { waba_id: string };
+      const gone = await store.findBusinessByWabaId(wabaId);
+      if (gone !== undefined) deps.conditions.forget(gone.pk);
       if (!(await store.deleteBusiness(wabaId))) {
         throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No business with WABA id ${wabaId}.`);
       }

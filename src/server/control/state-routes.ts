@@ -21,7 +21,8 @@ const STATE_DOCUMENT = Object.fromEntries(
   Object.entries(STATE_SCHEMA).filter(([key]) => key !== '$schema' && key !== '$id'),
 );
 
-const STATE_BODY_LIMIT = 256 * 1024 * 1024;
+/** A fixture's size with room to spare: parsing a document costs about 90 bytes of memory per byte of YAML. */
+const STATE_BODY_LIMIT = 32 * 1024 * 1024;
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 const STATE_URL = '/_groupgate/state';
 const WABA_QUERY = {
@@ -125,10 +126,18 @@ export function registerStateRoutes(app: FastifyInstance, deps: ControlDependenc
     async (request) => {
       const { waba_id: wabaId } = request.query as { waba_id?: string };
       try {
+        const replaced = wabaId === undefined ? undefined : await store.findBusinessByWabaId(wabaId);
         await importStateDocument(store, request.body, {
           ...(wabaId !== undefined && { wabaId }),
           nowMs: deps.clock() * 1000,
         });
+        // Conditions belong to the businesses replaced; their keys may now be the imported ones'.
+        if (wabaId === undefined) deps.conditions.forgetBusinesses();
+        else {
+          if (replaced !== undefined) deps.conditions.forget(replaced.pk);
+          const imported = await store.findBusinessByWabaId(wabaId);
+          if (imported !== undefined) deps.conditions.forget(imported.pk);
+        }
       } catch (error) {
         if (error instanceof StateDocumentError) {
           throw controlError(

@@ -256,7 +256,8 @@ export function describeCall(call: CapturedCall): NewJournalEntry {
   const edge = call.edge ?? null;
   // The node is a group on every edge but `groups`, whose node is the business phone number.
   const groupId = edge !== null && edge !== 'groups' ? (call.node ?? null) : null;
-  const pathPhoneNumberId = edge === 'groups' ? (call.node ?? null) : null;
+  // Scrubbed as the path is: a client that swapped its arguments may have put its token there.
+  const pathPhoneNumberId = edge === 'groups' && call.node !== undefined ? redactSecrets(call.node) : null;
   return {
     time: call.time,
     method: (call.method ?? call.httpMethod).toUpperCase(),

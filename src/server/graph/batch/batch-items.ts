@@ -23,6 +23,23 @@ export interface BatchItem {
 
 const METHODS = new Set<string>(['GET', 'POST', 'DELETE']);
 
+/** No Graph body nests deeper than a few levels; a deeper one would only cost the stack of whoever reads it. */
+const MAX_BODY_DEPTH = 32;
+
+/** How deep a JSON value nests, read without recursion (and stopping past the limit). */
+function depthOf(root: unknown): number {
+  let deepest = 0;
+  const pending: [unknown, number][] = [[root, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, depth] = next;
+    if (typeof value !== 'object' || value === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_BODY_DEPTH) return deepest;
+    for (const child of Object.values(value)) pending.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 function itemError(index: number, details: string): Error {
   return invalidParameter(`batch[${index}]: ${details}`);
 }
@@ -47,6 +64,9 @@ function readItem(raw: unknown, index: number): BatchItem {
     (typeof body !== 'object' || body === null || Array.isArray(body))
   ) {
     throw itemError(index, 'body must be a form-encoded string or a JSON object');
+  }
+  if (typeof body === 'object' && body !== null && depthOf(body) > MAX_BODY_DEPTH) {
+    throw itemError(index, `body is nested more than ${MAX_BODY_DEPTH} levels deep`);
   }
   const name = item['name'];
   if (name !== undefined && (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(name))) {

@@ -181,6 +181,10 @@ describe('Graph batch requests (POST / with batch=[…])', () => {
         ],
         /batch\[1\]: the name "a" is used twice/,
       ],
+      [
+        [{ method: 'POST', relative_url: 'x', body: JSON.parse('{"a":'.repeat(40) + '1' + '}'.repeat(40)) }],
+        /batch\[0\]: body is nested more than 32 levels deep/,
+      ],
     ];
     for (const [operations, message] of cases) {
       const response = await h.app.inject({
