@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { NewJournalEntry } from '../../domain/journal.js';
 import type { BusinessRecord } from '../../domain/records.js';
 import { isSecretName, REDACTED, redactSecrets } from '../plugins/log-redaction.js';
+import { isConnectionCut } from '../faults/fault-stage.js';
 import { firstPathSegment } from '../surface.js';
 import type { RequestJournal } from './request-journal.js';
 
@@ -23,7 +24,8 @@ export const MAX_JOURNAL_BODY_CHARS = 8 * 1024;
  */
 export interface FaultMark {
   ruleId: string | number;
-  effect: string;
+  /** A name, or the stage's effect object (`{error}`, `{delayMs}`, `{network}`), recorded by name. */
+  effect: string | object;
 }
 
 /** One answered call as captured on the response path: references, nothing computed. */
@@ -67,7 +69,7 @@ export function registerJournalCapture(
 ): void {
   // The error envelope, kept for its code: only for refused calls, and only the reference.
   const errorBodies = new WeakMap<FastifyRequest, string>();
-  const capture = (request: FastifyRequest, reply: FastifyReply): void => {
+  const capture = (request: FastifyRequest, reply: FastifyReply, status = reply.statusCode): void => {
     if (!isJournaledPath(request.url)) return;
     // A CORS preflight is the browser's, not the app's: it carries no token and reaches no edge.
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined)
@@ -84,7 +86,7 @@ export function registerJournalCapture(
       query: request.query,
       body: request.body,
       headers: request.headers,
-      status: reply.statusCode,
+      status,
       errorBody: errorBodies.get(request),
       fbtraceId: request.id,
       durationMs,
@@ -97,13 +99,23 @@ export function registerJournalCapture(
     if (reply.statusCode >= 400 && typeof payload === 'string') errorBodies.set(request, payload);
     done(null, payload);
   });
-  app.addHook('onResponse', (request, reply, done) => {
+  const record = (request: FastifyRequest, reply: FastifyReply, status?: number): void => {
     try {
-      capture(request, reply);
+      capture(request, reply, status);
     } catch (error) {
       // The journal never fails a call; the answer is out anyway.
       request.log.warn({ err: error }, 'a call was not recorded in the request journal');
     }
+  };
+  app.addHook('onResponse', (request, reply, done) => {
+    record(request, reply);
+    done();
+  });
+  // A call whose connection a network fault cut (reset, hang, drop_reply) sends no response, so `onResponse` never
+  // runs for it: it is recorded when its response closes, with status 0 (no answer), its fault saying what
+  // happened. An error hook costs nothing on calls that succeed.
+  app.addHook('onError', (request, reply, error, done) => {
+    if (isConnectionCut(error)) reply.raw.once('close', () => record(request, reply, 0));
     done();
   });
 }
@@ -155,12 +167,24 @@ function errorCodes(errorBody: string | undefined): { code: number | null; subco
   }
 }
 
+/**
+ * The fault stage's effect object (`{error}`, `{delayMs}`, `{network}`, a delay with one of the others) named by
+ * what the call met: `error`, `reset`, `hang`, `drop_reply`, or `delay` when it was only held.
+ */
+function effectName(effect: unknown): string | null {
+  if (typeof effect !== 'object' || effect === null) return null;
+  const { error, network, delayMs } = effect as { error?: unknown; network?: unknown; delayMs?: unknown };
+  if (error !== undefined) return 'error';
+  if (typeof network === 'string') return network;
+  return typeof delayMs === 'number' ? 'delay' : null;
+}
+
 function faultOf(fault: unknown): { ruleId: string | null; effect: string | null } {
   if (typeof fault !== 'object' || fault === null) return { ruleId: null, effect: null };
   const { ruleId, effect } = fault as Partial<Record<keyof FaultMark, unknown>>;
   return {
     ruleId: typeof ruleId === 'string' || typeof ruleId === 'number' ? String(ruleId) : null,
-    effect: typeof effect === 'string' ? effect : null,
+    effect: typeof effect === 'string' ? effect : effectName(effect),
   };
 }
 

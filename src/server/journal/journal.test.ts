@@ -458,6 +458,19 @@ describe('describeCall', () => {
     assert.equal(entry.path, '/v23.0/123/join_requests');
   });
 
+  it("names the fault stage's effect object by what the call met", () => {
+    const cases: [unknown, string][] = [
+      [{ error: { code: 2 } }, 'error'],
+      [{ delayMs: 10, error: { code: 2 } }, 'error'],
+      [{ network: 'drop_reply' }, 'drop_reply'],
+      [{ delayMs: 10, network: 'reset' }, 'reset'],
+      [{ delayMs: 1500 }, 'delay'],
+    ];
+    for (const [effect, name] of cases) {
+      assert.equal(describeCall({ ...call, fault: { ruleId: 'fault_1', effect } }).faultEffect, name);
+    }
+  });
+
   it('tolerates a missing or malformed fault mark and error body', () => {
     for (const fault of [undefined, null, 'x', { ruleId: {} }]) {
       const entry = describeCall({ ...call, fault, errorBody: 'not json' });

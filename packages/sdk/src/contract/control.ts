@@ -290,6 +290,7 @@ export interface RecordedRequest {
   path: string;
   /** `join_requests`, `groups`, `invite_link`, `participants`, `group` (the node itself); null for an unknown path. */
   edge: string | null;
+  /** The HTTP status answered; 0 when a network fault (`reset`, `hang`, `drop_reply`) cut the call's connection. */
   status: number;
   /** Graph's `error.code` and `error.error_subcode` when the call was refused. */
   error_code: number | null;
@@ -301,7 +302,7 @@ export interface RecordedRequest {
   phone_number_id: string | null;
   /** The group in the path (every edge but `groups`). */
   group_id: string | null;
-  /** The fault rule that acted on the call, if any. */
+  /** The fault rule that acted on the call, if any; `effect` is `error`, `delay`, `reset`, `hang` or `drop_reply`. */
   fault: { rule_id: string | null; effect: string | null } | null;
   /** Query parameters, redacted. */
   query: Record<string, unknown>;
