@@ -460,6 +460,22 @@ describe('control API: state document', () => {
     }
   });
 
+  it('refuses a query parameter it does not take, rather than replacing the whole state', async () => {
+    const before = await h.createBusiness('Kept');
+    for (const query of ['?waba_id[]=1', '?WABA_ID=1']) {
+      const res = await h.control('PUT', `/_groupgate/state${query}`, { groupgate_state: 1, businesses: [] });
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assert.match(JSON.stringify(res.body), /is not a parameter of this call/);
+    }
+    const reset = await h.control('POST', '/_groupgate/reset?waba_id=1');
+    assert.equal(reset.status, 400, 'nor a global reset that looks scoped');
+    const listed = await h.control<{ data: { waba_id: string }[] }>('GET', '/_groupgate/businesses');
+    assert.ok(
+      listed.body.data.some((b) => b.waba_id === before.waba_id),
+      'nothing was replaced',
+    );
+  });
+
   it('refuses a YAML document whose alias refers to itself, at once, and keeps serving', async () => {
     for (const yaml of [
       'groupgate_state: 1\nbusinesses: &x\n  - *x\n',

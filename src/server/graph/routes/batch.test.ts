@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Harness, V, specPathOf, type Business, type Group } from '../../../testing/harness.js';
 import { assertMatchesMetaSpec } from '../../../testing/meta-spec.js';
@@ -287,5 +288,29 @@ describe('batch references inside a JSON body', () => {
       token: business.access_token,
     });
     assert.deepEqual([info.body.subject, info.body.description], [quoted, quoted]);
+  });
+});
+
+describe('what a batch hands its operations', () => {
+  it('its host, for paging links, and its appsecret_proof, with its token', async () => {
+    await h.requestToJoin('16505550031', group);
+    await h.requestToJoin('16505550032', group);
+    await h.control('PUT', `/_groupgate/apps/${business.app_id}/settings`, { require_appsecret_proof: true });
+    const proof = createHmac('sha256', business.app_secret).update(business.access_token).digest('hex');
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/',
+      headers: { host: 'gg.example:4004', 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({
+        access_token: business.access_token,
+        appsecret_proof: proof,
+        include_headers: 'false',
+        batch: JSON.stringify([{ method: 'GET', relative_url: `${group.groupId}/join_requests?limit=1` }]),
+      }).toString(),
+    });
+    const [entry] = JSON.parse(response.body) as Entry[];
+    assert.equal(entry?.code, 200, entry?.body);
+    const page = JSON.parse(entry?.body ?? '{}') as { paging?: { next?: string } };
+    assert.match(page.paging?.next ?? '', /^http:\/\/gg\.example:4004\/v23\.0\//);
   });
 });

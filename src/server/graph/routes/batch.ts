@@ -35,6 +35,8 @@ export interface BatchEntry {
 interface BatchCall {
   /** The batch's own token, used by every operation that does not carry one. */
   accessToken: string | undefined;
+  /** The batch's `appsecret_proof`, which goes with its token to every operation that uses that token. */
+  appsecretProof: string | undefined;
   version: string;
   includeHeaders: boolean;
 }
@@ -122,14 +124,21 @@ async function runOperation(
     );
   }
   const headers: Record<string, string> = { [BATCHED_OPERATION_HEADER]: BATCHED_OPERATION_MARK };
+  let operationUrl = path;
   if (!hasAccessToken(url, body) && batch.accessToken !== undefined) {
     headers['authorization'] = `Bearer ${batch.accessToken}`;
+    if (batch.appsecretProof !== undefined && !/[?&]appsecret_proof=/.test(path)) {
+      operationUrl += `${path.includes('?') ? '&' : '?'}appsecret_proof=${encodeURIComponent(batch.appsecretProof)}`;
+    }
   }
-  const forwarded = request.headers['x-forwarded-for'];
-  if (typeof forwarded === 'string') headers['x-forwarded-for'] = forwarded;
+  // As the batch reached the server: paging links in an operation's answer point where the batch was sent.
+  for (const name of ['host', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto']) {
+    const value = request.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
   const injected: InjectOptions = {
     method: item.method,
-    url: path,
+    url: operationUrl,
     headers,
     remoteAddress: request.ip,
   };
@@ -221,6 +230,7 @@ export function registerBatchRoutes(app: FastifyInstance): {
       bearer(request) ?? (typeof params['access_token'] === 'string' ? params['access_token'] : undefined);
     const entries = await runBatch(app, request, items, {
       accessToken: token,
+      appsecretProof: typeof params['appsecret_proof'] === 'string' ? params['appsecret_proof'] : undefined,
       version,
       includeHeaders: booleanParam(params['include_headers'], 'include_headers', true),
     });
