@@ -70,6 +70,11 @@ export interface Store {
    * however many calls and instances race. `cost` 0 only reads the windows.
    */
   takeFromWindows(takes: readonly WindowTake[], now: number, cost?: 0 | 1): Promise<TakePlan>;
+  /**
+   * Empties every window: when the clock goes back to real time, calls counted in its future would otherwise hold
+   * a budget shut for as long as the clock had been ahead.
+   */
+  clearRateWindows(): Promise<void>;
 
   createAccessToken(token: NewAccessToken): Promise<void>;
   findAccessToken(token: string): Promise<TokenLookup | undefined>;

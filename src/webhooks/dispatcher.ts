@@ -447,6 +447,8 @@ export class WebhookDispatcher {
       if (this.#stopped) return;
       this.#track(
         (async () => {
+          // Held in memory meanwhile: a reset or a deleted business took the event away, and with it the send.
+          if ((await this.#store.findWebhookEvent(event.id)) === undefined) return;
           const sent = await this.#send(event, subscription, attempt + 1);
           const until = this.#clock.now() + 2 * this.#options.timeoutMs + 5_000;
           await this.#record({ ...sent, leaseUntil: until });

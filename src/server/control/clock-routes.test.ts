@@ -113,6 +113,24 @@ describe('the clock control routes', () => {
     assert.ok(Math.abs(read.offset_seconds) < 1, 'nothing refused moved the clock');
   });
 
+  it('starts every limit window afresh when it goes back to real time', async () => {
+    await start();
+    const business = await h.createBusiness();
+    await h.control('PUT', `/_groupgate/businesses/${business.waba_id}/limits`, {
+      waba_calls: { max: 1, per_seconds: 60 },
+    });
+    const list = () =>
+      h.graph({
+        method: 'GET',
+        url: `/${V}/${business.phone_number_id}/groups`,
+        token: business.access_token,
+      });
+    await h.control('POST', '/_groupgate/clock/advance', { seconds: 86_400 });
+    assert.equal((await list()).status, 200, 'counted a day ahead');
+    await h.control('DELETE', '/_groupgate/clock');
+    assert.equal((await list()).status, 200, 'not shut for the day the clock was ahead');
+  });
+
   it('goes back to real time on a global reset', async () => {
     await start();
     await h.control('POST', '/_groupgate/clock/advance', { seconds: 3600 });

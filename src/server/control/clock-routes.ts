@@ -114,11 +114,16 @@ export function registerClockRoutes(app: FastifyInstance, deps: ControlDependenc
       schema: {
         tags: TAGS,
         summary:
-          'Back to real time: no offset, running. The one way the clock moves back; times already stamped stay as they were.',
+          'Back to real time: no offset, running. The one way the clock moves back; times already stamped stay as they were, and every rate-limit window starts afresh.',
         security: SECURED,
         response: { 200: CLOCK_READING, '4xx': ERROR_RESPONSE },
       },
     },
-    async () => (await clock.toRealTime()) satisfies ClockReading,
+    async () => {
+      const reading = await clock.toRealTime();
+      // Calls counted while the clock was ahead sit in the future now: every limit window starts afresh.
+      await deps.store.clearRateWindows();
+      return reading satisfies ClockReading;
+    },
   );
 }

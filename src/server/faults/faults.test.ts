@@ -519,4 +519,21 @@ describe('webhook faults', () => {
     const order = types().filter((t) => t.startsWith('group_join_request'));
     assert.deepEqual(order, ['group_join_request_revoked', 'group_join_request_created']);
   });
+
+  it('drops a delayed event that a reset took away meanwhile', async () => {
+    await addFault({
+      on: 'webhook',
+      match: { event_type: 'group_join_request_created' },
+      delay_ms: 300,
+      times: 1,
+    });
+    await h.requestToJoin(ALICE, group);
+    await eventually(async () => {
+      const log = await h.control<{ data: { state: string }[] }>('GET', '/_groupgate/webhooks/deliveries');
+      return log.body.data.some((e) => e.state === 'skipped');
+    }, 'the event held back');
+    assert.equal((await h.control('POST', '/_groupgate/reset')).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.ok(!types().includes('group_join_request_created'), 'nothing sent for a business that is gone');
+  });
 });

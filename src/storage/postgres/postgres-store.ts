@@ -104,6 +104,8 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 const DEADLOCK_ATTEMPTS = 6;
+/** The advisory lock state imports take (an arbitrary constant: "GGSTATE1" as bytes). */
+const STATE_IMPORT_LOCK = 0x4747535441544531n.toString();
 
 /**
  * Runs a transaction again when PostgreSQL broke a deadlock by failing it. Deleting a business can deadlock only
@@ -314,6 +316,10 @@ export class PostgresStore implements Store {
     return takeFromWindows(this.#pool, takes, now, cost);
   }
 
+  async clearRateWindows(): Promise<void> {
+    await this.#pool.query('DELETE FROM rate_window_counts');
+  }
+
   async listBusinesses(query: { afterPk?: number; limit: number }): Promise<BusinessRecord[]> {
     const rows = await this.#pool.query<BusinessRow>(
       `SELECT ${BUSINESS_COLUMNS} FROM businesses WHERE pk > $1 ORDER BY pk LIMIT $2`,
@@ -354,6 +360,9 @@ export class PostgresStore implements Store {
     try {
       await retryDeadlock(() =>
         inTransaction(this.#pool, async (client) => {
+          // Imports one at a time across every instance: two that ran together would pick the same free keys
+          // (insertState reads the highest in use) and one would fail on them as if its document were wrong.
+          await client.query('SELECT pg_advisory_xact_lock($1)', [STATE_IMPORT_LOCK]);
           if (scope.wabaId === undefined) {
             // TRUNCATE waits for every transaction under way on these tables, and holds the others off until
             // commit. A call that already holds a row and needs another table meanwhile deadlocks with it:

@@ -220,6 +220,10 @@ export class SqliteStore implements Store {
     return this.#rateWindows.take(takes, now, cost);
   }
 
+  async clearRateWindows(): Promise<void> {
+    this.#db.exec('DELETE FROM rate_window_counts');
+  }
+
   async listBusinesses(query: { afterPk?: number; limit: number }): Promise<BusinessRecord[]> {
     return this.#statements.businessesAfter.all(query.afterPk ?? 0, query.limit).map(toBusiness);
   }
