@@ -9,7 +9,7 @@ import type { ItemError } from '@groupgate/sdk/contract';
 import { GRAPH_ERRORS, webhookErrorTemplate, type ErrorTemplate } from './error-catalog.js';
 import { webhookError } from './item-errors.js';
 import type { DecisionOutcome } from './records.js';
-import type { SettingsChange } from './webhook-items.js';
+import { SETTINGS_FIELDS, type SettingsChange, type SettingsField } from './webhook-items.js';
 
 export interface BusinessConditions {
   /** False: every call on the phone number's groups edge answers 131215. */
@@ -29,9 +29,6 @@ export const DEFAULT_CONDITIONS: Readonly<BusinessConditions> = Object.freeze({
 /** The operations whose outcome Meta reports by webhook, and so can fail after the call was accepted. */
 export const ASYNC_OPERATIONS = ['group_create', 'group_delete', 'group_settings_update'] as const;
 export type AsyncOperation = (typeof ASYNC_OPERATIONS)[number];
-
-export const SETTINGS_FIELDS = ['subject', 'description', 'profile_picture'] as const;
-export type SettingsField = (typeof SETTINGS_FIELDS)[number];
 
 /** One failure armed for the next call of its operation on a business. */
 export interface ArmedFailure {

@@ -4,7 +4,6 @@
  * server stamps and queues them.
  */
 import type { ItemError, JoinApprovalMode } from '@groupgate/sdk/contract';
-import type { SettingsField } from './conditions.js';
 import { GRAPH_ERRORS } from './error-catalog.js';
 import { webhookError } from './item-errors.js';
 import type { GroupRecord, WebhookField } from './records.js';
@@ -176,6 +175,10 @@ export function participantLeft(group: GroupRecord, user: UserIdentity, now: num
     },
   };
 }
+
+/** The fields a settings update changes, as its webhook names them. */
+export const SETTINGS_FIELDS = ['subject', 'description', 'profile_picture'] as const;
+export type SettingsField = (typeof SETTINGS_FIELDS)[number];
 
 export interface SettingsChange {
   subject?: string;

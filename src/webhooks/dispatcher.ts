@@ -318,15 +318,13 @@ export class WebhookDispatcher {
     const fault = this.#faultFor(event);
     if (fault?.effect.webhook === 'timeout') {
       // Counted as an attempt that timed out, without sending it: the event is retried on the usual schedule.
-      const record: WebhookAttempt = {
-        eventId: event.id,
+      const record = unsentAttempt(
+        event,
         attempt,
         startedAt,
-        durationMs: 0,
-        url: subscription.callbackUrl,
-        statusCode: null,
-        error: `timed out after ${this.#options.timeoutMs} ms (injected by fault rule ${fault.ruleId}; not sent)`,
-      };
+        subscription.callbackUrl,
+        `timed out after ${this.#options.timeoutMs} ms (injected by fault rule ${fault.ruleId}; not sent)`,
+      );
       const verdict = verdictAfterFailure(attempt, event.createdAt, startedAt, this.#options.retry);
       await this.#record({ record, verdict, leaseUntil });
       return;
@@ -430,15 +428,13 @@ export class WebhookDispatcher {
     leaseUntil: number,
   ): Promise<void> {
     await this.#record({
-      record: {
-        eventId: event.id,
+      record: unsentAttempt(
+        event,
         attempt,
         startedAt,
-        durationMs: 0,
-        url: subscription.callbackUrl,
-        statusCode: null,
-        error: `held back ${delayMs} ms by fault rule ${ruleId}, not sent yet: later events of the group may overtake it`,
-      },
+        subscription.callbackUrl,
+        `held back ${delayMs} ms by fault rule ${ruleId}, not sent yet: later events of the group may overtake it`,
+      ),
       verdict: { state: 'skipped' },
       leaseUntil,
     });
@@ -457,6 +453,17 @@ export class WebhookDispatcher {
     }, delayMs);
     this.#heldBack.set(event.id, timer);
   }
+}
+
+/** An attempt a fault rule stood in for: logged as made, though nothing was sent. */
+function unsentAttempt(
+  event: ClaimedWebhookEvent,
+  attempt: number,
+  startedAt: number,
+  url: string,
+  error: string,
+): WebhookAttempt {
+  return { eventId: event.id, attempt, startedAt, durationMs: 0, url, statusCode: null, error };
 }
 
 function describeFailure(error: unknown, timeoutMs: number): string {

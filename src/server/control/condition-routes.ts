@@ -13,12 +13,8 @@ import type {
   TermsState,
 } from '@groupgate/sdk/contract';
 import type { FastifyInstance } from 'fastify';
-import {
-  ASYNC_OPERATIONS,
-  SETTINGS_FIELDS,
-  type ArmedFailure,
-  type BusinessConditions,
-} from '../../domain/conditions.js';
+import { ASYNC_OPERATIONS, type ArmedFailure, type BusinessConditions } from '../../domain/conditions.js';
+import { SETTINGS_FIELDS } from '../../domain/webhook-items.js';
 import { GRAPH_ERRORS, webhookErrorTemplate } from '../../domain/error-catalog.js';
 import type { BusinessRecord } from '../../domain/records.js';
 import type { ControlDependencies } from './dependencies.js';

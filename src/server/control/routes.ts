@@ -170,11 +170,12 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
         throw controlError(GRAPH_ERRORS.CONTROL_INVALID_PARAMETER, details);
       }
     }
-     // The same for the query string, which the validator would otherwise drop unread: `PUT /state?waba_id[]=X`
+    // The same for the query string, which the validator would otherwise drop unread: `PUT /state?waba_id[]=X`
     // must not become a whole-state replace, nor `DELETE /requests?waba_id=X` empty everyone's journal.
     // Health probes may carry a cache-buster (`?probe=1`): they read nothing and change nothing.
     if (PUBLIC.has(request.routeOptions.url ?? '')) return;
-    const declared = (request.routeOptions.schema?.querystring as { properties?: object } | undefined)?.properties;
+    const declared = (request.routeOptions.schema?.querystring as { properties?: object } | undefined)
+      ?.properties;
     for (const key in request.query as object) {
       if (declared === undefined || !Object.hasOwn(declared, key)) {
         const details = `Param ${key} is not a parameter of this call`;
