@@ -112,12 +112,17 @@ const STATE_IMPORT_LOCK = 0x4747535441544531n.toString();
  * with a group created and decided on while the delete waits for the business; a whole state import, with a call
  * holding a row while TRUNCATE waits for its table.
  */
-async function retryDeadlock<T>(work: () => Promise<T>): Promise<T> {
+async function retryDeadlock<T>(work: () => Promise<T>, alsoRetry: readonly string[] = []): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (error) {
-      if (attempt >= DEADLOCK_ATTEMPTS || !(error instanceof pg.DatabaseError) || error.code !== '40P01') {
+      const code = error instanceof pg.DatabaseError ? error.code : undefined;
+      if (
+        attempt >= DEADLOCK_ATTEMPTS ||
+        code === undefined ||
+        !(code === '40P01' || alsoRetry.includes(code))
+      ) {
         throw error;
       }
       // The calls it collided with finish meanwhile; a jittered pause keeps two retries from meeting again.
@@ -358,21 +363,25 @@ export class PostgresStore implements Store {
 
   async importState(snapshot: StateSnapshot, scope: { wabaId?: string }): Promise<void> {
     try {
-      await retryDeadlock(() =>
-        inTransaction(this.#pool, async (client) => {
-          // Imports one at a time across every instance: two that ran together would pick the same free keys
-          // (insertState reads the highest in use) and one would fail on them as if its document were wrong.
-          await client.query('SELECT pg_advisory_xact_lock($1)', [STATE_IMPORT_LOCK]);
-          if (scope.wabaId === undefined) {
-            // TRUNCATE waits for every transaction under way on these tables, and holds the others off until
-            // commit. A call that already holds a row and needs another table meanwhile deadlocks with it:
-            // PostgreSQL fails one of the two (the call then answers Graph's transient code 2).
-            await client.query(`TRUNCATE ${STATE_TABLES}`);
-          } else {
-            await deleteBusinessRows(client, scope.wabaId);
-          }
-          await insertState(client, snapshot, scope.wabaId === undefined);
-        }),
+      await retryDeadlock(
+        () =>
+          inTransaction(this.#pool, async (client) => {
+            // Imports one at a time across every instance: two that ran together would pick the same free keys
+            // (insertState reads the highest in use) and one would fail on them as if its document were wrong.
+            await client.query('SELECT pg_advisory_xact_lock($1)', [STATE_IMPORT_LOCK]);
+            if (scope.wabaId === undefined) {
+              // TRUNCATE waits for every transaction under way on these tables, and holds the others off until
+              // commit. A call that already holds a row and needs another table meanwhile deadlocks with it:
+              // PostgreSQL fails one of the two (the call then answers Graph's transient code 2).
+              await client.query(`TRUNCATE ${STATE_TABLES}`);
+            } else {
+              await deleteBusinessRows(client, scope.wabaId);
+            }
+            await insertState(client, snapshot, scope.wabaId === undefined);
+          }),
+        // A key taken meanwhile by a call that raced the import (a group created as it ran): the next attempt
+        // picks free keys again. A clash with a business the import keeps fails every attempt, and is a 409.
+        ['23505'],
       );
     } catch (error) {
       if (isUniqueViolation(error)) {
