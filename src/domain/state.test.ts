@@ -193,8 +193,8 @@ describe('state document', () => {
       {
         groupgate_state: 1,
         businesses: [
-          { waba_id: '1', phone_number_id: '2', tokens: [{ token: 't' }] },
-          { waba_id: '4', phone_number_id: '3', tokens: [{ token: 't' }] },
+          { waba_id: '1', phone_number_id: '2', tokens: [{ token: 'EAAGsecretvalue' }] },
+          { waba_id: '4', phone_number_id: '3', tokens: [{ token: 'EAAGsecretvalue' }] },
         ],
       },
       'businesses[1].tokens[0].token',
@@ -250,6 +250,9 @@ describe('state document', () => {
       const result = snapshotFromDocument(doc, NOW, NOW * 1000);
       assert.ok('problems' in result);
       assert.equal(result.problems[0]?.path, path);
+      if (what === 'a token') {
+        assert.doesNotMatch(result.problems[0]?.message ?? '', /EAAG/, 'a token is never echoed in an error');
+      }
     });
   }
 });

@@ -120,7 +120,9 @@ class Unique {
     if (value === undefined) return;
     const first = this.#seen.get(String(value));
     if (first !== undefined) {
-      this.problems.push({ path, message: `${this.what} ${value} is already used at ${first}` });
+      // A token is a secret: the error names where it is used, never the token itself.
+      const shown = this.what === 'token' ? '' : ` ${value}`;
+      this.problems.push({ path, message: `${this.what}${shown} is already used at ${first}` });
     } else {
       this.#seen.set(String(value), path);
     }

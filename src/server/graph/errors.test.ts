@@ -256,6 +256,20 @@ describe('nodes and paths', () => {
     assert.match(String(res.headers['access-control-allow-methods']), /POST/);
   });
 
+  it('lets a browser PUT to the control API, which takes PUT, and not to Graph, which does not', async () => {
+    const preflight = (path: string) =>
+      h.app.inject({
+        method: 'OPTIONS',
+        url: path,
+        headers: { origin: 'http://app.example', 'access-control-request-method': 'PUT' },
+      });
+    assert.match(
+      String((await preflight('/_groupgate/state')).headers['access-control-allow-methods']),
+      /PUT/,
+    );
+    assert.doesNotMatch(String((await preflight(url)).headers['access-control-allow-methods']), /PUT/);
+  });
+
   it('answers an unsupported method with 100 "Unsupported put request."', async () => {
     await expectError(
       { method: 'PUT', url, token: business.access_token, json: {} },

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LATEST_API_VERSION } from '@groupgate/sdk/contract';
 import { newTraceId } from '../../domain/ids.js';
 import type { BusinessRecord } from '../../domain/records.js';
-import { CONSOLE_SEGMENT, CONTROL_SEGMENT, firstPathSegment } from '../surface.js';
+import { CONSOLE_SEGMENT, CONTROL_SEGMENT, firstPathSegment, isControlPath } from '../surface.js';
 import type { UsageMeter } from '../usage-meter.js';
 import { decorateUsage, type CallLimiter } from '../call-limits.js';
 import { NO_LIMITS } from '../../domain/rate-limits.js';
@@ -60,9 +60,13 @@ export function registerGraphHeaders(
   app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'OPTIONS' || request.headers['access-control-request-method'] === undefined)
       return;
+    // The control API also takes PUT (state, limits, the clock, conditions, settings); Graph takes these three.
     return reply
       .code(204)
-      .header('access-control-allow-methods', 'GET, POST, DELETE')
+      .header(
+        'access-control-allow-methods',
+        isControlPath(request.url) ? 'GET, POST, PUT, DELETE' : 'GET, POST, DELETE',
+      )
       .header(
         'access-control-allow-headers',
         request.headers['access-control-request-headers'] ?? 'authorization, content-type',

@@ -72,6 +72,11 @@ function readItem(raw: unknown, index: number): BatchItem {
   if (name !== undefined && (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(name))) {
     throw itemError(index, 'name must be 1 to 64 letters, digits, "-" or "_"');
   }
+  // Graph's other keys are not supported here: an operation that asks for them must not run as if it had not.
+  for (const key of ['headers', 'depends_on', 'attached_files']) {
+    if (item[key] !== undefined)
+      throw itemError(index, `${key} is not supported by Groupgate's batch requests`);
+  }
   const omit = item['omit_response_on_success'];
   if (omit !== undefined && typeof omit !== 'boolean') {
     throw itemError(index, 'omit_response_on_success must be a boolean');

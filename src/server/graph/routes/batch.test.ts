@@ -186,6 +186,8 @@ describe('Graph batch requests (POST / with batch=[…])', () => {
         [{ method: 'POST', relative_url: 'x', body: JSON.parse('{"a":'.repeat(40) + '1' + '}'.repeat(40)) }],
         /batch\[0\]: body is nested more than 32 levels deep/,
       ],
+      [[{ relative_url: 'x', depends_on: 'a' }], /batch\[0\]: depends_on is not supported/],
+      [[{ relative_url: 'x', headers: ['If-None-Match: "x"'] }], /batch\[0\]: headers is not supported/],
     ];
     for (const [operations, message] of cases) {
       const response = await h.app.inject({
