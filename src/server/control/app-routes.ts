@@ -8,7 +8,7 @@ import { DEFAULT_API_VERSION, isPublishedVersion } from '../../domain/api-versio
 import { GRAPH_ERRORS } from '../../domain/error-catalog.js';
 import type { BusinessRecord } from '../../domain/records.js';
 import type { ControlDependencies } from './dependencies.js';
-import { controlError } from './sandbox.js';
+import { controlError, findAppOrFail } from './sandbox.js';
 import { ERROR_RESPONSE, SECURED, TAGS } from './schemas.js';
 
 const APP_PARAMS = { type: 'object', properties: { app_id: { type: 'string' } } };
@@ -31,11 +31,7 @@ function render(business: BusinessRecord): AppSettings {
 
 export function registerAppRoutes(app: FastifyInstance, deps: ControlDependencies): void {
   const { store } = deps;
-  const appOrFail = async (appId: string) => {
-    const business = await store.findBusinessByAppId(appId);
-    if (business === undefined) throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No app ${appId}.`);
-    return business;
-  };
+  const appOrFail = (appId: string) => findAppOrFail(store, appId);
 
   app.get(
     '/apps/:app_id/settings',

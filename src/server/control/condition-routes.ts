@@ -18,7 +18,7 @@ import { SETTINGS_FIELDS } from '../../domain/webhook-items.js';
 import { GRAPH_ERRORS, webhookErrorTemplate } from '../../domain/error-catalog.js';
 import type { BusinessRecord } from '../../domain/records.js';
 import type { ControlDependencies } from './dependencies.js';
-import { controlError } from './sandbox.js';
+import { controlError, findBusinessOrFail } from './sandbox.js';
 import { ERROR_RESPONSE, SECURED, TAGS, WA_ID_PARAMS } from './schemas.js';
 
 const WABA_PARAMS = { type: 'object', properties: { waba_id: { type: 'string' } } };
@@ -68,13 +68,7 @@ function armedState(business: BusinessRecord, failures: readonly ArmedFailure[])
 export function registerConditionRoutes(app: FastifyInstance, deps: ControlDependencies): void {
   const { store, conditions } = deps;
 
-  const businessOf = async (wabaId: string): Promise<BusinessRecord> => {
-    const business = await store.findBusinessByWabaId(wabaId);
-    if (business === undefined) {
-      throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No business with WABA id ${wabaId}.`);
-    }
-    return business;
-  };
+  const businessOf = (wabaId: string): Promise<BusinessRecord> => findBusinessOrFail(store, wabaId);
 
   app.get(
     '/businesses/:waba_id/conditions',

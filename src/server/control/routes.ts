@@ -31,6 +31,7 @@ import { inviteLinkFor } from '../graph/routes/invite-link.js';
 import {
   controlError,
   createBusinessWithToken,
+  findBusinessOrFail,
   findGroupOrFail,
   issueToken,
   simulateCancelJoin,
@@ -382,10 +383,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlDependenc
     async (request, reply) => {
       const { waba_id: wabaId } = request.params as { waba_id: string };
       const expiresIn = (request.body as IssueTokenBody | undefined)?.expires_in;
-      const business = await store.findBusinessByWabaId(wabaId);
-      if (business === undefined) {
-        throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No business with WABA id ${wabaId}.`);
-      }
+      const business = await findBusinessOrFail(store, wabaId);
       const now = clock();
       const expiresAt = expiresIn === undefined ? null : now + expiresIn;
       const accessToken = await issueToken(store, business, now, expiresAt);

@@ -143,6 +143,21 @@ export async function simulateJoin(
   }
 }
 
+export async function findBusinessOrFail(store: Store, wabaId: string): Promise<BusinessRecord> {
+  const business = await store.findBusinessByWabaId(wabaId);
+  if (business === undefined) {
+    throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No business with WABA id ${wabaId}.`);
+  }
+  return business;
+}
+
+/** The business whose app this is (each business has one app). */
+export async function findAppOrFail(store: Store, appId: string): Promise<BusinessRecord> {
+  const business = await store.findBusinessByAppId(appId);
+  if (business === undefined) throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No app ${appId}.`);
+  return business;
+}
+
 export async function findGroupOrFail(store: Store, groupId: string): Promise<GroupRecord> {
   const group = await store.findGroupById(groupId);
   if (group === undefined) throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No group ${groupId}.`);

@@ -26,7 +26,7 @@ import type {
 import { callbackUrlProblem } from '../../webhooks/callback-url.js';
 import { verifyCallbackUrl } from '../../webhooks/handshake.js';
 import type { ControlDependencies } from './dependencies.js';
-import { controlError } from './sandbox.js';
+import { controlError, findAppOrFail } from './sandbox.js';
 import { ERROR_RESPONSE, SECURED, TAGS } from './schemas.js';
 
 const APP_PARAMS = { type: 'object', properties: { app_id: { type: 'string' } } };
@@ -115,11 +115,7 @@ function renderAttempt(attempt: WebhookAttemptRecord): WebhookAttempt {
 
 export function registerWebhookRoutes(app: FastifyInstance, deps: ControlDependencies): void {
   const { store } = deps;
-  const appOrFail = async (appId: string) => {
-    const business = await store.findBusinessByAppId(appId);
-    if (business === undefined) throw controlError(GRAPH_ERRORS.CONTROL_NOT_FOUND, `No app ${appId}.`);
-    return business;
-  };
+  const appOrFail = (appId: string) => findAppOrFail(store, appId);
 
   app.put(
     '/apps/:app_id/webhook',

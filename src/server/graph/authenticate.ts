@@ -41,12 +41,17 @@ export function graphDate(unixSeconds: number): string {
   return `${DAYS[d.getUTCDay()]}, ${two(d.getUTCDate())}-${MONTHS[d.getUTCMonth()]}-${two(d.getUTCFullYear() % 100)} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC`;
 }
 
-function bearerToken(request: FastifyRequest): string | undefined {
+/** The token of an `Authorization: Bearer|OAuth …` header: undefined when none was sent, null when malformed. */
+export function bearerOf(request: FastifyRequest): string | undefined | null {
   const header = request.headers.authorization;
   if (header === undefined) return undefined;
-  const match = /^(?:Bearer|OAuth)\s+(\S+)\s*$/i.exec(header);
-  if (match === null) throw authError(GRAPH_ERRORS.INVALID_ACCESS_TOKEN);
-  return match[1];
+  return /^(?:Bearer|OAuth)\s+(\S+)\s*$/i.exec(header)?.[1] ?? null;
+}
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  const token = bearerOf(request);
+  if (token === null) throw authError(GRAPH_ERRORS.INVALID_ACCESS_TOKEN);
+  return token;
 }
 
 export async function authenticate(

@@ -89,8 +89,9 @@ export interface EdgeRoute {
 /**
  * Behaviour every Graph call passes through, at one seam instead of in each handler. A stage is asked once per
  * route, at registration, whether it applies there; a route no stage applies to runs exactly as if there were no
- * stages (the GET join_requests hot path has none). The stages run in the order given, after authentication and
- * the route's `check`, before its `apply`.
+ * stages. The fault and limit stages apply to every route (rules and limits are set at run time), and each returns
+ * at once, without a promise, while it has nothing to do. The stages run in the order given, after authentication
+ * and the route's `check`, before its `apply`.
  */
 export interface CallStage {
   /** Says what the stage is, for a reader of `EdgeDependencies.stages`. */

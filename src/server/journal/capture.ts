@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { NewJournalEntry } from '../../domain/journal.js';
 import type { BusinessRecord } from '../../domain/records.js';
 import { isConnectionCut } from '../faults/fault-stage.js';
+import { MAX_JSON_DEPTH } from '../../domain/json-depth.js';
 import { isSecretName, REDACTED, redactSecrets } from '../plugins/log-redaction.js';
 import { firstPathSegment } from '../surface.js';
 import type { RequestJournal } from './request-journal.js';
@@ -166,7 +167,7 @@ export function redactValue(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object') return value;
   // A multipart file part: its size, never its bytes.
   if (Buffer.isBuffer(value)) return { file_size: value.length };
-  if (depth > 32) return '[TOO DEEP]';
+  if (depth > MAX_JSON_DEPTH) return '[TOO DEEP]';
   if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
   // No prototype: a client's `__proto__` key stays a key.
   const out = Object.create(null) as Record<string, unknown>;

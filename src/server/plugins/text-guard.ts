@@ -21,6 +21,9 @@ function flawOf(text: string): Flaw | undefined {
 
 /** Whether a string (or a key) anywhere in `root` is flawed. Allocates nothing per item: it runs on every call. */
 function holdsFlaw(root: unknown): boolean {
+  // Most roots are nothing or one string (no body, the Authorization header): no walk for those.
+  if (root === undefined || root === null) return false;
+  if (typeof root === 'string') return flawOf(root) !== undefined;
   const pending: unknown[] = [root];
   // A YAML body may hold the same node twice, or itself (an alias inside its anchor): each is read once.
   const seen = new Set<object>();

@@ -3,6 +3,7 @@
  * one, as form and query encodings carry it) of at most 50 operations, each `{method, relative_url, body?, name?,
  * omit_response_on_success?}`. Everything wrong with it is a `(#100)` naming the operation, before any runs.
  */
+import { MAX_JSON_DEPTH } from '../../../domain/json-depth.js';
 import { invalidParameter } from '../../graph-error.js';
 
 /** Graph's own limit: "Batch requests are limited to 50 requests per batch". */
@@ -23,8 +24,7 @@ export interface BatchItem {
 
 const METHODS = new Set<string>(['GET', 'POST', 'DELETE']);
 
-/** No Graph body nests deeper than a few levels; a deeper one would only cost the stack of whoever reads it. */
-const MAX_BODY_DEPTH = 32;
+const MAX_BODY_DEPTH = MAX_JSON_DEPTH;
 
 /** How deep a JSON value nests, read without recursion (and stopping past the limit). */
 function depthOf(root: unknown): number {

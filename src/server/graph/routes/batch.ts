@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, InjectOptions } fro
 import { invalidParameter } from '../../graph-error.js';
 import { readBatch, type BatchItem } from '../batch/batch-items.js';
 import { BatchReferenceError, referencedNames, resolveReferences } from '../batch/json-path.js';
+import { bearerOf } from '../authenticate.js';
 import { mergeParams } from '../params.js';
 import { ConnectionCut, cutConnection } from '../../faults/fault-stage.js';
 import { BATCHED_OPERATION_HEADER, BATCHED_OPERATION_MARK, CUT_HEADER } from '../batch/batched-operation.js';
@@ -201,11 +202,6 @@ export async function runBatch(
   return entries;
 }
 
-function bearer(request: FastifyRequest): string | undefined {
-  const match = /^(?:Bearer|OAuth)\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-  return match?.[1];
-}
-
 function booleanParam(value: unknown, name: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (value === true || value === 'true' || value === '1') return true;
@@ -227,7 +223,7 @@ export function registerBatchRoutes(app: FastifyInstance): {
     if (params['batch'] === undefined) throw invalidParameter('The parameter batch is required');
     const items = readBatch(params['batch']);
     const token =
-      bearer(request) ?? (typeof params['access_token'] === 'string' ? params['access_token'] : undefined);
+      bearerOf(request) ?? (typeof params['access_token'] === 'string' ? params['access_token'] : undefined);
     const entries = await runBatch(app, request, items, {
       accessToken: token,
       appsecretProof: typeof params['appsecret_proof'] === 'string' ? params['appsecret_proof'] : undefined,
